@@ -1,0 +1,39 @@
+//! Muster's Leptos application, compiled twice: natively with `ssr` (rendered by the
+//! server, with server functions that reach the platform) and to WASM with `hydrate`
+//! (made interactive in the browser).
+//!
+//! Modules are grouped by feature; each feature keeps its page components, its
+//! server functions (`api`) and its shared types together.
+
+pub mod error;
+pub mod home;
+pub mod shell;
+pub mod status;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    StaticSegment,
+};
+
+pub use shell::document::shell;
+
+/// The root component: every page of Muster is a route in here.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/muster.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Muster".to_owned() } else { format!("{page} · Muster") }/>
+        <Router>
+            <shell::layout::Layout>
+                <Routes fallback=shell::not_found::NotFound>
+                    <Route path=StaticSegment("") view=home::HomePage/>
+                    <Route path=StaticSegment("status") view=status::StatusPage/>
+                </Routes>
+            </shell::layout::Layout>
+        </Router>
+    }
+}

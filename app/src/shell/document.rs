@@ -1,0 +1,26 @@
+use leptos::prelude::*;
+use leptos_meta::MetaTags;
+
+use crate::App;
+
+/// The HTML document the server renders around [`App`]. Only the server calls this.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <meta name="description" content="Muster: build field data-capture apps without code, run them offline, plan together."/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}

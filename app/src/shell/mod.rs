@@ -1,0 +1,6 @@
+//! The frame around every page: the HTML document, header and navigation, footer, and
+//! the pages shown when nothing else matches.
+
+pub mod document;
+pub mod layout;
+pub mod not_found;

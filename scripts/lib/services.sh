@@ -1,0 +1,182 @@
+# Project-local Postgres primary, streaming replica and Redis, for `scripts/run` and
+# `scripts/test`. Never touches the system's own clusters: everything lives under
+# $MUSTER_DATA_DIR/<profile>/ and listens on 127.0.0.1 ports of its own.
+#
+# Usage (after sourcing common.sh): services_profile run|test; services_up; ...;
+# services_down_if_started.
+# shellcheck shell=bash
+
+services_profile() {
+    MUSTER_SERVICES_PROFILE="$1"
+    local base="${MUSTER_DATA_DIR:-$MUSTER_ROOT/.muster}"
+    SERVICES_DIR="$base/$1"
+    # `run` and `test` use different ports so a test run never disturbs a running Muster.
+    case "$1" in
+        run)  PG_PRIMARY_PORT="${MUSTER_PG_PORT:-55432}"; PG_REPLICA_PORT="${MUSTER_PG_REPLICA_PORT:-55433}"; REDIS_PORT="${MUSTER_REDIS_PORT:-56379}" ;;
+        test) PG_PRIMARY_PORT="${MUSTER_TEST_PG_PORT:-55442}"; PG_REPLICA_PORT="${MUSTER_TEST_PG_REPLICA_PORT:-55443}"; REDIS_PORT="${MUSTER_TEST_REDIS_PORT:-56389}" ;;
+        *) die "unknown services profile $1" ;;
+    esac
+    PG_PRIMARY_DIR="$SERVICES_DIR/pg-primary"
+    PG_REPLICA_DIR="$SERVICES_DIR/pg-replica"
+    REDIS_DIR="$SERVICES_DIR/redis"
+    SOCKET_DIR="$SERVICES_DIR/sockets"
+    SECRETS_FILE="$SERVICES_DIR/secrets.env"
+    STARTED_SERVICES=()
+}
+
+pg_bin() {
+    local dir
+    dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+    [ -n "$dir" ] || die "PostgreSQL server binaries not found (apt-get install postgresql)"
+    printf '%s/%s' "$dir" "$1"
+}
+
+# Postgres refuses to run as root: when we are root, its processes run as the
+# `postgres` system user that Debian's package creates.
+as_pg() {
+    if is_root; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+_pg_owns() {
+    if is_root; then chown -R postgres:postgres "$@"; fi
+}
+
+_load_secrets() {
+    mkdir -p "$SERVICES_DIR"
+    chmod 755 "$SERVICES_DIR"
+    if [ ! -f "$SECRETS_FILE" ]; then
+        (umask 077; printf 'PG_PASSWORD=%s\nREDIS_PASSWORD=%s\n' "$(random_secret)" "$(random_secret)" > "$SECRETS_FILE")
+    fi
+    # shellcheck disable=SC1090
+    . "$SECRETS_FILE"
+}
+
+_pg_running() { as_pg "$(pg_bin pg_ctl)" status -D "$1" >/dev/null 2>&1; }
+
+_psql() {
+    PGPASSWORD="$PG_PASSWORD" psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U muster "$@"
+}
+
+_init_primary() {
+    log "creating Postgres primary in $PG_PRIMARY_DIR"
+    mkdir -p "$PG_PRIMARY_DIR" "$SOCKET_DIR"
+    _pg_owns "$PG_PRIMARY_DIR" "$SOCKET_DIR"
+    chmod 700 "$PG_PRIMARY_DIR"
+    local pwfile="$SERVICES_DIR/.pwfile"
+    (umask 077; printf '%s\n' "$PG_PASSWORD" > "$pwfile")
+    _pg_owns "$pwfile"
+    as_pg "$(pg_bin initdb)" -D "$PG_PRIMARY_DIR" -U muster --pwfile="$pwfile" -A scram-sha-256 -E UTF8 --no-locale >/dev/null
+    rm -f "$pwfile"
+    local durability=""
+    # Test data is thrown away: skipping fsync makes creating a database per test cheap.
+    [ "$MUSTER_SERVICES_PROFILE" = test ] && durability=$'fsync = off\nsynchronous_commit = off\nfull_page_writes = off'
+    cat >> "$PG_PRIMARY_DIR/postgresql.conf" <<CONF
+
+# --- Muster project-local settings ---
+listen_addresses = '127.0.0.1'
+port = $PG_PRIMARY_PORT
+unix_socket_directories = '$SOCKET_DIR'
+max_connections = 300
+wal_level = replica
+max_wal_senders = 5
+max_replication_slots = 5
+hot_standby = on
+wal_keep_size = 256MB
+$durability
+CONF
+}
+
+_init_replica() {
+    log "creating streaming replica in $PG_REPLICA_DIR (pg_basebackup)"
+    mkdir -p "$PG_REPLICA_DIR"
+    _pg_owns "$PG_REPLICA_DIR"
+    chmod 700 "$PG_REPLICA_DIR"
+    _psql -d postgres -c "SELECT pg_drop_replication_slot('muster_replica_1') FROM pg_replication_slots WHERE slot_name = 'muster_replica_1'" >/dev/null
+    as_pg env PGPASSWORD="$PG_PASSWORD" "$(pg_bin pg_basebackup)" -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U muster \
+        -D "$PG_REPLICA_DIR" -X stream -C -S muster_replica_1 -R
+    # Our own connection string (pg_basebackup -R may leave the password out).
+    as_pg sh -c "cat >> '$PG_REPLICA_DIR/postgresql.auto.conf'" <<CONF
+primary_conninfo = 'host=127.0.0.1 port=$PG_PRIMARY_PORT user=muster password=$PG_PASSWORD application_name=muster_replica_1'
+primary_slot_name = 'muster_replica_1'
+CONF
+    as_pg sh -c "printf '\nport = $PG_REPLICA_PORT\n' >> '$PG_REPLICA_DIR/postgresql.conf'"
+}
+
+_start_pg() {
+    local name="$1" dir="$2"
+    if _pg_running "$dir"; then
+        log "$name already running (reused)"
+        return 0
+    fi
+    rm -f "$dir/postmaster.pid"
+    as_pg "$(pg_bin pg_ctl)" -D "$dir" -l "$SERVICES_DIR/$name.log" -w -t 120 start >/dev/null \
+        || die "$name did not start; see $SERVICES_DIR/$name.log"
+    STARTED_SERVICES+=("$name")
+}
+
+_redis_cli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" --no-auth-warning -a "$REDIS_PASSWORD" "$@"; }
+_redis_running() { [ "$(_redis_cli ping 2>/dev/null)" = PONG ]; }
+
+_start_redis() {
+    if _redis_running; then
+        log "redis already running (reused)"
+        return 0
+    fi
+    mkdir -p "$REDIS_DIR"
+    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$REDIS_DIR" --daemonize yes \
+        --pidfile "$REDIS_DIR/redis.pid" --logfile "$SERVICES_DIR/redis.log" \
+        --requirepass "$REDIS_PASSWORD" --appendonly yes --save "" >/dev/null
+    wait_until 30 _redis_running || die "redis did not start; see $SERVICES_DIR/redis.log"
+    STARTED_SERVICES+=(redis)
+}
+
+# Starts (or reuses) primary, replica and Redis, and exports DATABASE_URL,
+# DATABASE_REPLICA_URLS and REDIS_URL for them. Does nothing when all three variables
+# are already set: then the configured services are used as they are.
+services_up() {
+    if [ -n "${DATABASE_URL:-}" ] && [ -n "${REDIS_URL:-}" ]; then
+        log "using configured services (DATABASE_URL, DATABASE_REPLICA_URLS, REDIS_URL)"
+        return 0
+    fi
+    ensure_service_packages
+    _load_secrets
+    [ -f "$PG_PRIMARY_DIR/PG_VERSION" ] || _init_primary
+    _start_pg pg-primary "$PG_PRIMARY_DIR"
+    _psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'muster'" | grep -q 1 \
+        || _psql -d postgres -c "CREATE DATABASE muster" >/dev/null
+    [ -f "$PG_REPLICA_DIR/PG_VERSION" ] || _init_replica
+    _start_pg pg-replica "$PG_REPLICA_DIR"
+    _start_redis
+
+    export DATABASE_URL="postgres://muster:$PG_PASSWORD@127.0.0.1:$PG_PRIMARY_PORT/muster"
+    export DATABASE_REPLICA_URLS="postgres://muster:$PG_PASSWORD@127.0.0.1:$PG_REPLICA_PORT/muster"
+    export REDIS_URL="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/"
+    log "services ready: primary 127.0.0.1:$PG_PRIMARY_PORT, replica 127.0.0.1:$PG_REPLICA_PORT, redis 127.0.0.1:$REDIS_PORT"
+}
+
+# Stops what services_up started in this invocation (services that were already
+# running belong to someone else and are left alone).
+services_down_if_started() {
+    local svc
+    for svc in "${STARTED_SERVICES[@]}"; do
+        case "$svc" in
+            pg-replica) as_pg "$(pg_bin pg_ctl)" -D "$PG_REPLICA_DIR" -m fast -w stop >/dev/null 2>&1 || warn "could not stop the replica" ;;
+            pg-primary) ;; # after the replica, below
+            redis) _redis_cli shutdown >/dev/null 2>&1 || true ;;
+        esac
+    done
+    for svc in "${STARTED_SERVICES[@]}"; do
+        if [ "$svc" = pg-primary ]; then
+            as_pg "$(pg_bin pg_ctl)" -D "$PG_PRIMARY_DIR" -m fast -w stop >/dev/null 2>&1 || warn "could not stop the primary"
+        fi
+    done
+    [ "${#STARTED_SERVICES[@]}" -gt 0 ] && log "stopped ${STARTED_SERVICES[*]}"
+    STARTED_SERVICES=()
+}
+
+# Stops every service of the profile, whoever started it.
+services_stop_all() {
+    _load_secrets
+    STARTED_SERVICES=(pg-replica pg-primary redis)
+    services_down_if_started
+}

@@ -1,0 +1,276 @@
+//! Configuration from environment variables (12-factor). Every variable, its default
+//! and its meaning is listed in the README; keep the two in step.
+//!
+//! Connection strings carry passwords, so they are held as [`SecretString`] and the
+//! `Debug` output of this module never prints them.
+
+use std::{net::SocketAddr, str::FromStr, time::Duration};
+
+use secrecy::{ExposeSecret, SecretString};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is not set; {hint}")]
+    Missing { name: &'static str, hint: &'static str },
+    #[error("{name} has an invalid value: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub redis: RedisConfig,
+    pub http: HttpConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    pub primary_url: SecretString,
+    pub replica_urls: Vec<SecretString>,
+    pub max_connections: u32,
+    pub replica_max_connections: u32,
+    /// How long a query waits for a pooled connection before failing.
+    pub acquire_timeout: Duration,
+    /// A replica further behind the primary than this serves no reads.
+    pub replica_max_lag: Duration,
+    /// How often each replica's state and lag are probed.
+    pub health_interval: Duration,
+    pub run_migrations: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RedisConfig {
+    pub url: SecretString,
+    /// Upper bound for any single Redis call; Redis must never hold a request up.
+    pub command_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Largest accepted request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// After SIGTERM, how long in-flight requests may take before the process exits anyway.
+    pub shutdown_grace: Duration,
+    pub request_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info,muster_server=debug` (from `RUST_LOG`).
+    pub filter: String,
+}
+
+/// Where configuration values come from. The process environment in production;
+/// a map in tests, so that tests never mutate the (shared) process environment.
+pub trait Source {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+pub struct ProcessEnv;
+
+impl Source for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    }
+}
+
+impl<S: std::hash::BuildHasher> Source for std::collections::HashMap<String, String, S> {
+    fn get(&self, name: &str) -> Option<String> {
+        std::collections::HashMap::get(self, name).cloned().filter(|v| !v.trim().is_empty())
+    }
+}
+
+const SETUP_HINT: &str = "run `scripts/run` to start Muster with its own Postgres and Redis, or see README \"Configuration\"";
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_source(&ProcessEnv)
+    }
+
+    pub fn from_source(src: &impl Source) -> Result<Self, ConfigError> {
+        let primary_url = required(src, "DATABASE_URL")?;
+        check_postgres_url("DATABASE_URL", &primary_url)?;
+        let replica_urls = src
+            .get("DATABASE_REPLICA_URLS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|url| {
+                        check_postgres_url("DATABASE_REPLICA_URLS", url)?;
+                        Ok(SecretString::from(url.to_owned()))
+                    })
+                    .collect::<Result<Vec<_>, ConfigError>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let redis_url = required(src, "REDIS_URL")?;
+        if !(redis_url.starts_with("redis://") || redis_url.starts_with("rediss://")) {
+            return Err(ConfigError::Invalid {
+                name: "REDIS_URL",
+                reason: "expected a redis:// or rediss:// URL".into(),
+            });
+        }
+
+        Ok(Self {
+            database: DatabaseConfig {
+                primary_url: SecretString::from(primary_url),
+                replica_urls,
+                max_connections: parsed(src, "DATABASE_MAX_CONNECTIONS", 10)?,
+                replica_max_connections: parsed(src, "DATABASE_REPLICA_MAX_CONNECTIONS", 10)?,
+                acquire_timeout: Duration::from_millis(parsed(src, "DATABASE_ACQUIRE_TIMEOUT_MS", 5_000)?),
+                replica_max_lag: Duration::from_millis(parsed(src, "DATABASE_REPLICA_MAX_LAG_MS", 10_000)?),
+                health_interval: Duration::from_millis(parsed(src, "DATABASE_HEALTH_INTERVAL_MS", 1_000)?),
+                run_migrations: parsed(src, "MUSTER_RUN_MIGRATIONS", true)?,
+            },
+            redis: RedisConfig {
+                url: SecretString::from(redis_url),
+                command_timeout: Duration::from_millis(parsed(src, "REDIS_TIMEOUT_MS", 250)?),
+            },
+            http: HttpConfig {
+                body_limit_bytes: parsed(src, "MUSTER_BODY_LIMIT_BYTES", 10 * 1024 * 1024)?,
+                shutdown_grace: Duration::from_secs(parsed(src, "MUSTER_SHUTDOWN_GRACE_SECS", 30)?),
+                request_timeout: Duration::from_secs(parsed(src, "MUSTER_REQUEST_TIMEOUT_SECS", 30)?),
+            },
+            log: LogConfig {
+                format: match src.get("MUSTER_LOG_FORMAT").as_deref() {
+                    None | Some("pretty") | Some("text") => LogFormat::Pretty,
+                    Some("json") => LogFormat::Json,
+                    Some(other) => {
+                        return Err(ConfigError::Invalid {
+                            name: "MUSTER_LOG_FORMAT",
+                            reason: format!("`{other}` is neither `json` nor `pretty`"),
+                        })
+                    }
+                },
+                filter: src.get("RUST_LOG").unwrap_or_else(|| "info".into()),
+            },
+        })
+    }
+}
+
+/// `LEPTOS_SITE_ADDR` is read by Leptos itself; this only validates it early with a
+/// message that names the variable.
+pub fn listen_addr(src: &impl Source) -> Result<SocketAddr, ConfigError> {
+    parsed(src, "LEPTOS_SITE_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))
+}
+
+fn required(src: &impl Source, name: &'static str) -> Result<String, ConfigError> {
+    src.get(name).ok_or(ConfigError::Missing { name, hint: SETUP_HINT })
+}
+
+fn parsed<T>(src: &impl Source, name: &'static str, default: T) -> Result<T, ConfigError>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    match src.get(name) {
+        None => Ok(default),
+        Some(raw) => raw.trim().parse().map_err(|e: T::Err| ConfigError::Invalid { name, reason: format!("`{raw}`: {e}") }),
+    }
+}
+
+fn check_postgres_url(name: &'static str, raw: &str) -> Result<(), ConfigError> {
+    // The URL itself may hold a password: never echo it back in the error.
+    let parsed = url::Url::parse(raw).map_err(|e| ConfigError::Invalid { name, reason: format!("not a URL ({e})") })?;
+    match parsed.scheme() {
+        "postgres" | "postgresql" => Ok(()),
+        other => Err(ConfigError::Invalid { name, reason: format!("scheme `{other}` is not postgres://") }),
+    }
+}
+
+/// `host:port/database` of a connection URL, without user or password, for logs and
+/// `/readyz`.
+pub fn describe_endpoint(url: &SecretString) -> String {
+    match url::Url::parse(url.expose_secret()) {
+        Ok(u) => format!(
+            "{}:{}{}",
+            u.host_str().unwrap_or("?"),
+            u.port().map_or_else(|| "default".to_string(), |p| p.to_string()),
+            u.path()
+        ),
+        Err(_) => "<unparseable url>".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    const BASE: &[(&str, &str)] =
+        &[("DATABASE_URL", "postgres://muster:s3cret@127.0.0.1:5432/muster"), ("REDIS_URL", "redis://127.0.0.1:6379")];
+
+    #[test]
+    fn defaults_apply_when_only_required_variables_are_set() {
+        let cfg = Config::from_source(&env(BASE)).expect("valid config");
+        assert!(cfg.database.replica_urls.is_empty());
+        assert_eq!(cfg.database.max_connections, 10);
+        assert_eq!(cfg.http.body_limit_bytes, 10 * 1024 * 1024);
+        assert_eq!(cfg.log.format, LogFormat::Pretty);
+        assert!(cfg.database.run_migrations);
+    }
+
+    #[test]
+    fn missing_database_url_names_the_variable_and_how_to_fix_it() {
+        let err = Config::from_source(&env(&[("REDIS_URL", "redis://x")])).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("DATABASE_URL is not set"), "{msg}");
+        assert!(msg.contains("scripts/run"), "{msg}");
+    }
+
+    #[test]
+    fn replica_list_is_split_on_commas_and_blank_entries_ignored() {
+        let mut vars = env(BASE);
+        vars.insert(
+            "DATABASE_REPLICA_URLS".into(),
+            "postgres://a@h1:1/db, postgres://a@h2:2/db,,".into(),
+        );
+        let cfg = Config::from_source(&vars).expect("valid config");
+        let endpoints: Vec<_> = cfg.database.replica_urls.iter().map(describe_endpoint).collect();
+        assert_eq!(endpoints, ["h1:1/db", "h2:2/db"]);
+    }
+
+    #[test]
+    fn invalid_values_are_refused_without_echoing_secrets() {
+        let mut vars = env(BASE);
+        vars.insert("DATABASE_URL".into(), "mysql://root:hunter2@db/x".into());
+        let msg = Config::from_source(&vars).unwrap_err().to_string();
+        assert!(msg.contains("DATABASE_URL"), "{msg}");
+        assert!(!msg.contains("hunter2"), "secret leaked: {msg}");
+
+        let mut vars = env(BASE);
+        vars.insert("DATABASE_MAX_CONNECTIONS".into(), "many".into());
+        assert!(Config::from_source(&vars).unwrap_err().to_string().contains("DATABASE_MAX_CONNECTIONS"));
+
+        let mut vars = env(BASE);
+        vars.insert("MUSTER_LOG_FORMAT".into(), "xml".into());
+        assert!(Config::from_source(&vars).unwrap_err().to_string().contains("MUSTER_LOG_FORMAT"));
+    }
+
+    #[test]
+    fn debug_output_never_contains_passwords() {
+        let cfg = Config::from_source(&env(BASE)).expect("valid config");
+        let dump = format!("{cfg:?}");
+        assert!(!dump.contains("s3cret"), "secret leaked: {dump}");
+    }
+
+    #[test]
+    fn endpoint_description_drops_credentials() {
+        let url = SecretString::from("postgres://muster:s3cret@db.internal:6543/app".to_string());
+        assert_eq!(describe_endpoint(&url), "db.internal:6543/app");
+    }
+}

@@ -1,0 +1,278 @@
+//! Database access for all of Muster: one primary pool for writes and transactions,
+//! one pool per streaming replica for reads.
+//!
+//! Every query in the code base goes through [`Database`]:
+//! - writes and transactions: [`Database::primary`] / [`Database::begin`];
+//! - reads: [`Database::read`] with a [`Freshness`]. `Freshness::Any` may be served
+//!   by any healthy replica; `Freshness::AtLeast(lsn)` only by a replica that has
+//!   replayed the WAL up to `lsn` (take it with [`Database::primary_lsn`] after a
+//!   commit), which is how a user sees their own writes. Without such a replica, or
+//!   when the chosen one fails mid-read, the read runs on the primary.
+
+mod lsn;
+mod replica;
+
+use std::{
+    str::FromStr,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Weak,
+    },
+    time::{Duration, Instant},
+};
+
+use futures::future::BoxFuture;
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::{
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    PgPool, Postgres, Transaction,
+};
+
+pub use lsn::{InvalidLsn, Lsn};
+pub use replica::{ReplicaReport, ReplicaState};
+use replica::Replica;
+
+use crate::config::{describe_endpoint, DatabaseConfig};
+
+/// The schema migrations in `migrations/`, embedded at compile time.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
+
+/// Replica pools give up quickly: a read that cannot get a replica connection soon is
+/// better served by the primary than left waiting.
+const REPLICA_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The server could not be reached or the connection broke; retrying later may work.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("database query failed: {0}")]
+    Query(#[source] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("invalid database connection settings: {0}")]
+    Settings(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(error: sqlx::Error) -> Self {
+        if is_connection_error(&error) {
+            DbError::Unavailable(error)
+        } else {
+            DbError::Query(error)
+        }
+    }
+}
+
+/// Errors that say "this server cannot be used right now", as opposed to a problem
+/// with the query itself. Only these make a replica read fall back to the primary.
+pub fn is_connection_error(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        // SQLSTATE class 08 (connection exception) and 57P0x (server shutting down,
+        // cannot connect now).
+        sqlx::Error::Database(db) => {
+            db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P0"))
+        }
+        _ => false,
+    }
+}
+
+/// How fresh the data of a read must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// Any healthy replica (at most the configured maximum lag behind).
+    Any,
+    /// Must include everything the primary had written at this WAL position.
+    AtLeast(Lsn),
+}
+
+/// Which server answered a read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum ReadSource {
+    Primary,
+    Replica(String),
+}
+
+#[derive(Clone)]
+pub struct Database {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    primary: PgPool,
+    primary_endpoint: String,
+    replicas: Vec<Replica>,
+    next_replica: AtomicUsize,
+    max_lag: Duration,
+}
+
+impl Database {
+    /// Creates the pools without connecting: connections are opened on first use, so a
+    /// server that is down at start-up is reported by health checks instead of
+    /// preventing start-up.
+    pub fn connect(config: &DatabaseConfig) -> Result<Self, DbError> {
+        let primary = PgPoolOptions::new()
+            .max_connections(config.max_connections)
+            .acquire_timeout(config.acquire_timeout)
+            .connect_lazy_with(connect_options(&config.primary_url)?);
+        let replicas = config
+            .replica_urls
+            .iter()
+            .enumerate()
+            .map(|(i, url)| {
+                let pool = PgPoolOptions::new()
+                    .max_connections(config.replica_max_connections)
+                    .acquire_timeout(REPLICA_ACQUIRE_TIMEOUT.min(config.acquire_timeout))
+                    .connect_lazy_with(connect_options(url)?);
+                Ok(Replica::new(format!("replica-{}", i + 1), describe_endpoint(url), pool))
+            })
+            .collect::<Result<Vec<_>, DbError>>()?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                primary,
+                primary_endpoint: describe_endpoint(&config.primary_url),
+                replicas,
+                next_replica: AtomicUsize::new(0),
+                max_lag: config.replica_max_lag,
+            }),
+        })
+    }
+
+    /// The primary pool: every write, every transaction, every read that must not be
+    /// stale and cannot name a WAL position.
+    pub fn primary(&self) -> &PgPool {
+        &self.inner.primary
+    }
+
+    pub async fn begin(&self) -> Result<Transaction<'static, Postgres>, DbError> {
+        Ok(self.inner.primary.begin().await?)
+    }
+
+    /// The primary's current WAL insert position. Taken right after a commit, it is a
+    /// position every later read of this user must reach (read-your-writes).
+    pub async fn primary_lsn(&self) -> Result<Lsn, DbError> {
+        let text: String =
+            sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text").fetch_one(&self.inner.primary).await?;
+        text.parse().map_err(|e: InvalidLsn| DbError::Query(sqlx::Error::Decode(Box::new(e))))
+    }
+
+    /// Runs a read on a replica that satisfies `freshness`, or on the primary. If the
+    /// replica fails with a connection error the read is retried once on the primary,
+    /// so a replica going away never fails a page.
+    pub async fn read<T, F>(&self, freshness: Freshness, query: F) -> Result<T, DbError>
+    where
+        F: for<'p> Fn(&'p PgPool) -> BoxFuture<'p, Result<T, sqlx::Error>>,
+    {
+        self.read_with_source(freshness, query).await.map(|(value, _)| value)
+    }
+
+    /// As [`Database::read`], also saying which server answered.
+    pub async fn read_with_source<T, F>(&self, freshness: Freshness, query: F) -> Result<(T, ReadSource), DbError>
+    where
+        F: for<'p> Fn(&'p PgPool) -> BoxFuture<'p, Result<T, sqlx::Error>>,
+    {
+        let at_least = match freshness {
+            Freshness::Any => None,
+            Freshness::AtLeast(lsn) => Some(lsn),
+        };
+        if let Some(replica) = self.pick_replica(at_least) {
+            match query(&replica.pool).await {
+                Ok(value) => return Ok((value, ReadSource::Replica(replica.report().name))),
+                Err(error) if is_connection_error(&error) => {
+                    tracing::warn!(replica = %replica.report().name, %error, "replica read failed; retrying on the primary");
+                    replica.mark_unreachable(&error);
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok((query(&self.inner.primary).await?, ReadSource::Primary))
+    }
+
+    fn pick_replica(&self, at_least: Option<Lsn>) -> Option<&Replica> {
+        let replicas = &self.inner.replicas;
+        if replicas.is_empty() {
+            return None;
+        }
+        let start = self.inner.next_replica.fetch_add(1, Ordering::Relaxed);
+        (0..replicas.len()).map(|offset| &replicas[(start + offset) % replicas.len()]).find(|r| r.can_serve(at_least))
+    }
+
+    /// Applies pending migrations on the primary. Safe when several instances start at
+    /// once: sqlx holds a Postgres advisory lock for the whole run, so one instance
+    /// migrates and the others wait, then find nothing left to do.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        MIGRATOR.run(&self.inner.primary).await?;
+        Ok(())
+    }
+
+    /// Round-trip time of a trivial query on the primary.
+    pub async fn ping_primary(&self, timeout: Duration) -> Result<Duration, String> {
+        let started = Instant::now();
+        match tokio::time::timeout(timeout, sqlx::query("SELECT 1").execute(&self.inner.primary)).await {
+            Ok(Ok(_)) => Ok(started.elapsed()),
+            Ok(Err(error)) => Err(error.to_string()),
+            Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
+        }
+    }
+
+    pub fn primary_endpoint(&self) -> &str {
+        &self.inner.primary_endpoint
+    }
+
+    /// Probes every replica now (in parallel) and updates the routing state.
+    pub async fn probe_replicas(&self) {
+        probe_all(&self.inner).await;
+    }
+
+    /// The state of every replica as of its last probe.
+    pub fn replica_reports(&self) -> Vec<ReplicaReport> {
+        self.inner.replicas.iter().map(Replica::report).collect()
+    }
+
+    /// Probes replicas every `interval` until the last clone of this `Database` is
+    /// dropped.
+    pub fn spawn_replica_monitor(&self, interval: Duration) -> tokio::task::JoinHandle<()> {
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(interval);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                let Some(inner) = weak.upgrade() else { break };
+                if inner.replicas.is_empty() {
+                    break;
+                }
+                probe_all(&inner).await;
+            }
+        })
+    }
+}
+
+async fn probe_all(inner: &Inner) {
+    if inner.replicas.is_empty() {
+        return;
+    }
+    // Byte lag needs the primary's position; without it replicas are still judged on
+    // their own report.
+    let primary_lsn = tokio::time::timeout(
+        replica::PROBE_TIMEOUT,
+        sqlx::query_scalar::<_, String>("SELECT pg_current_wal_lsn()::text").fetch_one(&inner.primary),
+    )
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .and_then(|text| text.parse().ok());
+    futures::future::join_all(inner.replicas.iter().map(|r| r.probe(primary_lsn, inner.max_lag))).await;
+}
+
+fn connect_options(url: &SecretString) -> Result<PgConnectOptions, DbError> {
+    Ok(PgConnectOptions::from_str(url.expose_secret()).map_err(DbError::Settings)?.application_name("muster"))
+}

@@ -1,0 +1,195 @@
+//! One streaming read replica: its pool and what the last health probe saw.
+//!
+//! Probes run in the background (see [`super::Database::spawn_replica_monitor`]) and on
+//! demand from `/readyz`; reads only ever go to a replica whose last probe found it
+//! reachable, in recovery and close enough to the primary.
+
+use std::{
+    sync::RwLock,
+    time::Duration,
+};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{PgPool, Row};
+
+use super::lsn::Lsn;
+
+/// How long one probe may take before the replica counts as unreachable. Short on
+/// purpose: a replica that cannot answer `SELECT` in this time should not serve reads.
+pub(crate) const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplicaState {
+    /// Not probed yet: serves no reads until the first probe says it may.
+    Unknown,
+    Healthy,
+    /// Reachable but further behind than the configured maximum lag.
+    Lagging,
+    Unreachable,
+    /// Answers but is not in recovery (for example promoted after a failover): its
+    /// data may have diverged from the primary, so it serves no reads.
+    NotStandby,
+}
+
+/// What the latest probe of one replica found; also the `/readyz` entry for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplicaReport {
+    pub name: String,
+    pub endpoint: String,
+    pub state: ReplicaState,
+    pub lag_seconds: Option<f64>,
+    pub lag_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub checked_at: Option<DateTime<Utc>>,
+    #[serde(skip)]
+    pub(crate) replay_lsn: Option<Lsn>,
+}
+
+pub(crate) struct Replica {
+    pub(crate) pool: PgPool,
+    report: RwLock<ReplicaReport>,
+}
+
+/// Facts read off a replica by one probe.
+pub(crate) struct StandbyStatus {
+    pub in_recovery: bool,
+    pub replay_lsn: Option<Lsn>,
+    pub lag_seconds: f64,
+}
+
+/// Decides a replica's state from what it reported. Pure, so the policy is tested
+/// without a database.
+pub(crate) fn classify(status: &StandbyStatus, max_lag: Duration) -> ReplicaState {
+    if !status.in_recovery {
+        ReplicaState::NotStandby
+    } else if status.lag_seconds > max_lag.as_secs_f64() {
+        ReplicaState::Lagging
+    } else {
+        ReplicaState::Healthy
+    }
+}
+
+impl Replica {
+    pub(crate) fn new(name: String, endpoint: String, pool: PgPool) -> Self {
+        let report = ReplicaReport {
+            name,
+            endpoint,
+            state: ReplicaState::Unknown,
+            lag_seconds: None,
+            lag_bytes: None,
+            error: None,
+            checked_at: None,
+            replay_lsn: None,
+        };
+        Self { pool, report: RwLock::new(report) }
+    }
+
+    pub(crate) fn report(&self) -> ReplicaReport {
+        self.report.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    fn update(&self, change: impl FnOnce(&mut ReplicaReport)) {
+        let mut guard = self.report.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        change(&mut guard);
+        guard.checked_at = Some(Utc::now());
+    }
+
+    /// Whether this replica may serve a read that must see the WAL up to `at_least`.
+    pub(crate) fn can_serve(&self, at_least: Option<Lsn>) -> bool {
+        let report = self.report.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        report.state == ReplicaState::Healthy
+            && match at_least {
+                None => true,
+                Some(wanted) => report.replay_lsn.is_some_and(|seen| seen >= wanted),
+            }
+    }
+
+    /// Called when a read on this replica failed with a connection error: stop routing
+    /// reads here until the next successful probe.
+    pub(crate) fn mark_unreachable(&self, error: &sqlx::Error) {
+        let message = error.to_string();
+        self.update(|r| {
+            r.state = ReplicaState::Unreachable;
+            r.error = Some(message);
+            r.replay_lsn = None;
+        });
+    }
+
+    pub(crate) async fn probe(&self, primary_lsn: Option<Lsn>, max_lag: Duration) {
+        let outcome = tokio::time::timeout(PROBE_TIMEOUT, self.read_standby_status()).await;
+        match outcome {
+            Ok(Ok(status)) => {
+                let state = classify(&status, max_lag);
+                let lag_bytes = match (primary_lsn, status.replay_lsn) {
+                    (Some(primary), Some(replayed)) => Some(primary.bytes_after(replayed)),
+                    _ => None,
+                };
+                self.update(|r| {
+                    r.state = state;
+                    r.lag_seconds = Some(status.lag_seconds);
+                    r.lag_bytes = lag_bytes;
+                    r.replay_lsn = status.replay_lsn;
+                    r.error = (state == ReplicaState::NotStandby)
+                        .then(|| "server is not in recovery; it is not a streaming replica".to_owned());
+                });
+            }
+            Ok(Err(error)) => self.mark_unreachable(&error),
+            Err(_) => self.update(|r| {
+                r.state = ReplicaState::Unreachable;
+                r.error = Some(format!("no answer within {} s", PROBE_TIMEOUT.as_secs()));
+                r.replay_lsn = None;
+            }),
+        }
+    }
+
+    async fn read_standby_status(&self) -> Result<StandbyStatus, sqlx::Error> {
+        // Replay-timestamp lag alone overstates lag on an idle primary (nothing to
+        // replay, old timestamp), so a replica that has replayed all it received counts
+        // as zero lag.
+        let row = sqlx::query(
+            "SELECT pg_is_in_recovery() AS in_recovery,
+                    pg_last_wal_replay_lsn()::text AS replay_lsn,
+                    CASE
+                      WHEN NOT pg_is_in_recovery()
+                        OR pg_last_wal_receive_lsn() IS NULL
+                        OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0.0
+                      ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0.0)
+                    END::float8 AS lag_seconds",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let replay_lsn: Option<String> = row.try_get("replay_lsn")?;
+        Ok(StandbyStatus {
+            in_recovery: row.try_get("in_recovery")?,
+            replay_lsn: replay_lsn.and_then(|text| text.parse().ok()),
+            lag_seconds: row.try_get("lag_seconds")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(in_recovery: bool, lag_seconds: f64) -> StandbyStatus {
+        StandbyStatus { in_recovery, replay_lsn: Some(Lsn(1)), lag_seconds }
+    }
+
+    #[test]
+    fn a_caught_up_standby_is_healthy() {
+        assert_eq!(classify(&status(true, 0.0), Duration::from_secs(10)), ReplicaState::Healthy);
+    }
+
+    #[test]
+    fn a_standby_behind_the_limit_is_lagging() {
+        assert_eq!(classify(&status(true, 10.5), Duration::from_secs(10)), ReplicaState::Lagging);
+    }
+
+    #[test]
+    fn a_promoted_server_is_never_used_as_a_replica() {
+        assert_eq!(classify(&status(false, 0.0), Duration::from_secs(10)), ReplicaState::NotStandby);
+    }
+}

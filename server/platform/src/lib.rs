@@ -1,0 +1,47 @@
+//! Server-only infrastructure for Muster.
+//!
+//! Everything here talks to the outside world (environment, Postgres, Redis, logs) and
+//! none of it is compiled into the browser bundle. Features reach it through
+//! [`Platform`], which the HTTP server builds once at start-up and hands to every
+//! request and server function.
+
+pub mod config;
+pub mod db;
+pub mod readiness;
+pub mod redis_store;
+pub mod telemetry;
+
+use std::sync::Arc;
+
+pub use config::Config;
+pub use db::Database;
+pub use redis_store::RedisStore;
+
+/// The shared handles one Muster process needs to serve requests. Cheap to clone.
+#[derive(Clone)]
+pub struct Platform {
+    pub config: Arc<Config>,
+    pub db: Database,
+    pub redis: RedisStore,
+}
+
+impl Platform {
+    /// Opens the database pools and the Redis connection without waiting for either to
+    /// answer: a replica or Redis that is down at start-up must not stop Muster from
+    /// serving (it degrades instead). The primary is checked when migrations run.
+    pub fn connect(config: Config) -> Result<Self, PlatformError> {
+        let db = Database::connect(&config.database)?;
+        let redis = RedisStore::connect(&config.redis)?;
+        Ok(Self { config: Arc::new(config), db, redis })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Database(#[from] db::DbError),
+    #[error(transparent)]
+    Redis(#[from] redis_store::RedisError),
+}

@@ -1,0 +1,8 @@
+//! Muster's HTTP server as a library, so that integration tests run the real
+//! application in-process on a random port (`main.rs` is a thin wrapper).
+
+pub mod http;
+pub mod shutdown;
+pub mod startup;
+
+pub use startup::{Application, StartupError};

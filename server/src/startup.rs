@@ -1,0 +1,78 @@
+//! Builds a ready-to-serve Muster instance: platform connections, migrations, the
+//! first replica probe, the listening socket; then serves until told to stop.
+
+use std::{future::Future, net::SocketAddr};
+
+use leptos::prelude::LeptosOptions;
+use muster_platform::{config::ConfigError, db::DbError, telemetry::TelemetryError, Platform, PlatformError};
+use tokio::net::TcpListener;
+
+use crate::http::{self, AppState};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("configuration: {0}")]
+    Config(#[from] ConfigError),
+    #[error("leptos configuration: {0}")]
+    Leptos(#[from] leptos::config::errors::LeptosConfigError),
+    #[error("logging: {0}")]
+    Telemetry(#[from] TelemetryError),
+    #[error(transparent)]
+    Platform(#[from] PlatformError),
+    #[error("applying database migrations: {0}")]
+    Migrations(#[source] DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("server error: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the platform, migrates the schema and binds the listening socket.
+    /// `leptos_options.site_addr` with port 0 picks a free port (used by tests).
+    pub async fn build(platform: Platform, leptos_options: LeptosOptions) -> Result<Self, StartupError> {
+        if platform.config.database.run_migrations {
+            platform.db.migrate().await.map_err(StartupError::Migrations)?;
+        }
+        // Probe once before serving so the first reads already go to healthy replicas.
+        platform.db.probe_replicas().await;
+        platform.db.spawn_replica_monitor(platform.config.database.health_interval);
+
+        let addr = leptos_options.site_addr;
+        let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
+        Ok(Self { listener, state: AppState { leptos_options, platform } })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.state.leptos_options.site_addr)
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting connections and lets
+    /// in-flight requests finish for at most the configured grace period.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartupError> {
+        let grace = self.state.platform.config.http.shutdown_grace;
+        let router = http::router(self.state);
+        let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+        let server = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stopping_tx.send(true);
+            });
+        let deadline = async move {
+            let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            result = server => result.map_err(StartupError::Serve),
+            () = deadline => {
+                tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the shutdown grace period; exiting anyway");
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The database access API against the real primary and streaming replica.
+
+use std::time::Duration;
+
+use muster_platform::{
+    db::{Freshness, Lsn, ReadSource, MIGRATOR},
+    Config, Database,
+};
+
+use crate::support::{dead_endpoint, via, TestDatabase};
+
+fn database(db: &TestDatabase, env_overrides: &[(&str, String)]) -> Database {
+    let mut env = db.env();
+    for (name, value) in env_overrides {
+        env.insert((*name).to_owned(), value.clone());
+    }
+    let config = Config::from_source(&env).expect("valid test config");
+    Database::connect(&config.database).expect("pools")
+}
+
+#[tokio::test]
+async fn instances_starting_together_migrate_exactly_once() {
+    let db = TestDatabase::create().await;
+    let instances: Vec<Database> = (0..4).map(|_| database(&db, &[])).collect();
+    let results = futures::future::join_all(instances.iter().map(Database::migrate)).await;
+    for result in results {
+        result.expect("every instance starts");
+    }
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+        .fetch_all(instances[0].primary())
+        .await
+        .expect("migration table");
+    let expected: Vec<i64> = MIGRATOR.iter().filter(|m| m.migration_type.is_up_migration()).map(|m| m.version).collect();
+    assert_eq!(applied, expected, "each migration recorded once");
+}
+
+#[tokio::test]
+async fn reads_go_to_a_healthy_replica() {
+    let db = TestDatabase::create().await;
+    let database = database(&db, &[]);
+    database.migrate().await.expect("migrate");
+    database.probe_replicas().await;
+    let (in_recovery, source) = database
+        .read_with_source(Freshness::Any, |pool| Box::pin(sqlx::query_scalar::<_, bool>("SELECT pg_is_in_recovery()").fetch_one(pool)))
+        .await
+        .expect("read");
+    assert_eq!(source, ReadSource::Replica("replica-1".into()));
+    assert!(in_recovery, "the read really ran on the standby");
+}
+
+#[tokio::test]
+async fn writes_are_visible_to_the_writer_reading_at_its_lsn() {
+    let db = TestDatabase::create().await;
+    let database = database(&db, &[("DATABASE_HEALTH_INTERVAL_MS", "50".into())]);
+    database.migrate().await.expect("migrate");
+    sqlx::query("CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL)").execute(database.primary()).await.expect("table");
+    database.probe_replicas().await;
+    let _monitor = database.spawn_replica_monitor(Duration::from_millis(50));
+
+    let mut served_by_replica = 0;
+    for id in 0..30 {
+        sqlx::query("INSERT INTO notes VALUES ($1, 'hello')").bind(id).execute(database.primary()).await.expect("write");
+        let lsn = database.primary_lsn().await.expect("lsn");
+        let (found, source) = database
+            .read_with_source(Freshness::AtLeast(lsn), move |pool| {
+                Box::pin(sqlx::query_scalar::<_, i32>("SELECT id FROM notes WHERE id = $1").bind(id).fetch_optional(pool))
+            })
+            .await
+            .expect("read");
+        assert_eq!(found, Some(id), "write {id} must be visible to its writer (read from {source:?})");
+        if source != ReadSource::Primary {
+            served_by_replica += 1;
+        }
+        if id % 3 == 0 {
+            // Give the replica a chance to catch up so both routes are exercised.
+            database.probe_replicas().await;
+        }
+    }
+    assert!(served_by_replica > 0, "once caught up, the replica serves read-your-writes reads");
+}
+
+#[tokio::test]
+async fn a_position_no_replica_has_reached_is_read_from_the_primary() {
+    let db = TestDatabase::create().await;
+    let database = database(&db, &[]);
+    database.probe_replicas().await;
+    let (_, source) = database
+        .read_with_source(Freshness::AtLeast(Lsn(u64::MAX)), |pool| Box::pin(sqlx::query("SELECT 1").execute(pool)))
+        .await
+        .expect("read");
+    assert_eq!(source, ReadSource::Primary);
+}
+
+#[tokio::test]
+async fn without_replicas_every_read_uses_the_primary() {
+    let db = TestDatabase::create().await;
+    let mut env = db.env();
+    env.remove("DATABASE_REPLICA_URLS");
+    let config = Config::from_source(&env).expect("config");
+    let database = Database::connect(&config.database).expect("pools");
+    database.probe_replicas().await;
+    assert!(database.replica_reports().is_empty());
+    let (_, source) = database
+        .read_with_source(Freshness::Any, |pool| Box::pin(sqlx::query("SELECT 1").execute(pool)))
+        .await
+        .expect("read");
+    assert_eq!(source, ReadSource::Primary);
+}
+
+#[tokio::test]
+async fn query_errors_are_not_mistaken_for_an_unavailable_replica() {
+    let db = TestDatabase::create().await;
+    let database = database(&db, &[]);
+    database.probe_replicas().await;
+    let result = database
+        .read(Freshness::Any, |pool| Box::pin(sqlx::query("SELECT * FROM no_such_table").execute(pool)))
+        .await;
+    assert!(matches!(result, Err(muster_platform::db::DbError::Query(_))), "{result:?}");
+    assert_eq!(database.replica_reports()[0].state, muster_platform::db::ReplicaState::Healthy, "replica still used");
+}
+
+#[tokio::test]
+async fn an_unreachable_replica_is_reported_and_skipped() {
+    let db = TestDatabase::create().await;
+    let database = database(&db, &[("DATABASE_REPLICA_URLS", via(&db.replica_url, dead_endpoint()).to_string())]);
+    database.probe_replicas().await;
+    let report = &database.replica_reports()[0];
+    assert_eq!(report.state, muster_platform::db::ReplicaState::Unreachable);
+    assert!(report.error.is_some());
+    let (_, source) = database
+        .read_with_source(Freshness::Any, |pool| Box::pin(sqlx::query("SELECT 1").execute(pool)))
+        .await
+        .expect("read");
+    assert_eq!(source, ReadSource::Primary);
+}

@@ -1,0 +1,11 @@
+//! Integration tests of the whole server against the real Postgres primary + replica and
+//! Redis (one test binary, so the large server is linked once).
+
+mod support;
+
+mod database;
+mod faults;
+mod pages;
+mod process;
+mod readiness;
+mod shutdown;

@@ -1,0 +1,203 @@
+//! Test harness shared by the integration tests: a fresh database per test on the real
+//! Postgres primary (visible on the real streaming replica), the real Redis, and the
+//! whole application served in-process on a random port.
+//!
+//! The services are the ones `scripts/test` starts; their URLs arrive in
+//! `DATABASE_URL`, `DATABASE_REPLICA_URLS` and `REDIS_URL`. Without them the tests fail
+//! loudly instead of skipping.
+
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+pub mod proxy;
+
+use std::{collections::HashMap, net::SocketAddr, time::Duration};
+
+use leptos::prelude::LeptosOptions;
+use muster_platform::{Config, Platform};
+use muster_server::Application;
+use sqlx::{Connection, PgConnection};
+use tokio::{sync::oneshot, task::JoinHandle};
+use url::Url;
+
+/// URLs of the shared test services, with the database part replaced per test.
+pub struct Services {
+    pub primary: Url,
+    pub replica: Url,
+    pub redis: String,
+}
+
+impl Services {
+    pub fn from_env() -> Self {
+        let var = |name: &str| {
+            std::env::var(name).unwrap_or_else(|_| {
+                panic!("{name} is not set: integration tests need the real services; run them with `scripts/test`")
+            })
+        };
+        let replicas = var("DATABASE_REPLICA_URLS");
+        let first_replica = replicas.split(',').next().unwrap_or_default().trim().to_owned();
+        Self {
+            primary: Url::parse(&var("DATABASE_URL")).expect("DATABASE_URL is a URL"),
+            replica: Url::parse(&first_replica).expect("DATABASE_REPLICA_URLS holds URLs"),
+            redis: var("REDIS_URL"),
+        }
+    }
+}
+
+pub fn with_database(url: &Url, database: &str) -> Url {
+    let mut url = url.clone();
+    url.set_path(&format!("/{database}"));
+    url
+}
+
+/// A database of its own for one test, created on the primary and already replicated.
+pub struct TestDatabase {
+    pub name: String,
+    pub primary_url: Url,
+    pub replica_url: Url,
+    pub redis_url: String,
+}
+
+impl TestDatabase {
+    pub async fn create() -> Self {
+        let services = Services::from_env();
+        let name = format!("muster_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect(with_database(&services.primary, "postgres").as_str())
+            .await
+            .expect("connect to the primary");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
+        admin.close().await.ok();
+
+        // The database reaches the replica through streaming replication; wait until it
+        // is there so tests start with a usable replica.
+        let replica_admin = with_database(&services.replica, "postgres");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let found = async {
+                let mut conn = PgConnection::connect(replica_admin.as_str()).await?;
+                let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+                    .bind(&name)
+                    .fetch_optional(&mut conn)
+                    .await?;
+                conn.close().await.ok();
+                Ok::<_, sqlx::Error>(found.is_some())
+            }
+            .await
+            .unwrap_or(false);
+            if found {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "database {name} never appeared on the replica");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+
+        Self {
+            primary_url: with_database(&services.primary, &name),
+            replica_url: with_database(&services.replica, &name),
+            redis_url: services.redis,
+            name,
+        }
+    }
+
+    /// The environment a Muster instance on this database would get.
+    pub fn env(&self) -> HashMap<String, String> {
+        HashMap::from([
+            ("DATABASE_URL".to_owned(), self.primary_url.to_string()),
+            ("DATABASE_REPLICA_URLS".to_owned(), self.replica_url.to_string()),
+            ("REDIS_URL".to_owned(), self.redis_url.clone()),
+            ("DATABASE_HEALTH_INTERVAL_MS".to_owned(), "200".to_owned()),
+        ])
+    }
+}
+
+/// Rewrites the host:port of a URL, e.g. to send it through a [`proxy::TcpProxy`].
+pub fn via(url: &Url, addr: SocketAddr) -> Url {
+    let mut url = url.clone();
+    url.set_host(Some(&addr.ip().to_string())).expect("host");
+    url.set_port(Some(addr.port())).expect("port");
+    url
+}
+
+/// A loopback address where nothing listens: connections are refused at once.
+pub fn dead_endpoint() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr")
+    // dropped here: the port is free and refuses connections
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub platform: Platform,
+    pub http: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    pub server: JoinHandle<Result<(), muster_server::StartupError>>,
+}
+
+impl TestApp {
+    pub async fn spawn(env: HashMap<String, String>) -> Self {
+        let config = Config::from_source(&env).expect("test configuration is valid");
+        let platform = Platform::connect(config).expect("platform handles");
+        let site_root = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site");
+        let leptos_options = LeptosOptions::builder()
+            .output_name("muster")
+            .site_root(site_root)
+            .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .build();
+        let app = Application::build(platform.clone(), leptos_options).await.expect("application starts");
+        let addr = app.local_addr();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("http client");
+        Self { addr, platform, http, stop: Some(stop), server }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Starts graceful shutdown (like SIGTERM does in production).
+    pub fn begin_shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    pub async fn readyz(&self) -> (u16, serde_json::Value) {
+        let response = self.http.get(self.url("/readyz")).send().await.expect("readyz answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("readyz is JSON"))
+    }
+
+    /// Calls the status server function the status page uses.
+    pub async fn load_status(&self) -> (u16, serde_json::Value) {
+        let response = self
+            .http
+            .post(self.url("/api/load_status"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("")
+            .send()
+            .await
+            .expect("server function answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("server function answers JSON"))
+    }
+
+    /// Polls `check` until it holds, for at most 15 s: waits on an observable state, never
+    /// on a fixed delay.
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while !check().await {
+            assert!(tokio::time::Instant::now() < deadline, "timed out waiting until {what}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
