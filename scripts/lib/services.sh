@@ -21,6 +21,7 @@ services_profile() {
     REDIS_DIR="$SERVICES_DIR/redis"
     SOCKET_DIR="$SERVICES_DIR/sockets"
     SECRETS_FILE="$SERVICES_DIR/secrets.env"
+    LOG_DIR="$SERVICES_DIR/logs"
     STARTED_SERVICES=()
 }
 
@@ -49,16 +50,23 @@ _load_secrets() {
     fi
     # shellcheck disable=SC1090
     . "$SECRETS_FILE"
+    mkdir -p "$LOG_DIR"
+    _pg_owns "$LOG_DIR"
+    # A passfile keeps the password out of process listings.
+    PGPASS_FILE="$SERVICES_DIR/pgpass"
+    (umask 077; printf '127.0.0.1:*:*:muster:%s\n' "$PG_PASSWORD" > "$PGPASS_FILE")
+    _pg_owns "$PGPASS_FILE"
 }
 
 _pg_running() { as_pg "$(pg_bin pg_ctl)" status -D "$1" >/dev/null 2>&1; }
 
 _psql() {
-    PGPASSWORD="$PG_PASSWORD" psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U muster "$@"
+    PGPASSFILE="$PGPASS_FILE" psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U muster "$@"
 }
 
 _init_primary() {
     log "creating Postgres primary in $PG_PRIMARY_DIR"
+    rm -rf "$PG_PRIMARY_DIR" "$PG_REPLICA_DIR"   # a replica of an older primary is useless
     mkdir -p "$PG_PRIMARY_DIR" "$SOCKET_DIR"
     _pg_owns "$PG_PRIMARY_DIR" "$SOCKET_DIR"
     chmod 700 "$PG_PRIMARY_DIR"
@@ -88,15 +96,17 @@ CONF
 
 _init_replica() {
     log "creating streaming replica in $PG_REPLICA_DIR (pg_basebackup)"
+    rm -rf "$PG_REPLICA_DIR"   # leftovers of an interrupted attempt
     mkdir -p "$PG_REPLICA_DIR"
     _pg_owns "$PG_REPLICA_DIR"
     chmod 700 "$PG_REPLICA_DIR"
     _psql -d postgres -c "SELECT pg_drop_replication_slot('muster_replica_1') FROM pg_replication_slots WHERE slot_name = 'muster_replica_1'" >/dev/null
-    as_pg env PGPASSWORD="$PG_PASSWORD" "$(pg_bin pg_basebackup)" -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U muster \
-        -D "$PG_REPLICA_DIR" -X stream -C -S muster_replica_1 -R
+    # -c fast: checkpoint at once instead of spreading it over minutes.
+    as_pg env PGPASSFILE="$PGPASS_FILE" "$(pg_bin pg_basebackup)" -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U muster \
+        -D "$PG_REPLICA_DIR" -X stream -C -S muster_replica_1 -R -c fast
     # Our own connection string (pg_basebackup -R may leave the password out).
     as_pg sh -c "cat >> '$PG_REPLICA_DIR/postgresql.auto.conf'" <<CONF
-primary_conninfo = 'host=127.0.0.1 port=$PG_PRIMARY_PORT user=muster password=$PG_PASSWORD application_name=muster_replica_1'
+primary_conninfo = 'host=127.0.0.1 port=$PG_PRIMARY_PORT user=muster passfile=$PGPASS_FILE application_name=muster_replica_1'
 primary_slot_name = 'muster_replica_1'
 CONF
     as_pg sh -c "printf '\nport = $PG_REPLICA_PORT\n' >> '$PG_REPLICA_DIR/postgresql.conf'"
@@ -109,8 +119,8 @@ _start_pg() {
         return 0
     fi
     rm -f "$dir/postmaster.pid"
-    as_pg "$(pg_bin pg_ctl)" -D "$dir" -l "$SERVICES_DIR/$name.log" -w -t 120 start >/dev/null \
-        || die "$name did not start; see $SERVICES_DIR/$name.log"
+    as_pg "$(pg_bin pg_ctl)" -D "$dir" -l "$LOG_DIR/$name.log" -w -t 120 start >/dev/null \
+        || die "$name did not start; see $LOG_DIR/$name.log"
     STARTED_SERVICES+=("$name")
 }
 
@@ -124,9 +134,9 @@ _start_redis() {
     fi
     mkdir -p "$REDIS_DIR"
     redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$REDIS_DIR" --daemonize yes \
-        --pidfile "$REDIS_DIR/redis.pid" --logfile "$SERVICES_DIR/redis.log" \
+        --pidfile "$REDIS_DIR/redis.pid" --logfile "$LOG_DIR/redis.log" \
         --requirepass "$REDIS_PASSWORD" --appendonly yes --save "" >/dev/null
-    wait_until 30 _redis_running || die "redis did not start; see $SERVICES_DIR/redis.log"
+    wait_until 30 _redis_running || die "redis did not start; see $LOG_DIR/redis.log"
     STARTED_SERVICES+=(redis)
 }
 

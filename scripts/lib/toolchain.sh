@@ -71,7 +71,7 @@ ensure_chromium() {
 # Everything needed to build and serve the app.
 ensure_build_toolchain() {
     command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust with rustup first"
-    ensure_apt_packages build-essential pkg-config
+    ensure_apt_packages build-essential pkg-config curl
     ensure_wasm_target
     ensure_wasm_bindgen_cli
     ensure_cargo_leptos

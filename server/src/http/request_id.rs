@@ -36,7 +36,7 @@ pub async fn assign(mut request: Request, next: Next) -> impl IntoResponse {
 /// Ids end up in log lines: accept only short tokens that cannot forge log content.
 fn is_acceptable(candidate: &str) -> bool {
     (1..=128).contains(&candidate.len())
-        && candidate.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+        && candidate.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'='))
 }
 
 pub fn make_span<B>(request: &axum::http::Request<B>) -> Span {

@@ -39,13 +39,30 @@ async fn reads_go_to_a_healthy_replica() {
     let db = TestDatabase::create().await;
     let database = database(&db, &[]);
     database.migrate().await.expect("migrate");
-    database.probe_replicas().await;
-    let (in_recovery, source) = database
-        .read_with_source(Freshness::Any, |pool| Box::pin(sqlx::query_scalar::<_, bool>("SELECT pg_is_in_recovery()").fetch_one(pool)))
-        .await
-        .expect("read");
-    assert_eq!(source, ReadSource::Replica("replica-1".into()));
+    let (in_recovery, source) = eventually_from_replica(&database, |pool| {
+        Box::pin(sqlx::query_scalar::<_, bool>("SELECT pg_is_in_recovery()").fetch_one(pool))
+    })
+    .await;
     assert!(in_recovery, "the read really ran on the standby");
+    assert_eq!(source, ReadSource::Replica("replica-1".into()));
+}
+
+/// Probes and reads until a replica serves the read (it must catch up with the
+/// migrations first), for at most 15 s.
+async fn eventually_from_replica<T, F>(database: &Database, query: F) -> (T, ReadSource)
+where
+    F: for<'p> Fn(&'p sqlx::PgPool) -> futures::future::BoxFuture<'p, Result<T, sqlx::Error>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        database.probe_replicas().await;
+        let (value, source) = database.read_with_source(Freshness::Any, &query).await.expect("read");
+        if source != ReadSource::Primary {
+            return (value, source);
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no replica ever served the read");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]
@@ -57,26 +74,40 @@ async fn writes_are_visible_to_the_writer_reading_at_its_lsn() {
     database.probe_replicas().await;
     let _monitor = database.spawn_replica_monitor(Duration::from_millis(50));
 
-    let mut served_by_replica = 0;
+    let read_back = |id: i32, lsn: Lsn| {
+        let database = database.clone();
+        async move {
+            database
+                .read_with_source(Freshness::AtLeast(lsn), move |pool| {
+                    Box::pin(sqlx::query_scalar::<_, i32>("SELECT id FROM notes WHERE id = $1").bind(id).fetch_optional(pool))
+                })
+                .await
+                .expect("read")
+        }
+    };
+
+    // Immediately after each write, whichever server answers has the write.
     for id in 0..30 {
         sqlx::query("INSERT INTO notes VALUES ($1, 'hello')").bind(id).execute(database.primary()).await.expect("write");
         let lsn = database.primary_lsn().await.expect("lsn");
-        let (found, source) = database
-            .read_with_source(Freshness::AtLeast(lsn), move |pool| {
-                Box::pin(sqlx::query_scalar::<_, i32>("SELECT id FROM notes WHERE id = $1").bind(id).fetch_optional(pool))
-            })
-            .await
-            .expect("read");
+        let (found, source) = read_back(id, lsn).await;
         assert_eq!(found, Some(id), "write {id} must be visible to its writer (read from {source:?})");
-        if source != ReadSource::Primary {
-            served_by_replica += 1;
-        }
-        if id % 3 == 0 {
-            // Give the replica a chance to catch up so both routes are exercised.
-            database.probe_replicas().await;
-        }
     }
-    assert!(served_by_replica > 0, "once caught up, the replica serves read-your-writes reads");
+
+    // And once the replica has replayed the write, it is the replica that serves it.
+    sqlx::query("INSERT INTO notes VALUES (100, 'last')").execute(database.primary()).await.expect("write");
+    let lsn = database.primary_lsn().await.expect("lsn");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        database.probe_replicas().await;
+        let (found, source) = read_back(100, lsn).await;
+        assert_eq!(found, Some(100));
+        if source == ReadSource::Replica("replica-1".into()) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the replica never caught up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]

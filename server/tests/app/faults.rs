@@ -11,8 +11,7 @@ async fn reads_move_to_the_primary_while_the_replica_is_down_and_come_back_after
     env.insert("DATABASE_REPLICA_URLS".into(), via(&db.replica_url, replica.addr).to_string());
     let app = TestApp::spawn(env).await;
 
-    let (_, report) = app.load_status().await;
-    assert_eq!(report["served_by"], "replica-1", "healthy replica serves reads: {report}");
+    app.wait_for_replica_reads().await;
 
     replica.cut();
     // Even before any probe notices, a read that hits the dead replica is retried on the
@@ -27,10 +26,7 @@ async fn reads_move_to_the_primary_while_the_replica_is_down_and_come_back_after
     assert_eq!(body["replicas"][0]["state"], "unreachable", "{body}");
 
     replica.restore().await;
-    app.eventually("the replica serves reads again", || async {
-        app.load_status().await.1["served_by"] == "replica-1"
-    })
-    .await;
+    app.wait_for_replica_reads().await;
     let (_, body) = app.readyz().await;
     assert_eq!(body["status"], "ready", "{body}");
 }

@@ -15,7 +15,7 @@ mod replica;
 use std::{
     str::FromStr,
     sync::{
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicU64, AtomicUsize, Ordering},
         Arc, Weak,
     },
     time::{Duration, Instant},
@@ -112,6 +112,9 @@ struct Inner {
     replicas: Vec<Replica>,
     next_replica: AtomicUsize,
     max_lag: Duration,
+    /// WAL position right after this process applied migrations. A replica that has
+    /// not replayed that far lacks the current schema and serves no reads at all.
+    schema_lsn: AtomicU64,
 }
 
 impl Database {
@@ -142,6 +145,7 @@ impl Database {
                 replicas,
                 next_replica: AtomicUsize::new(0),
                 max_lag: config.replica_max_lag,
+                schema_lsn: AtomicU64::new(0),
             }),
         })
     }
@@ -179,9 +183,11 @@ impl Database {
     where
         F: for<'p> Fn(&'p PgPool) -> BoxFuture<'p, Result<T, sqlx::Error>>,
     {
+        let schema = Lsn(self.inner.schema_lsn.load(Ordering::Relaxed));
         let at_least = match freshness {
-            Freshness::Any => None,
-            Freshness::AtLeast(lsn) => Some(lsn),
+            Freshness::Any if schema == Lsn(0) => None,
+            Freshness::Any => Some(schema),
+            Freshness::AtLeast(lsn) => Some(lsn.max(schema)),
         };
         if let Some(replica) = self.pick_replica(at_least) {
             match query(&replica.pool).await {
@@ -210,6 +216,8 @@ impl Database {
     /// migrates and the others wait, then find nothing left to do.
     pub async fn migrate(&self) -> Result<(), DbError> {
         MIGRATOR.run(&self.inner.primary).await?;
+        let lsn = self.primary_lsn().await?;
+        self.inner.schema_lsn.fetch_max(lsn.0, Ordering::Relaxed);
         Ok(())
     }
 

@@ -187,6 +187,13 @@ impl TestApp {
         (status, response.json().await.expect("server function answers JSON"))
     }
 
+    /// Waits until reads are served by the replica: right after start-up it may not have
+    /// replayed the migrations yet, and until it has, reads go to the primary.
+    pub async fn wait_for_replica_reads(&self) {
+        self.eventually("the replica serves reads", || async { self.load_status().await.1["served_by"] == "replica-1" })
+            .await;
+    }
+
     /// Polls `check` until it holds, for at most 15 s: waits on an observable state, never
     /// on a fixed delay.
     pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
