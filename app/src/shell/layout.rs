@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_location};
+use leptos_router::components::A;
 
 /// Header, navigation, main area and footer shared by all pages.
 #[component]
@@ -16,14 +16,9 @@ pub fn Layout(children: Children) -> impl IntoView {
 
 #[component]
 fn Header() -> impl IntoView {
-    // On narrow screens the navigation folds behind a button; it closes again whenever
-    // the user navigates so the new page is not hidden under an open menu.
+    // On narrow screens the navigation folds behind a button; following one of its links
+    // closes it again, so the next page is not hidden under an open menu.
     let menu_open = RwSignal::new(false);
-    let location = use_location();
-    Effect::new(move |_| {
-        location.pathname.track();
-        menu_open.set(false);
-    });
 
     view! {
         <header class="site-header">
@@ -41,7 +36,8 @@ fn Header() -> impl IntoView {
                 <span class="visually-hidden">"Menu"</span>
                 <span class="menu-icon" aria-hidden="true"></span>
             </button>
-            <nav id="site-nav" class="site-nav" class:open=move || menu_open.get() aria-label="Main">
+            <nav id="site-nav" class="site-nav" class:open=move || menu_open.get() aria-label="Main"
+                on:click=move |_| menu_open.set(false)>
                 <A href="/" exact=true>"Home"</A>
                 <A href="/status">"Status"</A>
             </nav>

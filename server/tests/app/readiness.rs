@@ -49,6 +49,7 @@ async fn a_replica_that_is_down_degrades_but_does_not_fail_readiness() {
     assert_eq!(body["status"], "degraded");
     assert_eq!(body["replicas"][0]["state"], "unreachable");
     assert!(body["replicas"][0]["error"].is_string(), "{body}");
+    assert!(body["replicas"][0]["lag_seconds"].is_null(), "an unreachable replica's lag is unknown: {body}");
 
     // Reads fall back to the primary: the status page still has its data.
     let (status, report) = app.load_status().await;

@@ -48,6 +48,15 @@ pub struct ReplicaReport {
     pub(crate) replay_lsn: Option<Lsn>,
 }
 
+impl ReplicaReport {
+    /// An unreachable replica's lag is unknown, not what it was at the last probe.
+    fn forget_position(&mut self) {
+        self.replay_lsn = None;
+        self.lag_seconds = None;
+        self.lag_bytes = None;
+    }
+}
+
 pub(crate) struct Replica {
     pub(crate) pool: PgPool,
     report: RwLock<ReplicaReport>,
@@ -114,19 +123,24 @@ impl Replica {
         self.update(|r| {
             r.state = ReplicaState::Unreachable;
             r.error = Some(message);
-            r.replay_lsn = None;
+            r.forget_position();
         });
     }
 
     pub(crate) async fn probe(&self, primary_lsn: Option<Lsn>, max_lag: Duration) {
         let outcome = tokio::time::timeout(PROBE_TIMEOUT, self.read_standby_status()).await;
         match outcome {
-            Ok(Ok(status)) => {
-                let state = classify(&status, max_lag);
+            Ok(Ok(mut status)) => {
                 let lag_bytes = match (primary_lsn, status.replay_lsn) {
                     (Some(primary), Some(replayed)) => Some(primary.bytes_after(replayed)),
                     _ => None,
                 };
+                if lag_bytes == Some(0) {
+                    // Replayed all the primary has: an old replay timestamp only means the
+                    // primary has been idle (or the replica just restarted).
+                    status.lag_seconds = 0.0;
+                }
+                let state = classify(&status, max_lag);
                 self.update(|r| {
                     r.state = state;
                     r.lag_seconds = Some(status.lag_seconds);
@@ -140,7 +154,7 @@ impl Replica {
             Err(_) => self.update(|r| {
                 r.state = ReplicaState::Unreachable;
                 r.error = Some(format!("no answer within {} s", PROBE_TIMEOUT.as_secs()));
-                r.replay_lsn = None;
+                r.forget_position();
             }),
         }
     }
@@ -155,7 +169,7 @@ impl Replica {
                     CASE
                       WHEN NOT pg_is_in_recovery()
                         OR pg_last_wal_receive_lsn() IS NULL
-                        OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0.0
+                        OR pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0.0
                       ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0.0)
                     END::float8 AS lag_seconds",
         )
