@@ -112,12 +112,16 @@ CONF
     as_pg sh -c "printf '\nport = $PG_REPLICA_PORT\n' >> '$PG_REPLICA_DIR/postgresql.conf'"
 }
 
+# True when something already listens on 127.0.0.1:$1.
+_port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 _start_pg() {
-    local name="$1" dir="$2"
+    local name="$1" dir="$2" port="$3"
     if _pg_running "$dir"; then
         log "$name already running (reused)"
         return 0
     fi
+    _port_taken "$port" && die "port $port is taken by another process (another checkout's services?); stop it or choose other ports (README: MUSTER_*_PORT)"
     rm -f "$dir/postmaster.pid"
     as_pg "$(pg_bin pg_ctl)" -D "$dir" -l "$LOG_DIR/$name.log" -w -t 120 start >/dev/null \
         || die "$name did not start; see $LOG_DIR/$name.log"
@@ -132,6 +136,7 @@ _start_redis() {
         log "redis already running (reused)"
         return 0
     fi
+    _port_taken "$REDIS_PORT" && die "port $REDIS_PORT is taken by another process; stop it or choose other ports (README: MUSTER_*_PORT)"
     mkdir -p "$REDIS_DIR"
     redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$REDIS_DIR" --daemonize yes \
         --pidfile "$REDIS_DIR/redis.pid" --logfile "$LOG_DIR/redis.log" \
@@ -151,11 +156,11 @@ services_up() {
     ensure_service_packages
     _load_secrets
     [ -f "$PG_PRIMARY_DIR/PG_VERSION" ] || _init_primary
-    _start_pg pg-primary "$PG_PRIMARY_DIR"
+    _start_pg pg-primary "$PG_PRIMARY_DIR" "$PG_PRIMARY_PORT"
     _psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'muster'" | grep -q 1 \
         || _psql -d postgres -c "CREATE DATABASE muster" >/dev/null
     [ -f "$PG_REPLICA_DIR/PG_VERSION" ] || _init_replica
-    _start_pg pg-replica "$PG_REPLICA_DIR"
+    _start_pg pg-replica "$PG_REPLICA_DIR" "$PG_REPLICA_PORT"
     _start_redis
 
     export DATABASE_URL="postgres://muster:$PG_PASSWORD@127.0.0.1:$PG_PRIMARY_PORT/muster"
