@@ -37,7 +37,7 @@ impl Application {
     /// `leptos_options.site_addr` with port 0 picks a free port (used by tests).
     pub async fn build(platform: Platform, leptos_options: LeptosOptions) -> Result<Self, StartupError> {
         if platform.config.database.run_migrations {
-            platform.db.migrate().await.map_err(StartupError::Migrations)?;
+            platform.migrate().await.map_err(StartupError::Migrations)?;
         }
         // Probe once before serving so the first reads already go to healthy replicas.
         platform.db.probe_replicas().await;

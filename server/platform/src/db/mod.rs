@@ -216,6 +216,12 @@ impl Database {
     /// migrates and the others wait, then find nothing left to do.
     pub async fn migrate(&self) -> Result<(), DbError> {
         MIGRATOR.run(&self.inner.primary).await?;
+        self.record_schema_position().await
+    }
+
+    /// Remembers the primary's current WAL position as the schema this process needs:
+    /// call after any schema change made outside [`Database::migrate`].
+    pub async fn record_schema_position(&self) -> Result<(), DbError> {
         let lsn = self.primary_lsn().await?;
         self.inner.schema_lsn.fetch_max(lsn.0, Ordering::Relaxed);
         Ok(())
