@@ -7,7 +7,6 @@
 
 pub mod config;
 pub mod db;
-pub mod jobs;
 pub mod readiness;
 pub mod redis_store;
 pub mod telemetry;
@@ -36,12 +35,9 @@ impl Platform {
         Ok(Self { config: Arc::new(config), db, redis })
     }
 
-    /// Applies the schema migrations and creates the job-queue tables; safe when
-    /// several instances start at once.
+    /// Applies the schema migrations; safe when several instances start at once.
     pub async fn migrate(&self) -> Result<(), db::DbError> {
-        self.db.migrate().await?;
-        jobs::migrate(self.db.primary()).await?;
-        self.db.record_schema_position().await
+        self.db.migrate().await
     }
 }
 
