@@ -44,6 +44,8 @@ pub struct RedisConfig {
     pub url: SecretString,
     /// Upper bound for any single Redis call; Redis must never hold a request up.
     pub command_timeout: Duration,
+    /// Prepended to every key Muster writes, so one Redis can serve several deployments.
+    pub key_prefix: String,
 }
 
 #[derive(Debug, Clone)]
@@ -134,6 +136,7 @@ impl Config {
             redis: RedisConfig {
                 url: SecretString::from(redis_url),
                 command_timeout: Duration::from_millis(parsed(src, "REDIS_TIMEOUT_MS", 250)?),
+                key_prefix: src.get("REDIS_KEY_PREFIX").unwrap_or_else(|| "muster:".into()),
             },
             http: HttpConfig {
                 body_limit_bytes: parsed(src, "MUSTER_BODY_LIMIT_BYTES", 10 * 1024 * 1024)?,

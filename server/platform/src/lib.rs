@@ -5,6 +5,7 @@
 //! [`Platform`], which the HTTP server builds once at start-up and hands to every
 //! request and server function.
 
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod readiness;
@@ -13,6 +14,7 @@ pub mod telemetry;
 
 use std::sync::Arc;
 
+pub use cache::Cache;
 pub use config::Config;
 pub use db::Database;
 pub use redis_store::RedisStore;
@@ -23,6 +25,7 @@ pub struct Platform {
     pub config: Arc<Config>,
     pub db: Database,
     pub redis: RedisStore,
+    pub cache: Cache,
 }
 
 impl Platform {
@@ -32,7 +35,11 @@ impl Platform {
     pub fn connect(config: Config) -> Result<Self, PlatformError> {
         let db = Database::connect(&config.database)?;
         let redis = RedisStore::connect(&config.redis)?;
-        Ok(Self { config: Arc::new(config), db, redis })
+        let cache = Cache::new(
+            redis.clone(),
+            cache::CacheSettings { prefix: format!("{}cache:", config.redis.key_prefix), ..Default::default() },
+        );
+        Ok(Self { config: Arc::new(config), db, redis, cache })
     }
 
     /// Applies the schema migrations; safe when several instances start at once.

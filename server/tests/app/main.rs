@@ -3,6 +3,7 @@
 
 mod support;
 
+mod cache;
 mod database;
 mod faults;
 mod pages;
