@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod home;
+pub mod realtime;
 pub mod shell;
 pub mod status;
 

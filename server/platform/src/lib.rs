@@ -9,6 +9,7 @@ pub mod cache;
 pub mod config;
 pub mod db;
 pub mod readiness;
+pub mod realtime;
 pub mod redis_store;
 pub mod telemetry;
 
@@ -26,11 +27,12 @@ pub struct Platform {
     pub db: Database,
     pub redis: RedisStore,
     pub cache: Cache,
+    pub hub: realtime::Hub,
 }
 
 impl Platform {
-    /// Opens the database pools and the Redis connection without waiting for either to
-    /// answer: a replica or Redis that is down at start-up must not stop Muster from
+    /// Opens the database pools and the Redis connection (and starts the realtime relay;
+    /// so it must run inside the Tokio runtime) without waiting for either to answer: a replica or Redis that is down at start-up must not stop Muster from
     /// serving (it degrades instead). The primary is checked when migrations run.
     pub fn connect(config: Config) -> Result<Self, PlatformError> {
         let db = Database::connect(&config.database)?;
@@ -39,7 +41,11 @@ impl Platform {
             redis.clone(),
             cache::CacheSettings { prefix: format!("{}cache:", config.redis.key_prefix), ..Default::default() },
         );
-        Ok(Self { config: Arc::new(config), db, redis, cache })
+        let hub = realtime::Hub::start(
+            redis.clone(),
+            realtime::HubSettings { prefix: format!("{}rt:", config.redis.key_prefix), ..Default::default() },
+        );
+        Ok(Self { config: Arc::new(config), db, redis, cache, hub })
     }
 
     /// Applies the schema migrations; safe when several instances start at once.

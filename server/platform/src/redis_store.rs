@@ -23,6 +23,7 @@ pub enum RedisError {
 
 #[derive(Clone)]
 pub struct RedisStore {
+    client: redis::Client,
     connection: ConnectionManager,
     timeout: Duration,
 }
@@ -37,8 +38,13 @@ impl RedisStore {
             // behind a long retry loop.
             .set_number_of_retries(1);
         let connection =
-            ConnectionManager::new_lazy_with_config(client, manager_config).map_err(RedisError::Settings)?;
-        Ok(Self { connection, timeout: config.command_timeout })
+            ConnectionManager::new_lazy_with_config(client.clone(), manager_config).map_err(RedisError::Settings)?;
+        Ok(Self { client, connection, timeout: config.command_timeout })
+    }
+
+    /// The client, for dedicated connections (pub/sub) that cannot be multiplexed.
+    pub fn client(&self) -> &redis::Client {
+        &self.client
     }
 
     /// A clone of the multiplexed connection for issuing commands. Callers must bound

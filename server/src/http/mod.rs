@@ -2,6 +2,7 @@
 //! files, and the middleware every request passes through.
 
 mod health;
+mod realtime;
 mod request_id;
 
 use std::time::Duration;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/realtime", get(realtime::upgrade))
         .leptos_routes_with_context(&state, generate_route_list(App), provide_platform.clone(), render_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_platform, shell))
         .layer(

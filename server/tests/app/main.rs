@@ -9,4 +9,5 @@ mod faults;
 mod pages;
 mod process;
 mod readiness;
+mod realtime;
 mod shutdown;

@@ -1,0 +1,169 @@
+//! `GET /realtime`: the browser's one websocket. It subscribes to topics and receives
+//! their events from the [`Hub`]; the protocol is in `muster_app::realtime::protocol`.
+//!
+//! Every connection has a small outgoing queue. A connection that cannot keep up loses
+//! its hub subscription and is told to resynchronise that topic, so it never slows the
+//! others. A frame that is not valid protocol closes the connection with the reason.
+//! The server pings every [`HEARTBEAT`]; a connection silent for two heartbeats is
+//! closed.
+
+use std::{collections::HashMap, time::Duration};
+
+use axum::{
+    extract::{
+        ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade},
+        State,
+    },
+    response::Response,
+};
+use futures::{SinkExt, StreamExt};
+use muster_app::realtime::protocol::{parse_topic, ClientMessage, ServerMessage, MAX_CLIENT_FRAME_BYTES, MAX_SUBSCRIPTIONS};
+use muster_platform::{
+    realtime::{Delivery, Hub, Subscription},
+    Platform,
+};
+use tokio::{sync::mpsc, task::JoinHandle};
+
+pub const HEARTBEAT: Duration = Duration::from_secs(20);
+const OUTGOING_QUEUE: usize = 64;
+
+/// RFC 6455 close codes used here.
+const POLICY_VIOLATION: u16 = 1008;
+const UNSUPPORTED_DATA: u16 = 1003;
+const GOING_AWAY: u16 = 1001;
+
+enum Outgoing {
+    Message(ServerMessage),
+    Close(u16, String),
+}
+
+pub async fn upgrade(ws: WebSocketUpgrade, State(platform): State<Platform>) -> Response {
+    ws.max_message_size(MAX_CLIENT_FRAME_BYTES)
+        .max_frame_size(MAX_CLIENT_FRAME_BYTES)
+        .on_upgrade(move |socket| serve(socket, platform.hub))
+}
+
+async fn serve(socket: WebSocket, hub: Hub) {
+    let (mut sink, mut stream) = socket.split();
+    let (out, mut outgoing) = mpsc::channel::<Outgoing>(OUTGOING_QUEUE);
+
+    let writer = tokio::spawn(async move {
+        let mut heartbeat = tokio::time::interval(HEARTBEAT);
+        heartbeat.tick().await;
+        loop {
+            let frame = tokio::select! {
+                next = outgoing.recv() => match next {
+                    Some(Outgoing::Message(message)) => match serde_json::to_string(&message) {
+                        Ok(text) => Message::Text(text.into()),
+                        Err(_) => continue,
+                    },
+                    Some(Outgoing::Close(code, reason)) => {
+                        let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from(reason) }))).await;
+                        break;
+                    }
+                    None => break,
+                },
+                _ = heartbeat.tick() => Message::Ping(Default::default()),
+            };
+            if sink.send(frame).await.is_err() {
+                break;
+            }
+        }
+    });
+
+    let mut forwarders: HashMap<String, JoinHandle<()>> = HashMap::new();
+    loop {
+        let frame = match tokio::time::timeout(HEARTBEAT * 2, stream.next()).await {
+            Err(_) => {
+                let _ = out.send(Outgoing::Close(GOING_AWAY, "no heartbeat".into())).await;
+                break;
+            }
+            Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => break,
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let text = match frame {
+            Message::Text(text) => text,
+            Message::Binary(_) => {
+                let _ = out.send(Outgoing::Close(UNSUPPORTED_DATA, "binary frames are not part of the protocol".into())).await;
+                break;
+            }
+            _ => continue, // ping/pong: the connection is alive
+        };
+        let message = match serde_json::from_str::<ClientMessage>(text.as_str()) {
+            Ok(message) => message,
+            Err(error) => {
+                let _ = out.send(Outgoing::Close(POLICY_VIOLATION, format!("invalid message: {error}"))).await;
+                break;
+            }
+        };
+        if let Err(reason) = handle(message, &hub, &out, &mut forwarders).await {
+            let _ = out.send(Outgoing::Close(POLICY_VIOLATION, reason)).await;
+            break;
+        }
+    }
+    for forwarder in forwarders.values() {
+        forwarder.abort();
+    }
+    drop(out);
+    let _ = writer.await;
+}
+
+async fn handle(
+    message: ClientMessage,
+    hub: &Hub,
+    out: &mpsc::Sender<Outgoing>,
+    forwarders: &mut HashMap<String, JoinHandle<()>>,
+) -> Result<(), String> {
+    match message {
+        ClientMessage::Ping => {
+            let _ = out.send(Outgoing::Message(ServerMessage::Pong)).await;
+        }
+        ClientMessage::Unsubscribe { topic } => {
+            if let Some(forwarder) = forwarders.remove(&topic) {
+                forwarder.abort();
+            }
+        }
+        ClientMessage::Subscribe { topic } => {
+            parse_topic(&topic).map_err(|e| e.to_string())?;
+            forwarders.retain(|_, f| !f.is_finished());
+            if let Some(running) = forwarders.remove(&topic) {
+                running.abort();
+            } else if forwarders.len() >= MAX_SUBSCRIPTIONS {
+                return Err(format!("at most {MAX_SUBSCRIPTIONS} subscriptions per connection"));
+            }
+            // Subscribe before reading the sequence number: an event in between is then
+            // delivered with a number the client already knows (a duplicate), never lost.
+            let subscription = hub.subscribe(&topic);
+            let seq = match hub.current_seq(&topic).await {
+                Ok(seq) => seq,
+                Err(error) => {
+                    tracing::warn!(%error, topic, "realtime unavailable; client told to resynchronise");
+                    let _ = out.send(Outgoing::Message(ServerMessage::Resync { topic })).await;
+                    return Ok(());
+                }
+            };
+            let _ = out.send(Outgoing::Message(ServerMessage::Subscribed { topic: topic.clone(), seq })).await;
+            forwarders.insert(topic, tokio::spawn(forward(subscription, out.clone())));
+        }
+    }
+    Ok(())
+}
+
+async fn forward(mut subscription: Subscription, out: mpsc::Sender<Outgoing>) {
+    let topic = subscription.topic.clone();
+    loop {
+        let message = match subscription.next().await {
+            Some(Delivery::Event(event)) => ServerMessage::Event { topic: event.topic, seq: event.seq, payload: event.payload },
+            Some(Delivery::Resync { topic }) => ServerMessage::Resync { topic },
+            None => {
+                // Dropped by the hub for not keeping up: the client must refetch and
+                // subscribe again.
+                let _ = out.send(Outgoing::Message(ServerMessage::Resync { topic })).await;
+                return;
+            }
+        };
+        if out.send(Outgoing::Message(message)).await.is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! The realtime hub against the real Redis: two hubs stand for two app instances.
+
+use std::time::Duration;
+
+use muster_platform::{
+    config::RedisConfig,
+    realtime::{Delivery, Hub, HubSettings},
+    RedisStore,
+};
+use secrecy::SecretString;
+use serde_json::json;
+
+use crate::support::{proxy::TcpProxy, Services};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn hub_at(url: &str, prefix: &str, buffer: usize) -> Hub {
+    let config = RedisConfig {
+        url: SecretString::from(url.to_owned()),
+        command_timeout: Duration::from_millis(500),
+        key_prefix: "unused:".into(),
+    };
+    let redis = RedisStore::connect(&config).expect("redis handle");
+    Hub::start(redis, HubSettings { prefix: prefix.to_owned(), buffer })
+}
+
+fn unique_prefix() -> String {
+    format!("test:{}:rt:", uuid::Uuid::new_v4().simple())
+}
+
+async fn next(subscription: &mut muster_platform::realtime::Subscription) -> Option<Delivery> {
+    tokio::time::timeout(WAIT, subscription.next()).await.expect("a delivery arrives in time")
+}
+
+#[tokio::test]
+async fn events_published_on_one_instance_reach_subscribers_on_another_in_order() {
+    let redis = Services::from_env().redis;
+    let prefix = unique_prefix();
+    let (a, b) = (hub_at(&redis, &prefix, 64), hub_at(&redis, &prefix, 64));
+    assert!(a.wait_until_relaying(WAIT).await && b.wait_until_relaying(WAIT).await);
+
+    let mut on_b = b.subscribe("plan:1");
+    let mut on_a = a.subscribe("plan:1");
+    let mut other_topic = b.subscribe("plan:2");
+    for n in 1..=3 {
+        assert_eq!(a.publish("plan:1", json!({ "n": n })).await.expect("publish"), n);
+    }
+    for subscriber in [&mut on_b, &mut on_a] {
+        for n in 1..=3u64 {
+            match next(subscriber).await {
+                Some(Delivery::Event(event)) => {
+                    assert_eq!((event.topic.as_str(), event.seq), ("plan:1", n));
+                    assert_eq!(event.payload, json!({ "n": n }));
+                }
+                other => panic!("expected event {n}, got {other:?}"),
+            }
+        }
+    }
+    assert_eq!(b.current_seq("plan:1").await.expect("seq"), 3);
+    b.publish("plan:2", json!("only for plan 2")).await.expect("publish");
+    match next(&mut other_topic).await {
+        Some(Delivery::Event(event)) => assert_eq!((event.topic.as_str(), event.seq), ("plan:2", 1)),
+        other => panic!("expected the plan:2 event first, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_slow_subscriber_is_dropped_without_holding_up_the_others() {
+    let redis = Services::from_env().redis;
+    let hub = hub_at(&redis, &unique_prefix(), 4);
+    assert!(hub.wait_until_relaying(WAIT).await);
+    let mut slow = hub.subscribe("draft:9");
+    let mut fast = hub.subscribe("draft:9");
+
+    // The fast subscriber acknowledges each event before the next is published, so it
+    // never has more than one waiting; the slow one never reads.
+    let (ack, mut acks) = tokio::sync::mpsc::unbounded_channel();
+    let reader = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while seen.len() < 20 {
+            match next(&mut fast).await {
+                Some(Delivery::Event(event)) => {
+                    seen.push(event.seq);
+                    ack.send(()).expect("publisher listening");
+                }
+                other => panic!("fast subscriber got {other:?}"),
+            }
+        }
+        seen
+    });
+    for _ in 0..20 {
+        hub.publish("draft:9", json!({})).await.expect("publish");
+        tokio::time::timeout(WAIT, acks.recv()).await.expect("fast subscriber keeps up").expect("ack");
+    }
+    assert_eq!(reader.await.expect("reader"), (1..=20).collect::<Vec<u64>>(), "the fast subscriber got everything");
+
+    // The slow one kept its buffer's worth, then was cut off: it must resynchronise.
+    let mut kept = 0;
+    while let Some(delivery) = next(&mut slow).await {
+        assert!(matches!(delivery, Delivery::Event(_)));
+        kept += 1;
+    }
+    assert_eq!(kept, 4, "exactly the buffered deliveries, then the end of the subscription");
+}
+
+#[tokio::test]
+async fn after_a_redis_outage_subscribers_are_told_to_resynchronise() {
+    let redis = Services::from_env().redis;
+    let mut url = url::Url::parse(&redis).expect("url");
+    let mut proxy = TcpProxy::start(TcpProxy::target_of(&url)).await;
+    url.set_port(Some(proxy.addr.port())).expect("port");
+    let hub = hub_at(url.as_str(), &unique_prefix(), 64);
+    assert!(hub.wait_until_relaying(WAIT).await);
+    let mut subscriber = hub.subscribe("inbox:ana");
+
+    proxy.cut();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while hub.is_relaying() {
+        assert!(tokio::time::Instant::now() < deadline, "the relay never noticed the outage");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    proxy.restore().await;
+
+    assert_eq!(next(&mut subscriber).await, Some(Delivery::Resync { topic: "inbox:ana".into() }));
+    assert!(hub.wait_until_relaying(WAIT).await);
+}
+
+#[tokio::test]
+async fn dropping_a_subscription_unsubscribes_it() {
+    let hub = hub_at(&Services::from_env().redis, &unique_prefix(), 8);
+    let first = hub.subscribe("plan:5");
+    let _second = hub.subscribe("plan:5");
+    assert_eq!(hub.local_subscribers(), 2);
+    drop(first);
+    assert_eq!(hub.local_subscribers(), 1);
+}
+
+mod websocket {
+    use futures::{SinkExt, StreamExt};
+    use serde_json::{json, Value};
+    use tokio_tungstenite::tungstenite::{protocol::frame::coding::CloseCode, Message};
+
+    use super::WAIT;
+    use crate::support::{TestApp, TestDatabase};
+
+    type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+    async fn connect(app: &TestApp) -> Socket {
+        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/realtime", app.addr)).await.expect("websocket");
+        socket
+    }
+
+    async fn send(socket: &mut Socket, message: Value) {
+        socket.send(Message::Text(message.to_string().into())).await.expect("send");
+    }
+
+    /// The next protocol message or close frame, skipping heartbeats.
+    async fn receive(socket: &mut Socket) -> Message {
+        loop {
+            let frame = tokio::time::timeout(WAIT, socket.next()).await.expect("a frame in time").expect("open").expect("frame");
+            if !matches!(frame, Message::Ping(_) | Message::Pong(_)) {
+                return frame;
+            }
+        }
+    }
+
+    async fn receive_json(socket: &mut Socket) -> Value {
+        match receive(socket).await {
+            Message::Text(text) => serde_json::from_str(text.as_str()).expect("json"),
+            other => panic!("expected a text frame, got {other:?}"),
+        }
+    }
+
+    async fn expect_close(socket: &mut Socket, code: CloseCode, reason_part: &str) {
+        match receive(socket).await {
+            Message::Close(Some(frame)) => {
+                assert_eq!(frame.code, code);
+                assert!(frame.reason.as_str().contains(reason_part), "reason: {}", frame.reason);
+            }
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+
+    async fn two_instances() -> (TestDatabase, TestApp, TestApp) {
+        let db = TestDatabase::create().await;
+        let mut env = db.env();
+        env.insert("REDIS_KEY_PREFIX".into(), format!("test:{}:", uuid::Uuid::new_v4().simple()));
+        let a = TestApp::spawn(env.clone()).await;
+        let b = TestApp::spawn(env).await;
+        assert!(a.platform.hub.wait_until_relaying(WAIT).await && b.platform.hub.wait_until_relaying(WAIT).await);
+        (db, a, b)
+    }
+
+    #[tokio::test]
+    async fn a_browser_on_one_instance_gets_events_published_on_another() {
+        let (_db, a, b) = two_instances().await;
+        let mut socket = connect(&a).await;
+        send(&mut socket, json!({ "type": "subscribe", "topic": "plan:7" })).await;
+        assert_eq!(receive_json(&mut socket).await, json!({ "type": "subscribed", "topic": "plan:7", "seq": 0 }));
+
+        b.platform.hub.publish("plan:7", json!({ "moved": "activity-3" })).await.expect("publish");
+        assert_eq!(
+            receive_json(&mut socket).await,
+            json!({ "type": "event", "topic": "plan:7", "seq": 1, "payload": { "moved": "activity-3" } })
+        );
+
+        // A second subscriber learns the current number, so it can detect gaps from there.
+        let mut late = connect(&b).await;
+        send(&mut late, json!({ "type": "subscribe", "topic": "plan:7" })).await;
+        assert_eq!(receive_json(&mut late).await["seq"], 1);
+
+        send(&mut socket, json!({ "type": "ping" })).await;
+        assert_eq!(receive_json(&mut socket).await, json!({ "type": "pong" }));
+    }
+
+    #[tokio::test]
+    async fn a_frame_outside_the_protocol_closes_only_that_connection_with_the_reason() {
+        let (_db, a, _b) = two_instances().await;
+        let mut healthy = connect(&a).await;
+        send(&mut healthy, json!({ "type": "subscribe", "topic": "plan:1" })).await;
+        assert_eq!(receive_json(&mut healthy).await["type"], "subscribed");
+
+        let mut garbled = connect(&a).await;
+        garbled.send(Message::Text("not json".into())).await.expect("send");
+        expect_close(&mut garbled, CloseCode::Policy, "invalid message").await;
+
+        let mut nosy = connect(&a).await;
+        send(&mut nosy, json!({ "type": "subscribe", "topic": "secrets:1" })).await;
+        expect_close(&mut nosy, CloseCode::Policy, "unknown topic kind").await;
+
+        let mut binary = connect(&a).await;
+        binary.send(Message::Binary(vec![1, 2, 3].into())).await.expect("send");
+        expect_close(&mut binary, CloseCode::Unsupported, "binary").await;
+
+        // The well-behaved connection is unaffected.
+        a.platform.hub.publish("plan:1", json!("still here")).await.expect("publish");
+        assert_eq!(receive_json(&mut healthy).await["payload"], "still here");
+    }
+}
