@@ -64,7 +64,8 @@ impl TestDatabase {
         let mut admin = PgConnection::connect(with_database(&services.primary, "postgres").as_str())
             .await
             .expect("connect to the primary");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
+        // The name is generated above from a UUID: safe to splice into DDL.
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.expect("create test database");
         admin.close().await.ok();
 
         // The database reaches the replica through streaming replication; wait until it
