@@ -26,6 +26,12 @@ use tokio::{sync::mpsc, task::JoinHandle};
 
 pub const HEARTBEAT: Duration = Duration::from_secs(20);
 const OUTGOING_QUEUE: usize = 64;
+/// Socket buffers sized for small protocol frames (the library defaults are 128 KiB
+/// each way, which dominated the memory of an idle connection).
+const READ_BUFFER: usize = 8 * 1024;
+const WRITE_BUFFER: usize = 8 * 1024;
+/// A client that stops reading is disconnected once this much is waiting for it.
+const MAX_WRITE_BACKLOG: usize = 256 * 1024;
 
 /// RFC 6455 close codes used here.
 const POLICY_VIOLATION: u16 = 1008;
@@ -40,6 +46,9 @@ enum Outgoing {
 pub async fn upgrade(ws: WebSocketUpgrade, State(platform): State<Platform>) -> Response {
     ws.max_message_size(MAX_CLIENT_FRAME_BYTES)
         .max_frame_size(MAX_CLIENT_FRAME_BYTES)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(MAX_WRITE_BACKLOG)
         .on_upgrade(move |socket| serve(socket, platform.hub))
 }
 
