@@ -27,6 +27,9 @@ pub struct Readiness {
     pub primary: ServiceCheck,
     pub replicas: Vec<ReplicaReport>,
     pub redis: ServiceCheck,
+    /// Whether this instance relays realtime events from other instances.
+    pub realtime_relaying: bool,
+    pub cache: crate::cache::CacheStats,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -64,7 +67,14 @@ pub async fn check(platform: &Platform) -> Readiness {
     let redis = ServiceCheck::from_result(None, redis.map_err(|e| e.to_string()));
     let replicas = platform.db.replica_reports();
     let status = overall_status(&primary, &replicas, &redis);
-    Readiness { status, primary, replicas, redis }
+    Readiness {
+        status,
+        primary,
+        replicas,
+        redis,
+        realtime_relaying: platform.hub.is_relaying(),
+        cache: platform.cache.stats(),
+    }
 }
 
 fn overall_status(primary: &ServiceCheck, replicas: &[ReplicaReport], redis: &ServiceCheck) -> Status {

@@ -25,6 +25,10 @@ async fn readyz_reports_every_service_when_all_are_up() {
     assert_eq!(replicas[0]["state"], "healthy", "{body}");
     assert!(replicas[0]["lag_seconds"].as_f64().is_some(), "{body}");
     assert!(replicas[0]["lag_bytes"].as_u64().is_some(), "{body}");
+    app.platform.hub.wait_until_relaying(std::time::Duration::from_secs(10)).await;
+    let (_, body) = app.readyz().await;
+    assert_eq!(body["realtime_relaying"], true, "{body}");
+    assert!(body["cache"]["hits"].is_u64(), "{body}");
 }
 
 #[tokio::test]
