@@ -76,12 +76,10 @@ mod server_side {
         }
     }
 
-    /// A short, unguessable-enough reference that links what the user saw to the log line.
+    /// A short reference that links what the user saw to the log line.
     fn error_reference() -> String {
-        use std::hash::{BuildHasher, Hasher};
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
-        format!("E-{:08X}", hasher.finish() as u32)
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        format!("E-{}", id[..8].to_uppercase())
     }
 }
 

@@ -11,22 +11,12 @@ use std::{
 
 use muster_platform::{
     cache::{breaker::BreakerSettings, Cache, CacheKey, CacheSettings},
-    config::RedisConfig,
     RedisStore,
 };
-use secrecy::SecretString;
 
-use crate::support::{dead_endpoint, proxy::TcpProxy, Services};
+use crate::support::{dead_endpoint, proxy::TcpProxy, redis_config, unique_prefix, Services};
 
 const TTL: Duration = Duration::from_secs(60);
-
-fn redis_config(url: &str) -> RedisConfig {
-    RedisConfig {
-        url: SecretString::from(url.to_owned()),
-        command_timeout: Duration::from_millis(250),
-        key_prefix: "unused:".to_owned(),
-    }
-}
 
 fn cache_at(url: &str, prefix: &str) -> Cache {
     let redis = RedisStore::connect(&redis_config(url)).expect("redis handle");
@@ -36,10 +26,6 @@ fn cache_at(url: &str, prefix: &str) -> Cache {
         ..CacheSettings::default()
     };
     Cache::new(redis, settings)
-}
-
-fn unique_prefix() -> String {
-    format!("test:{}:", uuid::Uuid::new_v4().simple())
 }
 
 /// A computation that counts its runs.

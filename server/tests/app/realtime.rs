@@ -3,29 +3,18 @@
 use std::time::Duration;
 
 use muster_platform::{
-    config::RedisConfig,
     realtime::{Delivery, Hub, HubSettings},
     RedisStore,
 };
-use secrecy::SecretString;
 use serde_json::json;
 
-use crate::support::{proxy::TcpProxy, Services};
+use crate::support::{proxy::TcpProxy, redis_config, unique_prefix, Services};
 
 const WAIT: Duration = Duration::from_secs(10);
 
 fn hub_at(url: &str, prefix: &str, buffer: usize) -> Hub {
-    let config = RedisConfig {
-        url: SecretString::from(url.to_owned()),
-        command_timeout: Duration::from_millis(500),
-        key_prefix: "unused:".into(),
-    };
-    let redis = RedisStore::connect(&config).expect("redis handle");
+    let redis = RedisStore::connect(&redis_config(url)).expect("redis handle");
     Hub::start(redis, HubSettings { prefix: prefix.to_owned(), buffer })
-}
-
-fn unique_prefix() -> String {
-    format!("test:{}:rt:", uuid::Uuid::new_v4().simple())
 }
 
 async fn next(subscription: &mut muster_platform::realtime::Subscription) -> Option<Delivery> {

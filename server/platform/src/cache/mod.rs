@@ -340,8 +340,5 @@ impl Cache {
 }
 
 fn lock_token() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
-    format!("{:016x}", hasher.finish())
+    uuid::Uuid::new_v4().simple().to_string()
 }

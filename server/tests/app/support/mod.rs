@@ -118,6 +118,20 @@ pub fn via(url: &Url, addr: SocketAddr) -> Url {
     url
 }
 
+/// Redis settings for a component under test (the cache, the hub) at `url`.
+pub fn redis_config(url: &str) -> muster_platform::config::RedisConfig {
+    muster_platform::config::RedisConfig {
+        url: secrecy::SecretString::from(url.to_owned()),
+        command_timeout: Duration::from_millis(250),
+        key_prefix: "unused:".to_owned(),
+    }
+}
+
+/// A Redis key prefix of its own for one test, so tests share Redis without meeting.
+pub fn unique_prefix() -> String {
+    format!("test:{}:", uuid::Uuid::new_v4().simple())
+}
+
 /// A loopback address where nothing listens: connections are refused at once.
 pub fn dead_endpoint() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
