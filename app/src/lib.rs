@@ -24,6 +24,7 @@ pub use shell::document::shell;
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    realtime::client::provide_realtime();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/muster.css"/>

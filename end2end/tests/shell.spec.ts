@@ -64,6 +64,12 @@ test.describe('on a desktop', () => {
     await expect(checkedAt).not.toHaveText(before ?? '');
   });
 
+  test('the page opens its live-update connection once hydrated', async ({ page }) => {
+    await page.goto('/status');
+    await hydrated(page);
+    await expect(page.getByTestId('live-status')).toHaveText('connected');
+  });
+
   test('an unknown address shows a 404 page with a way home', async ({ page }) => {
     const response = await page.goto('/no/such/page');
     expect(response?.status()).toBe(404);

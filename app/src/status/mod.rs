@@ -14,6 +14,12 @@ pub fn StatusPage() -> impl IntoView {
     // Bumped by the Refresh button; the resource refetches whenever it changes.
     let refreshes = RwSignal::new(0u32);
     let status = Resource::new(move || refreshes.get(), |_| load_status());
+    let connection = crate::realtime::client::use_connection();
+    let live = move || match connection.get() {
+        crate::realtime::client::Connection::Open => "connected",
+        crate::realtime::client::Connection::Connecting => "connecting…",
+        crate::realtime::client::Connection::Offline => "offline",
+    };
 
     view! {
         <Title text="Status"/>
@@ -30,6 +36,7 @@ pub fn StatusPage() -> impl IntoView {
                     Err(error) => view! { <p class="alert" role="alert">{error.to_string()}</p> }.into_any(),
                 })}
             </Transition>
+            <p class="muted">"Live updates: " <span data-testid="live-status">{live}</span></p>
         </section>
     }
 }
