@@ -47,9 +47,29 @@ ensure_cargo_leptos() {
     cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
 }
 
+NODE_MIN_MAJOR="${NODE_MIN_MAJOR:-20}"   # Playwright's minimum
+
+# Node from Debian if absent; Debian 12 ships Node 18, too old for Playwright, in which
+# case the official Linux build of Node 20 comes from the npm registry (package
+# node-linux-<arch>) into the data directory.
 ensure_node() {
-    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && return 0
-    ensure_apt_packages nodejs npm
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || ensure_apt_packages nodejs npm
+    local major
+    major="$(node -p 'process.versions.node.split(".")[0]')"
+    [ "$major" -ge "$NODE_MIN_MAJOR" ] && return 0
+    local arch dir
+    case "$(uname -m)" in
+        x86_64) arch=x64 ;;
+        aarch64) arch=arm64 ;;
+        *) die "Node $major is too old (need $NODE_MIN_MAJOR+) and no npm build of Node exists for $(uname -m)" ;;
+    esac
+    dir="${MUSTER_DATA_DIR:-$MUSTER_ROOT/.muster}/node$NODE_MIN_MAJOR"
+    if [ ! -x "$dir/node_modules/node-linux-$arch/bin/node" ]; then
+        log "installing Node $NODE_MIN_MAJOR from the npm registry (this Node $major is too old for Playwright)"
+        mkdir -p "$dir"
+        (cd "$dir" && npm install --no-audit --no-fund --loglevel=error "node-linux-$arch@$NODE_MIN_MAJOR")
+    fi
+    export PATH="$dir/node_modules/node-linux-$arch/bin:$PATH"
 }
 
 # Playwright and binaryen (wasm-opt for release builds) come from npm, pinned by
