@@ -4,6 +4,7 @@
 mod health;
 mod realtime;
 mod request_id;
+mod same_origin;
 
 use std::time::Duration;
 
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(RequestBodyLimitLayer::new(http_config.body_limit_bytes))
                 .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, http_config.request_timeout.max(Duration::from_secs(1)))),
         )
+        .layer(axum::middleware::from_fn(same_origin::require_same_origin))
         // Added last, so it runs first: every request has its id before the trace span
         // opens, and all of its log lines carry it.
         .layer(axum::middleware::from_fn(request_id::assign))

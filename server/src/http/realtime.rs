@@ -14,7 +14,8 @@ use axum::{
         ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade},
         State,
     },
-    response::Response,
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
 };
 use futures::{SinkExt, StreamExt};
 use muster_app::realtime::protocol::{parse_topic, ClientMessage, ServerMessage, MAX_CLIENT_FRAME_BYTES, MAX_SUBSCRIPTIONS};
@@ -43,7 +44,13 @@ enum Outgoing {
     Close(u16, String),
 }
 
-pub async fn upgrade(ws: WebSocketUpgrade, State(platform): State<Platform>) -> Response {
+pub async fn upgrade(ws: WebSocketUpgrade, headers: HeaderMap, State(platform): State<Platform>) -> Response {
+    // A page of another site must not open a socket in the user's name (the upgrade is
+    // a GET, so the general same-origin check does not cover it). Non-browser clients
+    // send no Origin.
+    if headers.contains_key(header::ORIGIN) && !super::same_origin::is_same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "cross-site websocket refused").into_response();
+    }
     ws.max_message_size(MAX_CLIENT_FRAME_BYTES)
         .max_frame_size(MAX_CLIENT_FRAME_BYTES)
         .read_buffer_size(READ_BUFFER)

@@ -79,6 +79,7 @@ async fn oversized_request_bodies_are_refused() {
         .http
         .post(app.url("/api/load_status"))
         .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", app.origin())
         .body("x=".to_owned() + &"a".repeat(4096))
         .send()
         .await
@@ -96,4 +97,34 @@ async fn status_server_function_reads_from_the_replica() {
     assert!(report["schema_version"].as_i64().is_some_and(|v| v > 0), "migrations applied: {report}");
     assert!(report["installed_at"].is_string(), "{report}");
     assert_eq!(report["cache_reachable"], true);
+}
+
+#[tokio::test]
+async fn state_changing_requests_from_other_sites_are_refused() {
+    let db = TestDatabase::create().await;
+    let app = TestApp::spawn(db.env()).await;
+    let post = |origin: Option<&'static str>, fetch_site: Option<&'static str>| {
+        let mut request = app
+            .http
+            .post(app.url("/api/load_status"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("");
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        if let Some(site) = fetch_site {
+            request = request.header("sec-fetch-site", site);
+        }
+        request.send()
+    };
+    let cross_site = post(Some("https://evil.example"), None).await.expect("answer");
+    assert_eq!(cross_site.status(), 403);
+    assert!(cross_site.text().await.expect("body").contains("cross-site"), "a message the user can act on");
+    assert_eq!(post(None, None).await.expect("answer").status(), 403, "no proof of origin");
+    assert_eq!(post(None, Some("cross-site")).await.expect("answer").status(), 403);
+    assert_eq!(post(None, Some("same-origin")).await.expect("answer").status(), 200);
+    assert_eq!(app.load_status().await.0, 200, "same Origin as the host");
+    // Reading stays open to links from anywhere.
+    let get = app.http.get(app.url("/status")).header("origin", "https://evil.example").send().await.expect("answer");
+    assert_eq!(get.status(), 200);
 }

@@ -225,4 +225,20 @@ mod websocket {
         a.platform.hub.publish("plan:1", json!("still here")).await.expect("publish");
         assert_eq!(receive_json(&mut healthy).await["payload"], "still here");
     }
+
+    #[tokio::test]
+    async fn a_page_of_another_site_cannot_open_the_socket() {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let (_db, a, _b) = two_instances().await;
+        let mut request = format!("ws://{}/realtime", a.addr).into_client_request().expect("request");
+        request.headers_mut().insert("origin", "https://evil.example".parse().expect("header"));
+        let refused = tokio_tungstenite::connect_async(request).await;
+        match refused {
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 403),
+            other => panic!("expected 403, got {:?}", other.map(|(_, r)| r.status())),
+        }
+        let mut own = format!("ws://{}/realtime", a.addr).into_client_request().expect("request");
+        own.headers_mut().insert("origin", a.origin().parse().expect("header"));
+        assert!(tokio_tungstenite::connect_async(own).await.is_ok(), "our own pages may");
+    }
 }

@@ -19,9 +19,10 @@ async fn shutdown_finishes_in_flight_requests_and_refuses_new_ones() {
     // `expect: 100-continue` makes the server answer "100 Continue" once the handler
     // starts reading the body: proof that the request is in flight before shutdown.
     let head = format!(
-        "POST /api/load_status HTTP/1.1\r\nhost: {}\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n",
+        "POST /api/load_status HTTP/1.1\r\nhost: {}\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\norigin: http://{}\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n",
         app.addr,
-        body.len()
+        body.len(),
+        app.addr
     );
     in_flight.write_all(head.as_bytes()).await.expect("send head");
     let mut interim = [0u8; 25];

@@ -171,6 +171,11 @@ impl TestApp {
         Self { addr, platform, http, stop: Some(stop), server }
     }
 
+    /// The `Origin` a page of this instance sends with its requests.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
@@ -194,6 +199,7 @@ impl TestApp {
             .http
             .post(self.url("/api/load_status"))
             .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", self.origin())
             .body("")
             .send()
             .await
