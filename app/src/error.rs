@@ -91,7 +91,13 @@ mod tests {
     fn every_error_maps_to_a_status_and_an_actionable_message() {
         let cases = [
             (AppError::Unavailable, 503, "try again"),
-            (AppError::Internal { reference: "E-1".into() }, 500, "E-1"),
+            (
+                AppError::Internal {
+                    reference: "E-1".into(),
+                },
+                500,
+                "E-1",
+            ),
             (AppError::Request("boom".into()), 400, "boom"),
         ];
         for (error, status, fragment) in cases {
@@ -102,7 +108,9 @@ mod tests {
 
     #[test]
     fn errors_survive_the_wire() {
-        let error = AppError::Internal { reference: "E-42".into() };
+        let error = AppError::Internal {
+            reference: "E-42".into(),
+        };
         let bytes = error.ser();
         assert_eq!(AppError::de(bytes), error);
     }

@@ -25,10 +25,13 @@ const EVENTS: usize = 30;
 const SINGLE_CLIENT_EVENTS: usize = 300;
 const TOPIC: &str = "plan:bench";
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 fn now_ns() -> u128 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -51,7 +54,11 @@ impl Drop for Server {
 }
 
 async fn start_server(prefix: &str) -> (Server, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
     let addr = format!("127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_muster"))
         .env("LEPTOS_SITE_ADDR", &addr)
@@ -64,7 +71,12 @@ async fn start_server(prefix: &str) -> (Server, String) {
     let server = Server(child);
     let http = reqwest::Client::new();
     for _ in 0..600 {
-        if http.get(format!("http://{addr}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if http
+            .get(format!("http://{addr}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             return (server, addr);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -73,9 +85,15 @@ async fn start_server(prefix: &str) -> (Server, String) {
 }
 
 async fn subscribed_client(addr: &str) -> Socket {
-    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/realtime")).await.expect("connect");
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/realtime"))
+        .await
+        .expect("connect");
     socket
-        .send(Message::Text(serde_json::json!({ "type": "subscribe", "topic": TOPIC }).to_string().into()))
+        .send(Message::Text(
+            serde_json::json!({ "type": "subscribe", "topic": TOPIC })
+                .to_string()
+                .into(),
+        ))
         .await
         .expect("subscribe");
     loop {
@@ -99,9 +117,14 @@ async fn measure(hub: &Hub, clients: Vec<Socket>, events: usize) -> Vec<Duration
                 match socket.next().await {
                     Some(Ok(Message::Text(text))) => {
                         let received = now_ns();
-                        let value: serde_json::Value = serde_json::from_str(text.as_str()).expect("json");
-                        if let Some(sent) = value["payload"]["sent_ns"].as_str().and_then(|s| s.parse::<u128>().ok()) {
-                            let _ = tx.send(Duration::from_nanos((received.saturating_sub(sent)) as u64));
+                        let value: serde_json::Value =
+                            serde_json::from_str(text.as_str()).expect("json");
+                        if let Some(sent) = value["payload"]["sent_ns"]
+                            .as_str()
+                            .and_then(|s| s.parse::<u128>().ok())
+                        {
+                            let _ = tx
+                                .send(Duration::from_nanos((received.saturating_sub(sent)) as u64));
                             seen += 1;
                         }
                     }
@@ -115,9 +138,19 @@ async fn measure(hub: &Hub, clients: Vec<Socket>, events: usize) -> Vec<Duration
     let mut samples = Vec::with_capacity(readers.len() * events);
     for _ in 0..events {
         let target = samples.len() + readers.len();
-        hub.publish(TOPIC, serde_json::json!({ "sent_ns": now_ns().to_string() })).await.expect("publish");
+        hub.publish(
+            TOPIC,
+            serde_json::json!({ "sent_ns": now_ns().to_string() }),
+        )
+        .await
+        .expect("publish");
         while samples.len() < target {
-            samples.push(tokio::time::timeout(Duration::from_secs(30), rx.recv()).await.expect("deliveries").expect("open"));
+            samples.push(
+                tokio::time::timeout(Duration::from_secs(30), rx.recv())
+                    .await
+                    .expect("deliveries")
+                    .expect("open"),
+            );
         }
     }
     for reader in readers {
@@ -144,12 +177,23 @@ async fn main() {
         key_prefix: prefix.clone(),
     })
     .expect("redis");
-    let hub = Hub::start(redis, HubSettings { prefix: format!("{prefix}rt:"), ..Default::default() });
+    let hub = Hub::start(
+        redis,
+        HubSettings {
+            prefix: format!("{prefix}rt:"),
+            ..Default::default()
+        },
+    );
     assert!(hub.wait_until_relaying(Duration::from_secs(10)).await);
 
     // Warm-up (connections, allocations), then the single-client baseline.
     measure(&hub, vec![subscribed_client(&addr).await], 20).await;
-    let single = measure(&hub, vec![subscribed_client(&addr).await], SINGLE_CLIENT_EVENTS).await;
+    let single = measure(
+        &hub,
+        vec![subscribed_client(&addr).await],
+        SINGLE_CLIENT_EVENTS,
+    )
+    .await;
 
     let idle_before = rss_kib(pid);
     let mut clients = Vec::with_capacity(CLIENTS);

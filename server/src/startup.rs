@@ -4,7 +4,9 @@
 use std::{future::Future, net::SocketAddr};
 
 use leptos::prelude::LeptosOptions;
-use muster_platform::{config::ConfigError, db::DbError, telemetry::TelemetryError, Platform, PlatformError};
+use muster_platform::{
+    config::ConfigError, db::DbError, telemetry::TelemetryError, Platform, PlatformError,
+};
 use tokio::net::TcpListener;
 
 use crate::http::{self, AppState};
@@ -22,7 +24,10 @@ pub enum StartupError {
     #[error("applying database migrations: {0}")]
     Migrations(#[source] DbError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("server error: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -35,34 +40,55 @@ pub struct Application {
 impl Application {
     /// Connects to the platform, migrates the schema and binds the listening socket.
     /// `leptos_options.site_addr` with port 0 picks a free port (used by tests).
-    pub async fn build(platform: Platform, leptos_options: LeptosOptions) -> Result<Self, StartupError> {
+    pub async fn build(
+        platform: Platform,
+        leptos_options: LeptosOptions,
+    ) -> Result<Self, StartupError> {
         if platform.config.database.run_migrations {
             platform.migrate().await.map_err(StartupError::Migrations)?;
         }
         // Probe once before serving so the first reads already go to healthy replicas.
         platform.db.probe_replicas().await;
-        platform.db.spawn_replica_monitor(platform.config.database.health_interval);
+        platform
+            .db
+            .spawn_replica_monitor(platform.config.database.health_interval);
 
         let addr = leptos_options.site_addr;
-        let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
-        Ok(Self { listener, state: AppState { leptos_options, platform } })
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        Ok(Self {
+            listener,
+            state: AppState {
+                leptos_options,
+                platform,
+            },
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().unwrap_or(self.state.leptos_options.site_addr)
+        self.listener
+            .local_addr()
+            .unwrap_or(self.state.leptos_options.site_addr)
     }
 
     /// Serves until `shutdown` resolves, then stops accepting connections and lets
     /// in-flight requests finish for at most the configured grace period.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartupError> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartupError> {
         let grace = self.state.platform.config.http.shutdown_grace;
         let router = http::router(self.state);
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
-        let server = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = stopping_tx.send(true);
-            });
+        let server = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stopping_tx.send(true);
+        });
         let deadline = async move {
             let _ = stopping_rx.wait_for(|stopping| *stopping).await;
             tokio::time::sleep(grace).await;

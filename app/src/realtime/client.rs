@@ -58,7 +58,10 @@ pub fn use_topic(topic: &str) -> TopicFeed {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (topic, set_last_event, set_refetches);
-    TopicFeed { last_event, refetches }
+    TopicFeed {
+        last_event,
+        refetches,
+    }
 }
 
 #[cfg(feature = "hydrate")]
@@ -120,18 +123,26 @@ mod browser {
         let (id, first) = CLIENT.with_borrow_mut(|c| {
             c.next_id += 1;
             let list = c.followers.entry(topic.to_owned()).or_default();
-            list.push(Follower { id: c.next_id, last_event, refetches });
+            list.push(Follower {
+                id: c.next_id,
+                last_event,
+                refetches,
+            });
             (c.next_id, list.len() == 1)
         });
         if first {
-            send(&ClientMessage::Subscribe { topic: topic.to_owned() });
+            send(&ClientMessage::Subscribe {
+                topic: topic.to_owned(),
+            });
         }
         id
     }
 
     pub(super) fn unfollow(topic: &str, id: u64) {
         let last = CLIENT.with_borrow_mut(|c| {
-            let Some(list) = c.followers.get_mut(topic) else { return false };
+            let Some(list) = c.followers.get_mut(topic) else {
+                return false;
+            };
             list.retain(|f| f.id != id);
             if list.is_empty() {
                 c.followers.remove(topic);
@@ -142,7 +153,9 @@ mod browser {
             }
         });
         if last {
-            send(&ClientMessage::Unsubscribe { topic: topic.to_owned() });
+            send(&ClientMessage::Unsubscribe {
+                topic: topic.to_owned(),
+            });
         }
     }
 
@@ -164,7 +177,11 @@ mod browser {
 
     fn socket_url() -> Option<String> {
         let location = window().location();
-        let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+        let scheme = if location.protocol().ok()? == "https:" {
+            "wss"
+        } else {
+            "ws"
+        };
         Some(format!("{scheme}://{}/realtime", location.host().ok()?))
     }
 
@@ -186,19 +203,32 @@ mod browser {
             }
         });
         let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
-            let Some(text) = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) else { return };
+            let Some(text) = event
+                .dyn_ref::<MessageEvent>()
+                .and_then(|m| m.data().as_string())
+            else {
+                return;
+            };
             if let Ok(message) = serde_json::from_str::<ServerMessage>(&text) {
                 receive(message);
             }
         });
         let on_close = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
             if let Some(close) = event.dyn_ref::<CloseEvent>() {
-                leptos::logging::warn!("realtime connection closed ({}): {}", close.code(), close.reason());
+                leptos::logging::warn!(
+                    "realtime connection closed ({}): {}",
+                    close.code(),
+                    close.reason()
+                );
             }
             // Whatever happened while disconnected is unknown: everyone refetches.
             let followers: Vec<WriteSignal<u32>> = CLIENT.with_borrow_mut(|c| {
                 c.socket = None;
-                c.followers.values().flatten().map(|f| f.refetches).collect()
+                c.followers
+                    .values()
+                    .flatten()
+                    .map(|f| f.refetches)
+                    .collect()
             });
             for refetches in followers {
                 refetches.update(|n| *n += 1);
@@ -220,7 +250,9 @@ mod browser {
             c.failed_attempts = c.failed_attempts.saturating_add(1);
             c.failed_attempts
         });
-        let backoff = FIRST_RETRY.saturating_mul(1 << attempt.min(6)).min(MAX_RETRY);
+        let backoff = FIRST_RETRY
+            .saturating_mul(1 << attempt.min(6))
+            .min(MAX_RETRY);
         // Jitter spreads the reconnects of many tabs after a server restart.
         let jitter = Duration::from_millis((math_random().clamp(0.0, 1.0) * 250.0) as u64);
         set_timeout(connect, backoff + jitter);
@@ -234,8 +266,14 @@ mod browser {
 
     fn receive(message: ServerMessage) {
         match message {
-            ServerMessage::Subscribed { topic, seq } => CLIENT.with_borrow_mut(|c| c.tracker.subscribed(&topic, seq)),
-            ServerMessage::Event { topic, seq, payload } => {
+            ServerMessage::Subscribed { topic, seq } => {
+                CLIENT.with_borrow_mut(|c| c.tracker.subscribed(&topic, seq))
+            }
+            ServerMessage::Event {
+                topic,
+                seq,
+                payload,
+            } => {
                 let outcome = CLIENT.with_borrow_mut(|c| c.tracker.received(&topic, seq));
                 match outcome {
                     Received::InOrder => {
@@ -258,12 +296,17 @@ mod browser {
         for refetches in followers(topic).into_iter().map(|f| f.1) {
             refetches.update(|n| *n += 1);
         }
-        send(&ClientMessage::Subscribe { topic: topic.to_owned() });
+        send(&ClientMessage::Subscribe {
+            topic: topic.to_owned(),
+        });
     }
 
     fn followers(topic: &str) -> Vec<(WriteSignal<Option<serde_json::Value>>, WriteSignal<u32>)> {
         CLIENT.with_borrow(|c| {
-            c.followers.get(topic).map(|list| list.iter().map(|f| (f.last_event, f.refetches)).collect()).unwrap_or_default()
+            c.followers
+                .get(topic)
+                .map(|list| list.iter().map(|f| (f.last_event, f.refetches)).collect())
+                .unwrap_or_default()
         })
     }
 }

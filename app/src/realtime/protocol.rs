@@ -20,11 +20,20 @@ pub enum ClientMessage {
 pub enum ServerMessage {
     /// Subscribed; `seq` is the topic's latest sequence number: the next event carries
     /// `seq + 1`, and anything else means events were missed.
-    Subscribed { topic: String, seq: u64 },
-    Event { topic: String, seq: u64, payload: serde_json::Value },
+    Subscribed {
+        topic: String,
+        seq: u64,
+    },
+    Event {
+        topic: String,
+        seq: u64,
+        payload: serde_json::Value,
+    },
     /// Events of this topic were lost (slow connection, server reconnecting to Redis):
     /// refetch the state and subscribe again.
-    Resync { topic: String },
+    Resync {
+        topic: String,
+    },
     Pong,
 }
 
@@ -49,14 +58,19 @@ pub enum TopicError {
 
 /// Checks a topic name such as `plan:42` and returns its kind.
 pub fn parse_topic(topic: &str) -> Result<TopicKind, TopicError> {
-    let (kind, id) = topic.split_once(':').ok_or_else(|| TopicError::Malformed(topic.chars().take(80).collect()))?;
+    let (kind, id) = topic
+        .split_once(':')
+        .ok_or_else(|| TopicError::Malformed(topic.chars().take(80).collect()))?;
     let kind = match kind {
         "plan" => TopicKind::Plan,
         "draft" => TopicKind::Draft,
         "inbox" => TopicKind::Inbox,
         other => return Err(TopicError::UnknownKind(other.chars().take(40).collect())),
     };
-    let id_ok = (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let id_ok = (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if id_ok {
         Ok(kind)
     } else {
@@ -70,10 +84,19 @@ mod tests {
 
     #[test]
     fn client_messages_use_a_type_tag() {
-        let parsed: ClientMessage = serde_json::from_str(r#"{"type":"subscribe","topic":"plan:1"}"#).expect("valid");
-        assert_eq!(parsed, ClientMessage::Subscribe { topic: "plan:1".into() });
+        let parsed: ClientMessage =
+            serde_json::from_str(r#"{"type":"subscribe","topic":"plan:1"}"#).expect("valid");
+        assert_eq!(
+            parsed,
+            ClientMessage::Subscribe {
+                topic: "plan:1".into()
+            }
+        );
         assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"subscribe"}"#).is_err());
-        assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"subscribe","topic":"plan:1","as":"admin"}"#).is_err());
+        assert!(serde_json::from_str::<ClientMessage>(
+            r#"{"type":"subscribe","topic":"plan:1","as":"admin"}"#
+        )
+        .is_err());
         assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"shutdown"}"#).is_err());
     }
 
@@ -83,9 +106,15 @@ mod tests {
         assert_eq!(parse_topic("draft:a-b_c"), Ok(TopicKind::Draft));
         assert_eq!(parse_topic("inbox:u1"), Ok(TopicKind::Inbox));
         assert!(matches!(parse_topic("plan"), Err(TopicError::Malformed(_))));
-        assert!(matches!(parse_topic("secrets:1"), Err(TopicError::UnknownKind(_))));
+        assert!(matches!(
+            parse_topic("secrets:1"),
+            Err(TopicError::UnknownKind(_))
+        ));
         assert_eq!(parse_topic("plan:"), Err(TopicError::BadId));
         assert_eq!(parse_topic("plan:a b"), Err(TopicError::BadId));
-        assert_eq!(parse_topic(&format!("plan:{}", "x".repeat(65))), Err(TopicError::BadId));
+        assert_eq!(
+            parse_topic(&format!("plan:{}", "x".repeat(65))),
+            Err(TopicError::BadId)
+        );
     }
 }

@@ -32,7 +32,9 @@ impl SequenceTracker {
     }
 
     pub fn received(&mut self, topic: &str, seq: u64) -> Received {
-        let Some(last) = self.last.get_mut(topic) else { return Received::Unknown };
+        let Some(last) = self.last.get_mut(topic) else {
+            return Received::Unknown;
+        };
         let expected = *last + 1;
         if seq == expected {
             *last = seq;
@@ -62,8 +64,21 @@ mod tests {
         let mut t = SequenceTracker::default();
         t.subscribed("plan:1", 0);
         assert_eq!(t.received("plan:1", 1), Received::InOrder);
-        assert_eq!(t.received("plan:1", 3), Received::Gap { expected: 2, got: 3 });
-        assert_eq!(t.received("plan:1", 4), Received::Gap { expected: 2, got: 4 }, "still behind until refetched");
+        assert_eq!(
+            t.received("plan:1", 3),
+            Received::Gap {
+                expected: 2,
+                got: 3
+            }
+        );
+        assert_eq!(
+            t.received("plan:1", 4),
+            Received::Gap {
+                expected: 2,
+                got: 4
+            },
+            "still behind until refetched"
+        );
         t.subscribed("plan:1", 4);
         assert_eq!(t.received("plan:1", 5), Received::InOrder);
     }

@@ -24,9 +24,7 @@ pub async fn load_status() -> Result<StatusReport, AppError> {
     let platform = expect_context::<Platform>();
     let ((schema_version, installed_at), source) = platform
         .db
-        .read_with_source(Freshness::Any, |pool| {
-            Box::pin(read_status_row(pool))
-        })
+        .read_with_source(Freshness::Any, |pool| Box::pin(read_status_row(pool)))
         .await?;
     let cache_reachable = platform.redis.ping().await.is_ok();
 
@@ -43,7 +41,9 @@ pub async fn load_status() -> Result<StatusReport, AppError> {
 }
 
 #[cfg(feature = "ssr")]
-async fn read_status_row(pool: &sqlx::PgPool) -> Result<(Option<i64>, Option<DateTime<Utc>>), sqlx::Error> {
+async fn read_status_row(
+    pool: &sqlx::PgPool,
+) -> Result<(Option<i64>, Option<DateTime<Utc>>), sqlx::Error> {
     sqlx::query_as(
         "SELECT (SELECT max(version) FROM _sqlx_migrations WHERE success),
                 (SELECT installed_at FROM muster_instance)",

@@ -43,7 +43,11 @@ pub fn StatusPage() -> impl IntoView {
 
 #[component]
 fn StatusDetails(status: StatusReport) -> impl IntoView {
-    let cache = if status.cache_reachable { "Reachable" } else { "Unreachable — pages are served without cache" };
+    let cache = if status.cache_reachable {
+        "Reachable"
+    } else {
+        "Unreachable — pages are served without cache"
+    };
     view! {
         <dl class="status-list" data-testid="status-list">
             <dt>"Data read from"</dt>

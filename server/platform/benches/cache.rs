@@ -54,17 +54,33 @@ async fn main() {
     };
     let redis = RedisStore::connect(&config).expect("redis");
     let prefix = format!("bench:{}:", std::process::id());
-    let cache = Cache::new(redis.clone(), CacheSettings { prefix: prefix.clone(), ..Default::default() });
+    let cache = Cache::new(
+        redis.clone(),
+        CacheSettings {
+            prefix: prefix.clone(),
+            ..Default::default()
+        },
+    );
 
-    let plan = Plan { name: "Harbour clean-up".into(), activities: (0..50).map(|i| (i, format!("activity {i}"))).collect() };
+    let plan = Plan {
+        name: "Harbour clean-up".into(),
+        activities: (0..50).map(|i| (i, format!("activity {i}"))).collect(),
+    };
     let bytes = serde_json::to_vec(&plan).expect("json");
     let key = CacheKey::tagged("plan:1", "summary");
     let ttl = Duration::from_secs(600);
-    let load = || async { Ok::<_, std::convert::Infallible>(Plan { name: plan.name.clone(), activities: plan.activities.clone() }) };
+    let load = || async {
+        Ok::<_, std::convert::Infallible>(Plan {
+            name: plan.name.clone(),
+            activities: plan.activities.clone(),
+        })
+    };
     cache.get_or_compute(&key, ttl, load).await.expect("prime");
     let raw_key = format!("{prefix}raw");
     let mut conn = redis.connection();
-    conn.set::<_, _, ()>(&raw_key, &bytes).await.expect("set raw");
+    conn.set::<_, _, ()>(&raw_key, &bytes)
+        .await
+        .expect("set raw");
 
     let raw = measure(|| {
         let mut conn = redis.connection();

@@ -11,7 +11,10 @@ use secrecy::{ExposeSecret, SecretString};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name} is not set; {hint}")]
-    Missing { name: &'static str, hint: &'static str },
+    Missing {
+        name: &'static str,
+        hint: &'static str,
+    },
     #[error("{name} has an invalid value: {reason}")]
     Invalid { name: &'static str, reason: String },
 }
@@ -86,7 +89,9 @@ impl Source for ProcessEnv {
 
 impl<S: std::hash::BuildHasher> Source for std::collections::HashMap<String, String, S> {
     fn get(&self, name: &str) -> Option<String> {
-        std::collections::HashMap::get(self, name).cloned().filter(|v| !v.trim().is_empty())
+        std::collections::HashMap::get(self, name)
+            .cloned()
+            .filter(|v| !v.trim().is_empty())
     }
 }
 
@@ -128,20 +133,38 @@ impl Config {
                 replica_urls,
                 max_connections: parsed(src, "DATABASE_MAX_CONNECTIONS", 10)?,
                 replica_max_connections: parsed(src, "DATABASE_REPLICA_MAX_CONNECTIONS", 10)?,
-                acquire_timeout: Duration::from_millis(parsed(src, "DATABASE_ACQUIRE_TIMEOUT_MS", 5_000)?),
-                replica_max_lag: Duration::from_millis(parsed(src, "DATABASE_REPLICA_MAX_LAG_MS", 10_000)?),
-                health_interval: Duration::from_millis(parsed(src, "DATABASE_HEALTH_INTERVAL_MS", 1_000)?),
+                acquire_timeout: Duration::from_millis(parsed(
+                    src,
+                    "DATABASE_ACQUIRE_TIMEOUT_MS",
+                    5_000,
+                )?),
+                replica_max_lag: Duration::from_millis(parsed(
+                    src,
+                    "DATABASE_REPLICA_MAX_LAG_MS",
+                    10_000,
+                )?),
+                health_interval: Duration::from_millis(parsed(
+                    src,
+                    "DATABASE_HEALTH_INTERVAL_MS",
+                    1_000,
+                )?),
                 run_migrations: parsed(src, "MUSTER_RUN_MIGRATIONS", true)?,
             },
             redis: RedisConfig {
                 url: SecretString::from(redis_url),
                 command_timeout: Duration::from_millis(parsed(src, "REDIS_TIMEOUT_MS", 250)?),
-                key_prefix: src.get("REDIS_KEY_PREFIX").unwrap_or_else(|| "muster:".into()),
+                key_prefix: src
+                    .get("REDIS_KEY_PREFIX")
+                    .unwrap_or_else(|| "muster:".into()),
             },
             http: HttpConfig {
                 body_limit_bytes: parsed(src, "MUSTER_BODY_LIMIT_BYTES", 10 * 1024 * 1024)?,
                 shutdown_grace: Duration::from_secs(parsed(src, "MUSTER_SHUTDOWN_GRACE_SECS", 30)?),
-                request_timeout: Duration::from_secs(parsed(src, "MUSTER_REQUEST_TIMEOUT_SECS", 30)?),
+                request_timeout: Duration::from_secs(parsed(
+                    src,
+                    "MUSTER_REQUEST_TIMEOUT_SECS",
+                    30,
+                )?),
             },
             log: LogConfig {
                 format: match src.get("MUSTER_LOG_FORMAT").as_deref() {
@@ -163,11 +186,18 @@ impl Config {
 /// `LEPTOS_SITE_ADDR` is read by Leptos itself; this only validates it early with a
 /// message that names the variable.
 pub fn listen_addr(src: &impl Source) -> Result<SocketAddr, ConfigError> {
-    parsed(src, "LEPTOS_SITE_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))
+    parsed(
+        src,
+        "LEPTOS_SITE_ADDR",
+        SocketAddr::from(([127, 0, 0, 1], 3000)),
+    )
 }
 
 fn required(src: &impl Source, name: &'static str) -> Result<String, ConfigError> {
-    src.get(name).ok_or(ConfigError::Missing { name, hint: SETUP_HINT })
+    src.get(name).ok_or(ConfigError::Missing {
+        name,
+        hint: SETUP_HINT,
+    })
 }
 
 fn parsed<T>(src: &impl Source, name: &'static str, default: T) -> Result<T, ConfigError>
@@ -177,16 +207,28 @@ where
 {
     match src.get(name) {
         None => Ok(default),
-        Some(raw) => raw.trim().parse().map_err(|e: T::Err| ConfigError::Invalid { name, reason: format!("`{raw}`: {e}") }),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|e: T::Err| ConfigError::Invalid {
+                name,
+                reason: format!("`{raw}`: {e}"),
+            }),
     }
 }
 
 fn check_postgres_url(name: &'static str, raw: &str) -> Result<(), ConfigError> {
     // The URL itself may hold a password: never echo it back in the error.
-    let parsed = url::Url::parse(raw).map_err(|e| ConfigError::Invalid { name, reason: format!("not a URL ({e})") })?;
+    let parsed = url::Url::parse(raw).map_err(|e| ConfigError::Invalid {
+        name,
+        reason: format!("not a URL ({e})"),
+    })?;
     match parsed.scheme() {
         "postgres" | "postgresql" => Ok(()),
-        other => Err(ConfigError::Invalid { name, reason: format!("scheme `{other}` is not postgres://") }),
+        other => Err(ConfigError::Invalid {
+            name,
+            reason: format!("scheme `{other}` is not postgres://"),
+        }),
     }
 }
 
@@ -197,7 +239,8 @@ pub fn describe_endpoint(url: &SecretString) -> String {
         Ok(u) => format!(
             "{}:{}{}",
             u.host_str().unwrap_or("?"),
-            u.port().map_or_else(|| "default".to_string(), |p| p.to_string()),
+            u.port()
+                .map_or_else(|| "default".to_string(), |p| p.to_string()),
             u.path()
         ),
         Err(_) => "<unparseable url>".into(),
@@ -211,11 +254,19 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
-    const BASE: &[(&str, &str)] =
-        &[("DATABASE_URL", "postgres://muster:s3cret@127.0.0.1:5432/muster"), ("REDIS_URL", "redis://127.0.0.1:6379")];
+    const BASE: &[(&str, &str)] = &[
+        (
+            "DATABASE_URL",
+            "postgres://muster:s3cret@127.0.0.1:5432/muster",
+        ),
+        ("REDIS_URL", "redis://127.0.0.1:6379"),
+    ];
 
     #[test]
     fn defaults_apply_when_only_required_variables_are_set() {
@@ -243,7 +294,12 @@ mod tests {
             "postgres://a@h1:1/db, postgres://a@h2:2/db,,".into(),
         );
         let cfg = Config::from_source(&vars).expect("valid config");
-        let endpoints: Vec<_> = cfg.database.replica_urls.iter().map(describe_endpoint).collect();
+        let endpoints: Vec<_> = cfg
+            .database
+            .replica_urls
+            .iter()
+            .map(describe_endpoint)
+            .collect();
         assert_eq!(endpoints, ["h1:1/db", "h2:2/db"]);
     }
 
@@ -257,11 +313,17 @@ mod tests {
 
         let mut vars = env(BASE);
         vars.insert("DATABASE_MAX_CONNECTIONS".into(), "many".into());
-        assert!(Config::from_source(&vars).unwrap_err().to_string().contains("DATABASE_MAX_CONNECTIONS"));
+        assert!(Config::from_source(&vars)
+            .unwrap_err()
+            .to_string()
+            .contains("DATABASE_MAX_CONNECTIONS"));
 
         let mut vars = env(BASE);
         vars.insert("MUSTER_LOG_FORMAT".into(), "xml".into());
-        assert!(Config::from_source(&vars).unwrap_err().to_string().contains("MUSTER_LOG_FORMAT"));
+        assert!(Config::from_source(&vars)
+            .unwrap_err()
+            .to_string()
+            .contains("MUSTER_LOG_FORMAT"));
     }
 
     #[test]

@@ -39,13 +39,25 @@ impl Platform {
         let redis = RedisStore::connect(&config.redis)?;
         let cache = Cache::new(
             redis.clone(),
-            cache::CacheSettings { prefix: format!("{}cache:", config.redis.key_prefix), ..Default::default() },
+            cache::CacheSettings {
+                prefix: format!("{}cache:", config.redis.key_prefix),
+                ..Default::default()
+            },
         );
         let hub = realtime::Hub::start(
             redis.clone(),
-            realtime::HubSettings { prefix: format!("{}rt:", config.redis.key_prefix), ..Default::default() },
+            realtime::HubSettings {
+                prefix: format!("{}rt:", config.redis.key_prefix),
+                ..Default::default()
+            },
         );
-        Ok(Self { config: Arc::new(config), db, redis, cache, hub })
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            redis,
+            cache,
+            hub,
+        })
     }
 
     /// Applies the schema migrations; safe when several instances start at once.

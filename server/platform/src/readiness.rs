@@ -44,8 +44,18 @@ pub struct ServiceCheck {
 impl ServiceCheck {
     fn from_result(endpoint: Option<String>, result: Result<Duration, String>) -> Self {
         match result {
-            Ok(latency) => Self { endpoint, reachable: true, latency_ms: Some(latency.as_secs_f64() * 1e3), error: None },
-            Err(error) => Self { endpoint, reachable: false, latency_ms: None, error: Some(error) },
+            Ok(latency) => Self {
+                endpoint,
+                reachable: true,
+                latency_ms: Some(latency.as_secs_f64() * 1e3),
+                error: None,
+            },
+            Err(error) => Self {
+                endpoint,
+                reachable: false,
+                latency_ms: None,
+                error: Some(error),
+            },
         }
     }
 }
@@ -63,7 +73,8 @@ pub async fn check(platform: &Platform) -> Readiness {
         platform.db.probe_replicas(),
         platform.redis.ping(),
     );
-    let primary = ServiceCheck::from_result(Some(platform.db.primary_endpoint().to_owned()), primary);
+    let primary =
+        ServiceCheck::from_result(Some(platform.db.primary_endpoint().to_owned()), primary);
     let redis = ServiceCheck::from_result(None, redis.map_err(|e| e.to_string()));
     let replicas = platform.db.replica_reports();
     let status = overall_status(&primary, &replicas, &redis);
@@ -77,10 +88,18 @@ pub async fn check(platform: &Platform) -> Readiness {
     }
 }
 
-fn overall_status(primary: &ServiceCheck, replicas: &[ReplicaReport], redis: &ServiceCheck) -> Status {
+fn overall_status(
+    primary: &ServiceCheck,
+    replicas: &[ReplicaReport],
+    redis: &ServiceCheck,
+) -> Status {
     if !primary.reachable {
         Status::Unavailable
-    } else if !redis.reachable || replicas.iter().any(|r| r.state != crate::db::ReplicaState::Healthy) {
+    } else if !redis.reachable
+        || replicas
+            .iter()
+            .any(|r| r.state != crate::db::ReplicaState::Healthy)
+    {
         Status::Degraded
     } else {
         Status::Ready

@@ -30,16 +30,21 @@ pub struct RedisStore {
 
 impl RedisStore {
     pub fn connect(config: &RedisConfig) -> Result<Self, RedisError> {
-        let client = redis::Client::open(config.url.expose_secret()).map_err(RedisError::Settings)?;
+        let client =
+            redis::Client::open(config.url.expose_secret()).map_err(RedisError::Settings)?;
         let manager_config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(config.command_timeout))
             .set_response_timeout(Some(config.command_timeout))
             // A failed reconnect is retried on the next command; do not queue callers
             // behind a long retry loop.
             .set_number_of_retries(1);
-        let connection =
-            ConnectionManager::new_lazy_with_config(client.clone(), manager_config).map_err(RedisError::Settings)?;
-        Ok(Self { client, connection, timeout: config.command_timeout })
+        let connection = ConnectionManager::new_lazy_with_config(client.clone(), manager_config)
+            .map_err(RedisError::Settings)?;
+        Ok(Self {
+            client,
+            connection,
+            timeout: config.command_timeout,
+        })
     }
 
     /// The client, for dedicated connections (pub/sub) that cannot be multiplexed.
@@ -62,7 +67,9 @@ impl RedisStore {
         let started = Instant::now();
         let mut conn = self.connection();
         let ping = redis::cmd("PING");
-        tokio::time::timeout(self.timeout, ping.query_async::<String>(&mut conn)).await.map_err(|_| RedisError::Timeout(self.timeout))??;
+        tokio::time::timeout(self.timeout, ping.query_async::<String>(&mut conn))
+            .await
+            .map_err(|_| RedisError::Timeout(self.timeout))??;
         Ok(started.elapsed())
     }
 }

@@ -19,7 +19,13 @@ pub fn init(config: &LogConfig) -> Result<(), TelemetryError> {
     let registry = tracing_subscriber::registry().with(filter);
     match config.format {
         LogFormat::Json => registry
-            .with(fmt::layer().json().with_current_span(true).with_span_list(false).flatten_event(true))
+            .with(
+                fmt::layer()
+                    .json()
+                    .with_current_span(true)
+                    .with_span_list(false)
+                    .flatten_event(true),
+            )
             .try_init()?,
         LogFormat::Pretty => registry.with(fmt::layer().with_target(true)).try_init()?,
     }

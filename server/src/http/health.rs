@@ -13,6 +13,10 @@ pub async fn healthz() -> impl IntoResponse {
 /// service. 503 only when the primary database is unreachable.
 pub async fn readyz(State(platform): State<Platform>) -> impl IntoResponse {
     let report = readiness::check(&platform).await;
-    let status = if report.is_ready() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if report.is_ready() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(report))
 }

@@ -42,15 +42,30 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/realtime", get(realtime::upgrade))
-        .leptos_routes_with_context(&state, generate_route_list(App), provide_platform.clone(), render_shell)
-        .fallback(file_and_error_handler_with_context::<AppState, _>(provide_platform, shell))
+        .leptos_routes_with_context(
+            &state,
+            generate_route_list(App),
+            provide_platform.clone(),
+            render_shell,
+        )
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            provide_platform,
+            shell,
+        ))
         .layer(
             ServiceBuilder::new()
-                .layer(TraceLayer::new_for_http().make_span_with(request_id::make_span).on_response(request_id::on_response))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_id::make_span)
+                        .on_response(request_id::on_response),
+                )
                 .layer(CatchPanicLayer::new())
                 .layer(CompressionLayer::new())
                 .layer(RequestBodyLimitLayer::new(http_config.body_limit_bytes))
-                .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, http_config.request_timeout.max(Duration::from_secs(1)))),
+                .layer(TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    http_config.request_timeout.max(Duration::from_secs(1)),
+                )),
         )
         .layer(axum::middleware::from_fn(same_origin::require_same_origin))
         // Added last, so it runs first: every request has its id before the trace span

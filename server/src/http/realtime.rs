@@ -18,7 +18,9 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use futures::{SinkExt, StreamExt};
-use muster_app::realtime::protocol::{parse_topic, ClientMessage, ServerMessage, MAX_CLIENT_FRAME_BYTES, MAX_SUBSCRIPTIONS};
+use muster_app::realtime::protocol::{
+    parse_topic, ClientMessage, ServerMessage, MAX_CLIENT_FRAME_BYTES, MAX_SUBSCRIPTIONS,
+};
 use muster_platform::{
     realtime::{Delivery, Hub, Subscription},
     Platform,
@@ -44,7 +46,11 @@ enum Outgoing {
     Close(u16, String),
 }
 
-pub async fn upgrade(ws: WebSocketUpgrade, headers: HeaderMap, State(platform): State<Platform>) -> Response {
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    headers: HeaderMap,
+    State(platform): State<Platform>,
+) -> Response {
     // A page of another site must not open a socket in the user's name (the upgrade is
     // a GET, so the general same-origin check does not cover it). Non-browser clients
     // send no Origin.
@@ -91,7 +97,9 @@ async fn serve(socket: WebSocket, hub: Hub) {
     loop {
         let frame = match tokio::time::timeout(HEARTBEAT * 2, stream.next()).await {
             Err(_) => {
-                let _ = out.send(Outgoing::Close(GOING_AWAY, "no heartbeat".into())).await;
+                let _ = out
+                    .send(Outgoing::Close(GOING_AWAY, "no heartbeat".into()))
+                    .await;
                 break;
             }
             Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => break,
@@ -100,7 +108,12 @@ async fn serve(socket: WebSocket, hub: Hub) {
         let text = match frame {
             Message::Text(text) => text,
             Message::Binary(_) => {
-                let _ = out.send(Outgoing::Close(UNSUPPORTED_DATA, "binary frames are not part of the protocol".into())).await;
+                let _ = out
+                    .send(Outgoing::Close(
+                        UNSUPPORTED_DATA,
+                        "binary frames are not part of the protocol".into(),
+                    ))
+                    .await;
                 break;
             }
             _ => continue, // ping/pong: the connection is alive
@@ -108,7 +121,12 @@ async fn serve(socket: WebSocket, hub: Hub) {
         let message = match serde_json::from_str::<ClientMessage>(text.as_str()) {
             Ok(message) => message,
             Err(error) => {
-                let _ = out.send(Outgoing::Close(POLICY_VIOLATION, format!("invalid message: {error}"))).await;
+                let _ = out
+                    .send(Outgoing::Close(
+                        POLICY_VIOLATION,
+                        format!("invalid message: {error}"),
+                    ))
+                    .await;
                 break;
             }
         };
@@ -145,7 +163,9 @@ async fn handle(
             if let Some(running) = forwarders.remove(&topic) {
                 running.abort();
             } else if forwarders.len() >= MAX_SUBSCRIPTIONS {
-                return Err(format!("at most {MAX_SUBSCRIPTIONS} subscriptions per connection"));
+                return Err(format!(
+                    "at most {MAX_SUBSCRIPTIONS} subscriptions per connection"
+                ));
             }
             // Subscribe before reading the sequence number: an event in between is then
             // delivered with a number the client already knows (a duplicate), never lost.
@@ -154,11 +174,18 @@ async fn handle(
                 Ok(seq) => seq,
                 Err(error) => {
                     tracing::warn!(%error, topic, "realtime unavailable; client told to resynchronise");
-                    let _ = out.send(Outgoing::Message(ServerMessage::Resync { topic })).await;
+                    let _ = out
+                        .send(Outgoing::Message(ServerMessage::Resync { topic }))
+                        .await;
                     return Ok(());
                 }
             };
-            let _ = out.send(Outgoing::Message(ServerMessage::Subscribed { topic: topic.clone(), seq })).await;
+            let _ = out
+                .send(Outgoing::Message(ServerMessage::Subscribed {
+                    topic: topic.clone(),
+                    seq,
+                }))
+                .await;
             forwarders.insert(topic, tokio::spawn(forward(subscription, out.clone())));
         }
     }
@@ -169,12 +196,18 @@ async fn forward(mut subscription: Subscription, out: mpsc::Sender<Outgoing>) {
     let topic = subscription.topic.clone();
     loop {
         let message = match subscription.next().await {
-            Some(Delivery::Event(event)) => ServerMessage::Event { topic: event.topic, seq: event.seq, payload: event.payload },
+            Some(Delivery::Event(event)) => ServerMessage::Event {
+                topic: event.topic,
+                seq: event.seq,
+                payload: event.payload,
+            },
             Some(Delivery::Resync { topic }) => ServerMessage::Resync { topic },
             None => {
                 // Dropped by the hub for not keeping up: the client must refetch and
                 // subscribe again.
-                let _ = out.send(Outgoing::Message(ServerMessage::Resync { topic })).await;
+                let _ = out
+                    .send(Outgoing::Message(ServerMessage::Resync { topic }))
+                    .await;
                 return;
             }
         };

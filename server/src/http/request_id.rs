@@ -26,7 +26,9 @@ pub async fn assign(mut request: Request, next: Next) -> impl IntoResponse {
         .filter(|candidate| is_acceptable(candidate))
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
     let header = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
-    request.headers_mut().insert(REQUEST_ID_HEADER, header.clone());
+    request
+        .headers_mut()
+        .insert(REQUEST_ID_HEADER, header.clone());
     request.extensions_mut().insert(RequestId(id));
     let mut response = next.run(request).await;
     response.headers_mut().insert(REQUEST_ID_HEADER, header);
@@ -36,16 +38,25 @@ pub async fn assign(mut request: Request, next: Next) -> impl IntoResponse {
 /// Ids end up in log lines: accept only short tokens that cannot forge log content.
 fn is_acceptable(candidate: &str) -> bool {
     (1..=128).contains(&candidate.len())
-        && candidate.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'='))
+        && candidate
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'='))
 }
 
 pub fn make_span<B>(request: &axum::http::Request<B>) -> Span {
-    let id = request.extensions().get::<RequestId>().map_or("-", |id| id.0.as_str());
+    let id = request
+        .extensions()
+        .get::<RequestId>()
+        .map_or("-", |id| id.0.as_str());
     tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
 }
 
 pub fn on_response<B>(response: &Response<B>, latency: Duration, _span: &Span) {
-    tracing::info!(status = response.status().as_u16(), latency_ms = latency.as_secs_f64() * 1e3, "response");
+    tracing::info!(
+        status = response.status().as_u16(),
+        latency_ms = latency.as_secs_f64() * 1e3,
+        "response"
+    );
 }
 
 #[cfg(test)]

@@ -12,7 +12,10 @@ use axum::{
 };
 
 pub async fn require_same_origin(request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if safe || is_same_origin(request.headers()) {
         next.run(request).await
     } else {
@@ -53,16 +56,38 @@ mod tests {
 
     #[test]
     fn same_origin_requests_pass() {
-        assert!(is_same_origin(&headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(is_same_origin(&headers(&[("host", "muster.example:3000"), ("origin", "https://muster.example:3000")])));
+        assert!(is_same_origin(&headers(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
+        assert!(is_same_origin(&headers(&[
+            ("host", "muster.example:3000"),
+            ("origin", "https://muster.example:3000")
+        ])));
     }
 
     #[test]
     fn cross_site_or_unproven_requests_are_refused() {
-        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site"), ("host", "a"), ("origin", "http://a")])));
-        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "same-site")])));
-        assert!(!is_same_origin(&headers(&[("host", "muster.example"), ("origin", "https://evil.example")])));
-        assert!(!is_same_origin(&headers(&[("host", "muster.example"), ("origin", "null")])));
-        assert!(!is_same_origin(&headers(&[("host", "muster.example")])), "no proof at all");
+        assert!(!is_same_origin(&headers(&[
+            ("sec-fetch-site", "cross-site"),
+            ("host", "a"),
+            ("origin", "http://a")
+        ])));
+        assert!(!is_same_origin(&headers(&[(
+            "sec-fetch-site",
+            "same-site"
+        )])));
+        assert!(!is_same_origin(&headers(&[
+            ("host", "muster.example"),
+            ("origin", "https://evil.example")
+        ])));
+        assert!(!is_same_origin(&headers(&[
+            ("host", "muster.example"),
+            ("origin", "null")
+        ])));
+        assert!(
+            !is_same_origin(&headers(&[("host", "muster.example")])),
+            "no proof at all"
+        );
     }
 }

@@ -22,7 +22,10 @@ fn cache_at(url: &str, prefix: &str) -> Cache {
     let redis = RedisStore::connect(&redis_config(url)).expect("redis handle");
     let settings = CacheSettings {
         prefix: prefix.to_owned(),
-        breaker: BreakerSettings { failure_threshold: 2, open_for: Duration::from_millis(200) },
+        breaker: BreakerSettings {
+            failure_threshold: 2,
+            open_for: Duration::from_millis(200),
+        },
         ..CacheSettings::default()
     };
     Cache::new(redis, settings)
@@ -50,20 +53,34 @@ async fn a_miss_computes_and_stores_and_the_next_read_hits() {
     let cache = cache_at(&Services::from_env().redis, &unique_prefix());
     let source = Source::default();
     let key = CacheKey::new("plan:1");
-    assert_eq!(cache.get_or_compute(&key, TTL, || source.load("v1")).await, Ok("v1".to_owned()));
-    assert_eq!(cache.get_or_compute(&key, TTL, || source.load("v2")).await, Ok("v1".to_owned()));
+    assert_eq!(
+        cache.get_or_compute(&key, TTL, || source.load("v1")).await,
+        Ok("v1".to_owned())
+    );
+    assert_eq!(
+        cache.get_or_compute(&key, TTL, || source.load("v2")).await,
+        Ok("v1".to_owned())
+    );
     assert_eq!(source.runs(), 1);
     let stats = cache.stats();
-    assert_eq!((stats.hits, stats.misses, stats.computed), (1, 1, 1), "{stats:?}");
+    assert_eq!(
+        (stats.hits, stats.misses, stats.computed),
+        (1, 1, 1),
+        "{stats:?}"
+    );
 }
 
 #[tokio::test]
 async fn errors_of_the_computation_are_returned_and_not_cached() {
     let cache = cache_at(&Services::from_env().redis, &unique_prefix());
     let key = CacheKey::new("broken");
-    let failed: Result<String, &str> = cache.get_or_compute(&key, TTL, || async { Err("database down") }).await;
+    let failed: Result<String, &str> = cache
+        .get_or_compute(&key, TTL, || async { Err("database down") })
+        .await;
     assert_eq!(failed, Err("database down"));
-    let recovered: Result<String, &str> = cache.get_or_compute(&key, TTL, || async { Ok("fine".to_owned()) }).await;
+    let recovered: Result<String, &str> = cache
+        .get_or_compute(&key, TTL, || async { Ok("fine".to_owned()) })
+        .await;
     assert_eq!(recovered, Ok("fine".to_owned()));
 }
 
@@ -72,12 +89,21 @@ async fn values_expire_after_their_ttl() {
     let cache = cache_at(&Services::from_env().redis, &unique_prefix());
     let source = Source::default();
     let key = CacheKey::new("short-lived");
-    cache.get_or_compute(&key, Duration::from_millis(100), || source.load("v")).await.expect("value");
+    cache
+        .get_or_compute(&key, Duration::from_millis(100), || source.load("v"))
+        .await
+        .expect("value");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while source.runs() < 2 {
-        assert!(tokio::time::Instant::now() < deadline, "the value never expired");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the value never expired"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
-        cache.get_or_compute(&key, Duration::from_millis(100), || source.load("v")).await.expect("value");
+        cache
+            .get_or_compute(&key, Duration::from_millis(100), || source.load("v"))
+            .await
+            .expect("value");
     }
 }
 
@@ -86,27 +112,53 @@ async fn invalidating_a_key_recomputes_only_that_key() {
     let cache = cache_at(&Services::from_env().redis, &unique_prefix());
     let source = Source::default();
     let (a, b) = (CacheKey::new("a"), CacheKey::new("b"));
-    cache.get_or_compute(&a, TTL, || source.load("a1")).await.expect("a");
-    cache.get_or_compute(&b, TTL, || source.load("b1")).await.expect("b");
+    cache
+        .get_or_compute(&a, TTL, || source.load("a1"))
+        .await
+        .expect("a");
+    cache
+        .get_or_compute(&b, TTL, || source.load("b1"))
+        .await
+        .expect("b");
     cache.invalidate(&a).await;
-    assert_eq!(cache.get_or_compute(&a, TTL, || source.load("a2")).await, Ok("a2".to_owned()));
-    assert_eq!(cache.get_or_compute(&b, TTL, || source.load("b2")).await, Ok("b1".to_owned()));
+    assert_eq!(
+        cache.get_or_compute(&a, TTL, || source.load("a2")).await,
+        Ok("a2".to_owned())
+    );
+    assert_eq!(
+        cache.get_or_compute(&b, TTL, || source.load("b2")).await,
+        Ok("b1".to_owned())
+    );
 }
 
 #[tokio::test]
 async fn invalidating_a_tag_drops_all_of_its_keys_and_no_others() {
     let cache = cache_at(&Services::from_env().redis, &unique_prefix());
     let source = Source::default();
-    let plan_keys = [CacheKey::tagged("plan:7", "activities"), CacheKey::tagged("plan:7", "roles")];
+    let plan_keys = [
+        CacheKey::tagged("plan:7", "activities"),
+        CacheKey::tagged("plan:7", "roles"),
+    ];
     let other = CacheKey::tagged("plan:8", "activities");
     for key in plan_keys.iter().chain([&other]) {
-        cache.get_or_compute(key, TTL, || source.load("old")).await.expect("value");
+        cache
+            .get_or_compute(key, TTL, || source.load("old"))
+            .await
+            .expect("value");
     }
     cache.invalidate_tag("plan:7").await;
     for key in &plan_keys {
-        assert_eq!(cache.get_or_compute(key, TTL, || source.load("new")).await, Ok("new".to_owned()));
+        assert_eq!(
+            cache.get_or_compute(key, TTL, || source.load("new")).await,
+            Ok("new".to_owned())
+        );
     }
-    assert_eq!(cache.get_or_compute(&other, TTL, || source.load("new")).await, Ok("old".to_owned()));
+    assert_eq!(
+        cache
+            .get_or_compute(&other, TTL, || source.load("new"))
+            .await,
+        Ok("old".to_owned())
+    );
 }
 
 #[tokio::test]
@@ -128,7 +180,10 @@ async fn concurrent_misses_compute_once_in_a_process_and_across_instances() {
                     runs.fetch_add(1, Ordering::SeqCst);
                     // Slow enough that every other caller arrives while this computes.
                     tokio::time::sleep(Duration::from_millis(300)).await;
-                    Ok::<_, std::convert::Infallible>(HashMap::from([("activities".to_owned(), 12)]))
+                    Ok::<_, std::convert::Infallible>(HashMap::from([(
+                        "activities".to_owned(),
+                        12,
+                    )]))
                 })
                 .await
         });
@@ -137,7 +192,11 @@ async fn concurrent_misses_compute_once_in_a_process_and_across_instances() {
         let value = result.expect("caller").expect("value");
         assert_eq!(value["activities"], 12);
     }
-    assert_eq!(runs.load(Ordering::SeqCst), 1, "one computation for 60 concurrent misses on two instances");
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        1,
+        "one computation for 60 concurrent misses on two instances"
+    );
 }
 
 #[tokio::test]
@@ -146,11 +205,17 @@ async fn without_redis_values_are_computed_directly_and_the_breaker_stops_callin
     let source = Source::default();
     let key = CacheKey::new("k");
     for _ in 0..10 {
-        assert_eq!(cache.get_or_compute(&key, TTL, || source.load("v")).await, Ok("v".to_owned()));
+        assert_eq!(
+            cache.get_or_compute(&key, TTL, || source.load("v")).await,
+            Ok("v".to_owned())
+        );
     }
     assert_eq!(source.runs(), 10, "every read computed");
     let stats = cache.stats();
-    assert!(stats.redis_errors <= 3, "the open breaker stopped the calls: {stats:?}");
+    assert!(
+        stats.redis_errors <= 3,
+        "the open breaker stopped the calls: {stats:?}"
+    );
     assert!(stats.bypassed >= 10, "{stats:?}");
 }
 
@@ -165,10 +230,16 @@ async fn redis_is_used_again_once_it_returns() {
     let source = Source::default();
     let key = CacheKey::new("k");
 
-    cache.get_or_compute(&key, TTL, || source.load("v")).await.expect("value");
+    cache
+        .get_or_compute(&key, TTL, || source.load("v"))
+        .await
+        .expect("value");
     proxy.cut();
     for _ in 0..5 {
-        cache.get_or_compute(&key, TTL, || source.load("v")).await.expect("value without redis");
+        cache
+            .get_or_compute(&key, TTL, || source.load("v"))
+            .await
+            .expect("value without redis");
     }
     let runs_while_down = source.runs();
     assert!(runs_while_down > 1, "computed while redis was away");
@@ -177,11 +248,18 @@ async fn redis_is_used_again_once_it_returns() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         let hits_before = cache.stats().hits;
-        cache.get_or_compute(&key, TTL, || source.load("v")).await.expect("value");
+        cache
+            .get_or_compute(&key, TTL, || source.load("v"))
+            .await
+            .expect("value");
         if cache.stats().hits > hits_before {
             break; // served from Redis again
         }
-        assert!(tokio::time::Instant::now() < deadline, "redis never used again: {:?}", cache.stats());
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "redis never used again: {:?}",
+            cache.stats()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

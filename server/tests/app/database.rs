@@ -26,11 +26,16 @@ async fn instances_starting_together_migrate_exactly_once() {
     for result in results {
         result.expect("every instance starts");
     }
-    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
-        .fetch_all(instances[0].primary())
-        .await
-        .expect("migration table");
-    let expected: Vec<i64> = MIGRATOR.iter().filter(|m| m.migration_type.is_up_migration()).map(|m| m.version).collect();
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(instances[0].primary())
+            .await
+            .expect("migration table");
+    let expected: Vec<i64> = MIGRATOR
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .map(|m| m.version)
+        .collect();
     assert_eq!(applied, expected, "each migration recorded once");
 }
 
@@ -56,11 +61,17 @@ where
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         database.probe_replicas().await;
-        let (value, source) = database.read_with_source(Freshness::Any, &query).await.expect("read");
+        let (value, source) = database
+            .read_with_source(Freshness::Any, &query)
+            .await
+            .expect("read");
         if source != ReadSource::Primary {
             return (value, source);
         }
-        assert!(tokio::time::Instant::now() < deadline, "no replica ever served the read");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no replica ever served the read"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -70,7 +81,10 @@ async fn writes_are_visible_to_the_writer_reading_at_its_lsn() {
     let db = TestDatabase::create().await;
     let database = database(&db, &[("DATABASE_HEALTH_INTERVAL_MS", "50".into())]);
     database.migrate().await.expect("migrate");
-    sqlx::query("CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL)").execute(database.primary()).await.expect("table");
+    sqlx::query("CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL)")
+        .execute(database.primary())
+        .await
+        .expect("table");
     database.probe_replicas().await;
     let _monitor = database.spawn_replica_monitor(Duration::from_millis(50));
 
@@ -79,7 +93,11 @@ async fn writes_are_visible_to_the_writer_reading_at_its_lsn() {
         async move {
             database
                 .read_with_source(Freshness::AtLeast(lsn), move |pool| {
-                    Box::pin(sqlx::query_scalar::<_, i32>("SELECT id FROM notes WHERE id = $1").bind(id).fetch_optional(pool))
+                    Box::pin(
+                        sqlx::query_scalar::<_, i32>("SELECT id FROM notes WHERE id = $1")
+                            .bind(id)
+                            .fetch_optional(pool),
+                    )
                 })
                 .await
                 .expect("read")
@@ -88,14 +106,25 @@ async fn writes_are_visible_to_the_writer_reading_at_its_lsn() {
 
     // Immediately after each write, whichever server answers has the write.
     for id in 0..30 {
-        sqlx::query("INSERT INTO notes VALUES ($1, 'hello')").bind(id).execute(database.primary()).await.expect("write");
+        sqlx::query("INSERT INTO notes VALUES ($1, 'hello')")
+            .bind(id)
+            .execute(database.primary())
+            .await
+            .expect("write");
         let lsn = database.primary_lsn().await.expect("lsn");
         let (found, source) = read_back(id, lsn).await;
-        assert_eq!(found, Some(id), "write {id} must be visible to its writer (read from {source:?})");
+        assert_eq!(
+            found,
+            Some(id),
+            "write {id} must be visible to its writer (read from {source:?})"
+        );
     }
 
     // And once the replica has replayed the write, it is the replica that serves it.
-    sqlx::query("INSERT INTO notes VALUES (100, 'last')").execute(database.primary()).await.expect("write");
+    sqlx::query("INSERT INTO notes VALUES (100, 'last')")
+        .execute(database.primary())
+        .await
+        .expect("write");
     let lsn = database.primary_lsn().await.expect("lsn");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
@@ -105,7 +134,10 @@ async fn writes_are_visible_to_the_writer_reading_at_its_lsn() {
         if source == ReadSource::Replica("replica-1".into()) {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the replica never caught up");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the replica never caught up"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -116,7 +148,9 @@ async fn a_position_no_replica_has_reached_is_read_from_the_primary() {
     let database = database(&db, &[]);
     database.probe_replicas().await;
     let (_, source) = database
-        .read_with_source(Freshness::AtLeast(Lsn(u64::MAX)), |pool| Box::pin(sqlx::query("SELECT 1").execute(pool)))
+        .read_with_source(Freshness::AtLeast(Lsn(u64::MAX)), |pool| {
+            Box::pin(sqlx::query("SELECT 1").execute(pool))
+        })
         .await
         .expect("read");
     assert_eq!(source, ReadSource::Primary);
@@ -132,7 +166,9 @@ async fn without_replicas_every_read_uses_the_primary() {
     database.probe_replicas().await;
     assert!(database.replica_reports().is_empty());
     let (_, source) = database
-        .read_with_source(Freshness::Any, |pool| Box::pin(sqlx::query("SELECT 1").execute(pool)))
+        .read_with_source(Freshness::Any, |pool| {
+            Box::pin(sqlx::query("SELECT 1").execute(pool))
+        })
         .await
         .expect("read");
     assert_eq!(source, ReadSource::Primary);
@@ -144,22 +180,39 @@ async fn query_errors_are_not_mistaken_for_an_unavailable_replica() {
     let database = database(&db, &[]);
     database.probe_replicas().await;
     let result = database
-        .read(Freshness::Any, |pool| Box::pin(sqlx::query("SELECT * FROM no_such_table").execute(pool)))
+        .read(Freshness::Any, |pool| {
+            Box::pin(sqlx::query("SELECT * FROM no_such_table").execute(pool))
+        })
         .await;
-    assert!(matches!(result, Err(muster_platform::db::DbError::Query(_))), "{result:?}");
-    assert_eq!(database.replica_reports()[0].state, muster_platform::db::ReplicaState::Healthy, "replica still used");
+    assert!(
+        matches!(result, Err(muster_platform::db::DbError::Query(_))),
+        "{result:?}"
+    );
+    assert_eq!(
+        database.replica_reports()[0].state,
+        muster_platform::db::ReplicaState::Healthy,
+        "replica still used"
+    );
 }
 
 #[tokio::test]
 async fn an_unreachable_replica_is_reported_and_skipped() {
     let db = TestDatabase::create().await;
-    let database = database(&db, &[("DATABASE_REPLICA_URLS", via(&db.replica_url, dead_endpoint()).to_string())]);
+    let database = database(
+        &db,
+        &[(
+            "DATABASE_REPLICA_URLS",
+            via(&db.replica_url, dead_endpoint()).to_string(),
+        )],
+    );
     database.probe_replicas().await;
     let report = &database.replica_reports()[0];
     assert_eq!(report.state, muster_platform::db::ReplicaState::Unreachable);
     assert!(report.error.is_some());
     let (_, source) = database
-        .read_with_source(Freshness::Any, |pool| Box::pin(sqlx::query("SELECT 1").execute(pool)))
+        .read_with_source(Freshness::Any, |pool| {
+            Box::pin(sqlx::query("SELECT 1").execute(pool))
+        })
         .await
         .expect("read");
     assert_eq!(source, ReadSource::Primary);

@@ -8,7 +8,10 @@ async fn reads_move_to_the_primary_while_the_replica_is_down_and_come_back_after
     let db = TestDatabase::create().await;
     let mut replica = TcpProxy::start(TcpProxy::target_of(&db.replica_url)).await;
     let mut env = db.env();
-    env.insert("DATABASE_REPLICA_URLS".into(), via(&db.replica_url, replica.addr).to_string());
+    env.insert(
+        "DATABASE_REPLICA_URLS".into(),
+        via(&db.replica_url, replica.addr).to_string(),
+    );
     let app = TestApp::spawn(env).await;
 
     app.wait_for_replica_reads().await;
@@ -36,7 +39,10 @@ async fn readyz_is_503_while_the_primary_is_unreachable() {
     let db = TestDatabase::create().await;
     let mut primary = TcpProxy::start(TcpProxy::target_of(&db.primary_url)).await;
     let mut env = db.env();
-    env.insert("DATABASE_URL".into(), via(&db.primary_url, primary.addr).to_string());
+    env.insert(
+        "DATABASE_URL".into(),
+        via(&db.primary_url, primary.addr).to_string(),
+    );
     let app = TestApp::spawn(env).await;
     assert_eq!(app.readyz().await.0, 200);
 
@@ -46,8 +52,19 @@ async fn readyz_is_503_while_the_primary_is_unreachable() {
     assert_eq!(body["status"], "unavailable");
     assert_eq!(body["primary"]["reachable"], false);
     // Liveness is unaffected: the process itself is fine.
-    assert_eq!(app.http.get(app.url("/healthz")).send().await.expect("healthz").status(), 200);
+    assert_eq!(
+        app.http
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .expect("healthz")
+            .status(),
+        200
+    );
 
     primary.restore().await;
-    app.eventually("the primary is reachable again", || async { app.readyz().await.0 == 200 }).await;
+    app.eventually("the primary is reachable again", || async {
+        app.readyz().await.0 == 200
+    })
+    .await;
 }

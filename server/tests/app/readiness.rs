@@ -4,7 +4,12 @@ use crate::support::{dead_endpoint, via, TestApp, TestDatabase};
 async fn healthz_answers_without_checking_dependencies() {
     let db = TestDatabase::create().await;
     let app = TestApp::spawn(db.env()).await;
-    let response = app.http.get(app.url("/healthz")).send().await.expect("healthz");
+    let response = app
+        .http
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.expect("json");
     assert_eq!(body["status"], "alive");
@@ -25,7 +30,10 @@ async fn readyz_reports_every_service_when_all_are_up() {
     assert_eq!(replicas[0]["state"], "healthy", "{body}");
     assert!(replicas[0]["lag_seconds"].as_f64().is_some(), "{body}");
     assert!(replicas[0]["lag_bytes"].as_u64().is_some(), "{body}");
-    app.platform.hub.wait_until_relaying(std::time::Duration::from_secs(10)).await;
+    app.platform
+        .hub
+        .wait_until_relaying(std::time::Duration::from_secs(10))
+        .await;
     let (_, body) = app.readyz().await;
     assert_eq!(body["realtime_relaying"], true, "{body}");
     assert!(body["cache"]["hits"].is_u64(), "{body}");
@@ -37,7 +45,10 @@ async fn readyz_never_reveals_passwords() {
     let app = TestApp::spawn(db.env()).await;
     let (_, body) = app.readyz().await;
     let text = body.to_string();
-    let password = db.primary_url.password().expect("test services use passwords");
+    let password = db
+        .primary_url
+        .password()
+        .expect("test services use passwords");
     assert!(!text.contains(password), "password leaked: {text}");
 }
 
@@ -45,7 +56,10 @@ async fn readyz_never_reveals_passwords() {
 async fn a_replica_that_is_down_degrades_but_does_not_fail_readiness() {
     let db = TestDatabase::create().await;
     let mut env = db.env();
-    env.insert("DATABASE_REPLICA_URLS".into(), via(&db.replica_url, dead_endpoint()).to_string());
+    env.insert(
+        "DATABASE_REPLICA_URLS".into(),
+        via(&db.replica_url, dead_endpoint()).to_string(),
+    );
     let app = TestApp::spawn(env).await;
 
     let (status, body) = app.readyz().await;
@@ -53,7 +67,10 @@ async fn a_replica_that_is_down_degrades_but_does_not_fail_readiness() {
     assert_eq!(body["status"], "degraded");
     assert_eq!(body["replicas"][0]["state"], "unreachable");
     assert!(body["replicas"][0]["error"].is_string(), "{body}");
-    assert!(body["replicas"][0]["lag_seconds"].is_null(), "an unreachable replica's lag is unknown: {body}");
+    assert!(
+        body["replicas"][0]["lag_seconds"].is_null(),
+        "an unreachable replica's lag is unknown: {body}"
+    );
 
     // Reads fall back to the primary: the status page still has its data.
     let (status, report) = app.load_status().await;
@@ -73,7 +90,12 @@ async fn redis_down_degrades_without_error_pages() {
     assert_eq!(body["status"], "degraded");
     assert_eq!(body["redis"]["reachable"], false);
 
-    let page = app.http.get(app.url("/status")).send().await.expect("status page");
+    let page = app
+        .http
+        .get(app.url("/status"))
+        .send()
+        .await
+        .expect("status page");
     assert_eq!(page.status(), 200);
     let (status, report) = app.load_status().await;
     assert_eq!(status, 200, "{report}");

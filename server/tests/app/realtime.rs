@@ -14,11 +14,19 @@ const WAIT: Duration = Duration::from_secs(10);
 
 fn hub_at(url: &str, prefix: &str, buffer: usize) -> Hub {
     let redis = RedisStore::connect(&redis_config(url)).expect("redis handle");
-    Hub::start(redis, HubSettings { prefix: prefix.to_owned(), buffer })
+    Hub::start(
+        redis,
+        HubSettings {
+            prefix: prefix.to_owned(),
+            buffer,
+        },
+    )
 }
 
 async fn next(subscription: &mut muster_platform::realtime::Subscription) -> Option<Delivery> {
-    tokio::time::timeout(WAIT, subscription.next()).await.expect("a delivery arrives in time")
+    tokio::time::timeout(WAIT, subscription.next())
+        .await
+        .expect("a delivery arrives in time")
 }
 
 #[tokio::test]
@@ -32,7 +40,12 @@ async fn events_published_on_one_instance_reach_subscribers_on_another_in_order(
     let mut on_a = a.subscribe("plan:1");
     let mut other_topic = b.subscribe("plan:2");
     for n in 1..=3 {
-        assert_eq!(a.publish("plan:1", json!({ "n": n })).await.expect("publish"), n);
+        assert_eq!(
+            a.publish("plan:1", json!({ "n": n }))
+                .await
+                .expect("publish"),
+            n
+        );
     }
     for subscriber in [&mut on_b, &mut on_a] {
         for n in 1..=3u64 {
@@ -46,9 +59,13 @@ async fn events_published_on_one_instance_reach_subscribers_on_another_in_order(
         }
     }
     assert_eq!(b.current_seq("plan:1").await.expect("seq"), 3);
-    b.publish("plan:2", json!("only for plan 2")).await.expect("publish");
+    b.publish("plan:2", json!("only for plan 2"))
+        .await
+        .expect("publish");
     match next(&mut other_topic).await {
-        Some(Delivery::Event(event)) => assert_eq!((event.topic.as_str(), event.seq), ("plan:2", 1)),
+        Some(Delivery::Event(event)) => {
+            assert_eq!((event.topic.as_str(), event.seq), ("plan:2", 1))
+        }
         other => panic!("expected the plan:2 event first, got {other:?}"),
     }
 }
@@ -79,9 +96,16 @@ async fn a_slow_subscriber_is_dropped_without_holding_up_the_others() {
     });
     for _ in 0..20 {
         hub.publish("draft:9", json!({})).await.expect("publish");
-        tokio::time::timeout(WAIT, acks.recv()).await.expect("fast subscriber keeps up").expect("ack");
+        tokio::time::timeout(WAIT, acks.recv())
+            .await
+            .expect("fast subscriber keeps up")
+            .expect("ack");
     }
-    assert_eq!(reader.await.expect("reader"), (1..=20).collect::<Vec<u64>>(), "the fast subscriber got everything");
+    assert_eq!(
+        reader.await.expect("reader"),
+        (1..=20).collect::<Vec<u64>>(),
+        "the fast subscriber got everything"
+    );
 
     // The slow one kept its buffer's worth, then was cut off: it must resynchronise.
     let mut kept = 0;
@@ -89,7 +113,10 @@ async fn a_slow_subscriber_is_dropped_without_holding_up_the_others() {
         assert!(matches!(delivery, Delivery::Event(_)));
         kept += 1;
     }
-    assert_eq!(kept, 4, "exactly the buffered deliveries, then the end of the subscription");
+    assert_eq!(
+        kept, 4,
+        "exactly the buffered deliveries, then the end of the subscription"
+    );
 }
 
 #[tokio::test]
@@ -105,12 +132,20 @@ async fn after_a_redis_outage_subscribers_are_told_to_resynchronise() {
     proxy.cut();
     let deadline = tokio::time::Instant::now() + WAIT;
     while hub.is_relaying() {
-        assert!(tokio::time::Instant::now() < deadline, "the relay never noticed the outage");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the relay never noticed the outage"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     proxy.restore().await;
 
-    assert_eq!(next(&mut subscriber).await, Some(Delivery::Resync { topic: "inbox:ana".into() }));
+    assert_eq!(
+        next(&mut subscriber).await,
+        Some(Delivery::Resync {
+            topic: "inbox:ana".into()
+        })
+    );
     assert!(hub.wait_until_relaying(WAIT).await);
 }
 
@@ -132,21 +167,32 @@ mod websocket {
     use super::WAIT;
     use crate::support::{TestApp, TestDatabase};
 
-    type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+    type Socket = tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >;
 
     async fn connect(app: &TestApp) -> Socket {
-        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/realtime", app.addr)).await.expect("websocket");
+        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/realtime", app.addr))
+            .await
+            .expect("websocket");
         socket
     }
 
     async fn send(socket: &mut Socket, message: Value) {
-        socket.send(Message::Text(message.to_string().into())).await.expect("send");
+        socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .expect("send");
     }
 
     /// The next protocol message or close frame, skipping heartbeats.
     async fn receive(socket: &mut Socket) -> Message {
         loop {
-            let frame = tokio::time::timeout(WAIT, socket.next()).await.expect("a frame in time").expect("open").expect("frame");
+            let frame = tokio::time::timeout(WAIT, socket.next())
+                .await
+                .expect("a frame in time")
+                .expect("open")
+                .expect("frame");
             if !matches!(frame, Message::Ping(_) | Message::Pong(_)) {
                 return frame;
             }
@@ -164,7 +210,11 @@ mod websocket {
         match receive(socket).await {
             Message::Close(Some(frame)) => {
                 assert_eq!(frame.code, code);
-                assert!(frame.reason.as_str().contains(reason_part), "reason: {}", frame.reason);
+                assert!(
+                    frame.reason.as_str().contains(reason_part),
+                    "reason: {}",
+                    frame.reason
+                );
             }
             other => panic!("expected a close frame, got {other:?}"),
         }
@@ -173,10 +223,16 @@ mod websocket {
     async fn two_instances() -> (TestDatabase, TestApp, TestApp) {
         let db = TestDatabase::create().await;
         let mut env = db.env();
-        env.insert("REDIS_KEY_PREFIX".into(), format!("test:{}:", uuid::Uuid::new_v4().simple()));
+        env.insert(
+            "REDIS_KEY_PREFIX".into(),
+            format!("test:{}:", uuid::Uuid::new_v4().simple()),
+        );
         let a = TestApp::spawn(env.clone()).await;
         let b = TestApp::spawn(env).await;
-        assert!(a.platform.hub.wait_until_relaying(WAIT).await && b.platform.hub.wait_until_relaying(WAIT).await);
+        assert!(
+            a.platform.hub.wait_until_relaying(WAIT).await
+                && b.platform.hub.wait_until_relaying(WAIT).await
+        );
         (db, a, b)
     }
 
@@ -184,10 +240,21 @@ mod websocket {
     async fn a_browser_on_one_instance_gets_events_published_on_another() {
         let (_db, a, b) = two_instances().await;
         let mut socket = connect(&a).await;
-        send(&mut socket, json!({ "type": "subscribe", "topic": "plan:7" })).await;
-        assert_eq!(receive_json(&mut socket).await, json!({ "type": "subscribed", "topic": "plan:7", "seq": 0 }));
+        send(
+            &mut socket,
+            json!({ "type": "subscribe", "topic": "plan:7" }),
+        )
+        .await;
+        assert_eq!(
+            receive_json(&mut socket).await,
+            json!({ "type": "subscribed", "topic": "plan:7", "seq": 0 })
+        );
 
-        b.platform.hub.publish("plan:7", json!({ "moved": "activity-3" })).await.expect("publish");
+        b.platform
+            .hub
+            .publish("plan:7", json!({ "moved": "activity-3" }))
+            .await
+            .expect("publish");
         assert_eq!(
             receive_json(&mut socket).await,
             json!({ "type": "event", "topic": "plan:7", "seq": 1, "payload": { "moved": "activity-3" } })
@@ -206,23 +273,41 @@ mod websocket {
     async fn a_frame_outside_the_protocol_closes_only_that_connection_with_the_reason() {
         let (_db, a, _b) = two_instances().await;
         let mut healthy = connect(&a).await;
-        send(&mut healthy, json!({ "type": "subscribe", "topic": "plan:1" })).await;
+        send(
+            &mut healthy,
+            json!({ "type": "subscribe", "topic": "plan:1" }),
+        )
+        .await;
         assert_eq!(receive_json(&mut healthy).await["type"], "subscribed");
 
         let mut garbled = connect(&a).await;
-        garbled.send(Message::Text("not json".into())).await.expect("send");
+        garbled
+            .send(Message::Text("not json".into()))
+            .await
+            .expect("send");
         expect_close(&mut garbled, CloseCode::Policy, "invalid message").await;
 
         let mut nosy = connect(&a).await;
-        send(&mut nosy, json!({ "type": "subscribe", "topic": "secrets:1" })).await;
+        send(
+            &mut nosy,
+            json!({ "type": "subscribe", "topic": "secrets:1" }),
+        )
+        .await;
         expect_close(&mut nosy, CloseCode::Policy, "unknown topic kind").await;
 
         let mut binary = connect(&a).await;
-        binary.send(Message::Binary(vec![1, 2, 3].into())).await.expect("send");
+        binary
+            .send(Message::Binary(vec![1, 2, 3].into()))
+            .await
+            .expect("send");
         expect_close(&mut binary, CloseCode::Unsupported, "binary").await;
 
         // The well-behaved connection is unaffected.
-        a.platform.hub.publish("plan:1", json!("still here")).await.expect("publish");
+        a.platform
+            .hub
+            .publish("plan:1", json!("still here"))
+            .await
+            .expect("publish");
         assert_eq!(receive_json(&mut healthy).await["payload"], "still here");
     }
 
@@ -230,15 +315,27 @@ mod websocket {
     async fn a_page_of_another_site_cannot_open_the_socket() {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let (_db, a, _b) = two_instances().await;
-        let mut request = format!("ws://{}/realtime", a.addr).into_client_request().expect("request");
-        request.headers_mut().insert("origin", "https://evil.example".parse().expect("header"));
+        let mut request = format!("ws://{}/realtime", a.addr)
+            .into_client_request()
+            .expect("request");
+        request
+            .headers_mut()
+            .insert("origin", "https://evil.example".parse().expect("header"));
         let refused = tokio_tungstenite::connect_async(request).await;
         match refused {
-            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 403),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status(), 403)
+            }
             other => panic!("expected 403, got {:?}", other.map(|(_, r)| r.status())),
         }
-        let mut own = format!("ws://{}/realtime", a.addr).into_client_request().expect("request");
-        own.headers_mut().insert("origin", a.origin().parse().expect("header"));
-        assert!(tokio_tungstenite::connect_async(own).await.is_ok(), "our own pages may");
+        let mut own = format!("ws://{}/realtime", a.addr)
+            .into_client_request()
+            .expect("request");
+        own.headers_mut()
+            .insert("origin", a.origin().parse().expect("header"));
+        assert!(
+            tokio_tungstenite::connect_async(own).await.is_ok(),
+            "our own pages may"
+        );
     }
 }

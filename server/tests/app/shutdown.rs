@@ -24,30 +24,51 @@ async fn shutdown_finishes_in_flight_requests_and_refuses_new_ones() {
         body.len(),
         app.addr
     );
-    in_flight.write_all(head.as_bytes()).await.expect("send head");
+    in_flight
+        .write_all(head.as_bytes())
+        .await
+        .expect("send head");
     let mut interim = [0u8; 25];
     tokio::time::timeout(Duration::from_secs(20), in_flight.read_exact(&mut interim))
         .await
         .expect("interim response arrives")
         .expect("read interim response");
-    assert!(interim.starts_with(b"HTTP/1.1 100 Continue\r\n\r\n"), "{}", String::from_utf8_lossy(&interim));
-    in_flight.write_all(&body.as_bytes()[..1]).await.expect("send part of the body");
+    assert!(
+        interim.starts_with(b"HTTP/1.1 100 Continue\r\n\r\n"),
+        "{}",
+        String::from_utf8_lossy(&interim)
+    );
+    in_flight
+        .write_all(&body.as_bytes()[..1])
+        .await
+        .expect("send part of the body");
     in_flight.flush().await.expect("flush");
 
     app.begin_shutdown();
     // New connections are refused once the listener is closed.
     let addr = app.addr;
-    app.eventually("the listener is closed", || async move { TcpStream::connect(addr).await.is_err() }).await;
+    app.eventually("the listener is closed", || async move {
+        TcpStream::connect(addr).await.is_err()
+    })
+    .await;
 
-    in_flight.write_all(&body.as_bytes()[1..]).await.expect("send the rest of the body");
-    let mut response = String::new();
-    tokio::time::timeout(Duration::from_secs(20), in_flight.read_to_string(&mut response))
+    in_flight
+        .write_all(&body.as_bytes()[1..])
         .await
-        .expect("response arrives")
-        .expect("read response");
+        .expect("send the rest of the body");
+    let mut response = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        in_flight.read_to_string(&mut response),
+    )
+    .await
+    .expect("response arrives")
+    .expect("read response");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("served_by"), "{response}");
 
-    let result = tokio::time::timeout(Duration::from_secs(20), &mut app.server).await.expect("server stops");
+    let result = tokio::time::timeout(Duration::from_secs(20), &mut app.server)
+        .await
+        .expect("server stops");
     assert!(matches!(result, Ok(Ok(()))), "clean exit: {result:?}");
 }

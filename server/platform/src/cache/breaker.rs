@@ -17,14 +17,21 @@ pub struct BreakerSettings {
 
 impl Default for BreakerSettings {
     fn default() -> Self {
-        Self { failure_threshold: 3, open_for: Duration::from_secs(5) }
+        Self {
+            failure_threshold: 3,
+            open_for: Duration::from_secs(5),
+        }
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    Closed { failures: u32 },
-    Open { until: Instant },
+    Closed {
+        failures: u32,
+    },
+    Open {
+        until: Instant,
+    },
     /// One trial call is in flight; everyone else keeps bypassing until it reports.
     HalfOpen,
 }
@@ -37,7 +44,10 @@ pub struct Breaker {
 
 impl Breaker {
     pub fn new(settings: BreakerSettings) -> Self {
-        Self { settings, state: State::Closed { failures: 0 } }
+        Self {
+            settings,
+            state: State::Closed { failures: 0 },
+        }
     }
 
     /// Whether a call may be made now. When it returns true the caller must report the
@@ -60,9 +70,13 @@ impl Breaker {
     pub fn failed(&mut self, now: Instant) {
         self.state = match self.state {
             State::Closed { failures } if failures + 1 < self.settings.failure_threshold => {
-                State::Closed { failures: failures + 1 }
+                State::Closed {
+                    failures: failures + 1,
+                }
             }
-            _ => State::Open { until: now + self.settings.open_for },
+            _ => State::Open {
+                until: now + self.settings.open_for,
+            },
         };
     }
 
@@ -76,7 +90,10 @@ mod tests {
     use super::*;
 
     fn breaker() -> Breaker {
-        Breaker::new(BreakerSettings { failure_threshold: 3, open_for: Duration::from_secs(5) })
+        Breaker::new(BreakerSettings {
+            failure_threshold: 3,
+            open_for: Duration::from_secs(5),
+        })
     }
 
     #[test]

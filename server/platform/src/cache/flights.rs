@@ -17,7 +17,10 @@ impl Flights {
     /// Waits for this caller's turn on `key`; the turn ends when the guard is dropped.
     pub(super) async fn turn(&self, key: &str) -> OwnedMutexGuard<()> {
         let lock = {
-            let mut map = self.by_key.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut map = self
+                .by_key
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             let lock = map.get(key).and_then(Weak::upgrade).unwrap_or_else(|| {
                 let lock = Arc::new(AsyncMutex::new(()));
                 map.insert(key.to_owned(), Arc::downgrade(&lock));

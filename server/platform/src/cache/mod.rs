@@ -40,11 +40,17 @@ pub struct CacheKey {
 
 impl CacheKey {
     pub fn new(key: impl Into<String>) -> Self {
-        Self { tag: None, key: key.into() }
+        Self {
+            tag: None,
+            key: key.into(),
+        }
     }
 
     pub fn tagged(tag: impl Into<String>, key: impl Into<String>) -> Self {
-        Self { tag: Some(tag.into()), key: key.into() }
+        Self {
+            tag: Some(tag.into()),
+            key: key.into(),
+        }
     }
 }
 
@@ -59,7 +65,11 @@ pub struct CacheSettings {
 
 impl Default for CacheSettings {
     fn default() -> Self {
-        Self { prefix: "muster:cache:".into(), compute_lock: Duration::from_secs(5), breaker: BreakerSettings::default() }
+        Self {
+            prefix: "muster:cache:".into(),
+            compute_lock: Duration::from_secs(5),
+            breaker: BreakerSettings::default(),
+        }
     }
 }
 
@@ -99,9 +109,14 @@ struct Inner {
 
 /// What a lookup in Redis found.
 enum Lookup {
-    Hit { generation: String, bytes: Vec<u8> },
+    Hit {
+        generation: String,
+        bytes: Vec<u8>,
+    },
     /// Not there; `generation` is the tag's current generation to store under.
-    Miss { generation: String },
+    Miss {
+        generation: String,
+    },
     /// Redis could not be asked.
     Unavailable,
 }
@@ -122,12 +137,25 @@ return 0
 impl Cache {
     pub fn new(redis: RedisStore, settings: CacheSettings) -> Self {
         let breaker = Mutex::new(Breaker::new(settings.breaker));
-        Self { inner: Arc::new(Inner { redis, settings, breaker, flights: Flights::default(), counters: Counters::default() }) }
+        Self {
+            inner: Arc::new(Inner {
+                redis,
+                settings,
+                breaker,
+                flights: Flights::default(),
+                counters: Counters::default(),
+            }),
+        }
     }
 
     /// Returns the cached value of `key`, or computes, stores (for `ttl`) and returns it.
     /// Errors of `compute` are returned as they are and nothing is stored.
-    pub async fn get_or_compute<T, E, F, Fut>(&self, key: &CacheKey, ttl: Duration, compute: F) -> Result<T, E>
+    pub async fn get_or_compute<T, E, F, Fut>(
+        &self,
+        key: &CacheKey,
+        ttl: Duration,
+        compute: F,
+    ) -> Result<T, E>
     where
         T: Serialize + DeserializeOwned,
         F: FnOnce() -> Fut,
@@ -151,7 +179,11 @@ impl Cache {
         };
         self.count(|c| &c.misses);
 
-        let lock_key = format!("{}lock:{}", self.inner.settings.prefix, self.value_key(key, &generation));
+        let lock_key = format!(
+            "{}lock:{}",
+            self.inner.settings.prefix,
+            self.value_key(key, &generation)
+        );
         let token = lock_token();
         let holds_lock = self.try_lock(&lock_key, &token).await;
         if !holds_lock {
@@ -174,13 +206,15 @@ impl Cache {
             Lookup::Unavailable => return,
         };
         let full = self.value_key(key, &generation);
-        self.redis_call(|mut conn| async move { conn.del::<_, ()>(full).await }).await;
+        self.redis_call(|mut conn| async move { conn.del::<_, ()>(full).await })
+            .await;
     }
 
     /// Makes every key of `tag` unreachable at once.
     pub async fn invalidate_tag(&self, tag: &str) {
         let generation_key = format!("{}gen:{tag}", self.inner.settings.prefix);
-        self.redis_call(|mut conn| async move { conn.incr::<_, _, ()>(generation_key, 1).await }).await;
+        self.redis_call(|mut conn| async move { conn.incr::<_, _, ()>(generation_key, 1).await })
+            .await;
     }
 
     pub fn stats(&self) -> CacheStats {
@@ -205,14 +239,21 @@ impl Cache {
         }
     }
 
-    async fn compute_directly<T, E, Fut: Future<Output = Result<T, E>>>(&self, compute: impl FnOnce() -> Fut) -> Result<T, E> {
+    async fn compute_directly<T, E, Fut: Future<Output = Result<T, E>>>(
+        &self,
+        compute: impl FnOnce() -> Fut,
+    ) -> Result<T, E> {
         self.count(|c| &c.computed);
         compute().await
     }
 
     /// Another instance holds the compute lock: wait for its value, for at most the
     /// lock's lifetime. `None` means compute it here after all.
-    async fn wait_for_other_instance<T: DeserializeOwned>(&self, key: &CacheKey, lock_key: &str) -> Option<T> {
+    async fn wait_for_other_instance<T: DeserializeOwned>(
+        &self,
+        key: &CacheKey,
+        lock_key: &str,
+    ) -> Option<T> {
         let deadline = Instant::now() + self.inner.settings.compute_lock;
         while Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -224,7 +265,11 @@ impl Cache {
                 Lookup::Unavailable => return None,
                 Lookup::Miss { .. } => {
                     let lock_key = lock_key.to_owned();
-                    let locked = self.redis_call(|mut conn| async move { conn.exists::<_, bool>(lock_key).await }).await;
+                    let locked = self
+                        .redis_call(
+                            |mut conn| async move { conn.exists::<_, bool>(lock_key).await },
+                        )
+                        .await;
                     if locked != Some(true) {
                         return None; // the other instance gave up without storing
                     }
@@ -256,11 +301,22 @@ impl Cache {
         }
     }
 
-    async fn store<T: Serialize>(&self, key: &CacheKey, generation: &str, value: &T, ttl: Duration) {
-        let Ok(bytes) = serde_json::to_vec(value) else { return };
+    async fn store<T: Serialize>(
+        &self,
+        key: &CacheKey,
+        generation: &str,
+        value: &T,
+        ttl: Duration,
+    ) {
+        let Ok(bytes) = serde_json::to_vec(value) else {
+            return;
+        };
         let full = self.value_key(key, generation);
         let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        self.redis_call(|mut conn| async move { conn.pset_ex::<_, _, ()>(full, bytes, millis).await }).await;
+        self.redis_call(
+            |mut conn| async move { conn.pset_ex::<_, _, ()>(full, bytes, millis).await },
+        )
+        .await;
     }
 
     async fn try_lock(&self, lock_key: &str, token: &str) -> bool {
@@ -268,7 +324,14 @@ impl Cache {
         let millis = u64::try_from(self.inner.settings.compute_lock.as_millis()).unwrap_or(5_000);
         let reply = self
             .redis_call(|mut conn| async move {
-                redis::cmd("SET").arg(lock_key).arg(token).arg("NX").arg("PX").arg(millis).query_async::<Option<String>>(&mut conn).await
+                redis::cmd("SET")
+                    .arg(lock_key)
+                    .arg(token)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(millis)
+                    .query_async::<Option<String>>(&mut conn)
+                    .await
             })
             .await;
         matches!(reply, Some(Some(_)))
@@ -277,13 +340,22 @@ impl Cache {
     async fn unlock(&self, lock_key: &str, token: &str) {
         let (lock_key, token) = (lock_key.to_owned(), token.to_owned());
         self.redis_call(|mut conn| async move {
-            redis::Script::new(UNLOCK_SCRIPT).key(lock_key).arg(token).invoke_async::<i64>(&mut conn).await
+            redis::Script::new(UNLOCK_SCRIPT)
+                .key(lock_key)
+                .arg(token)
+                .invoke_async::<i64>(&mut conn)
+                .await
         })
         .await;
     }
 
     fn value_key(&self, key: &CacheKey, generation: &str) -> String {
-        format!("{}v:{}:{generation}:{}", self.inner.settings.prefix, key.tag.as_deref().unwrap_or("_"), key.key)
+        format!(
+            "{}v:{}:{generation}:{}",
+            self.inner.settings.prefix,
+            key.tag.as_deref().unwrap_or("_"),
+            key.key
+        )
     }
 
     fn flight_name(&self, key: &CacheKey) -> String {
@@ -326,12 +398,18 @@ impl Cache {
         let was_open = breaker.is_open();
         breaker.failed(Instant::now());
         if breaker.is_open() && !was_open {
-            tracing::warn!(error, "redis failing: cache bypassed until it answers again");
+            tracing::warn!(
+                error,
+                "redis failing: cache bypassed until it answers again"
+            );
         }
     }
 
     fn breaker(&self) -> std::sync::MutexGuard<'_, Breaker> {
-        self.inner.breaker.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .breaker
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn count(&self, counter: impl Fn(&Counters) -> &AtomicU64) {

@@ -30,8 +30,8 @@ use sqlx::{
 };
 
 pub use lsn::{InvalidLsn, Lsn};
-pub use replica::{ReplicaReport, ReplicaState};
 use replica::Replica;
+pub use replica::{ReplicaReport, ReplicaState};
 
 use crate::config::{describe_endpoint, DatabaseConfig};
 
@@ -77,9 +77,9 @@ pub fn is_connection_error(error: &sqlx::Error) -> bool {
         | sqlx::Error::Protocol(_) => true,
         // SQLSTATE class 08 (connection exception) and 57P0x (server shutting down,
         // cannot connect now).
-        sqlx::Error::Database(db) => {
-            db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P0"))
-        }
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P0")),
         _ => false,
     }
 }
@@ -135,7 +135,11 @@ impl Database {
                     .max_connections(config.replica_max_connections)
                     .acquire_timeout(REPLICA_ACQUIRE_TIMEOUT.min(config.acquire_timeout))
                     .connect_lazy_with(connect_options(url)?);
-                Ok(Replica::new(format!("replica-{}", i + 1), describe_endpoint(url), pool))
+                Ok(Replica::new(
+                    format!("replica-{}", i + 1),
+                    describe_endpoint(url),
+                    pool,
+                ))
             })
             .collect::<Result<Vec<_>, DbError>>()?;
         Ok(Self {
@@ -163,9 +167,11 @@ impl Database {
     /// The primary's current WAL insert position. Taken right after a commit, it is a
     /// position every later read of this user must reach (read-your-writes).
     pub async fn primary_lsn(&self) -> Result<Lsn, DbError> {
-        let text: String =
-            sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text").fetch_one(&self.inner.primary).await?;
-        text.parse().map_err(|e: InvalidLsn| DbError::Query(sqlx::Error::Decode(Box::new(e))))
+        let text: String = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
+            .fetch_one(&self.inner.primary)
+            .await?;
+        text.parse()
+            .map_err(|e: InvalidLsn| DbError::Query(sqlx::Error::Decode(Box::new(e))))
     }
 
     /// Runs a read on a replica that satisfies `freshness`, or on the primary. If the
@@ -175,11 +181,17 @@ impl Database {
     where
         F: for<'p> Fn(&'p PgPool) -> BoxFuture<'p, Result<T, sqlx::Error>>,
     {
-        self.read_with_source(freshness, query).await.map(|(value, _)| value)
+        self.read_with_source(freshness, query)
+            .await
+            .map(|(value, _)| value)
     }
 
     /// As [`Database::read`], also saying which server answered.
-    pub async fn read_with_source<T, F>(&self, freshness: Freshness, query: F) -> Result<(T, ReadSource), DbError>
+    pub async fn read_with_source<T, F>(
+        &self,
+        freshness: Freshness,
+        query: F,
+    ) -> Result<(T, ReadSource), DbError>
     where
         F: for<'p> Fn(&'p PgPool) -> BoxFuture<'p, Result<T, sqlx::Error>>,
     {
@@ -208,7 +220,9 @@ impl Database {
             return None;
         }
         let start = self.inner.next_replica.fetch_add(1, Ordering::Relaxed);
-        (0..replicas.len()).map(|offset| &replicas[(start + offset) % replicas.len()]).find(|r| r.can_serve(at_least))
+        (0..replicas.len())
+            .map(|offset| &replicas[(start + offset) % replicas.len()])
+            .find(|r| r.can_serve(at_least))
     }
 
     /// Applies pending migrations on the primary. Safe when several instances start at
@@ -230,7 +244,12 @@ impl Database {
     /// Round-trip time of a trivial query on the primary.
     pub async fn ping_primary(&self, timeout: Duration) -> Result<Duration, String> {
         let started = Instant::now();
-        match tokio::time::timeout(timeout, sqlx::query("SELECT 1").execute(&self.inner.primary)).await {
+        match tokio::time::timeout(
+            timeout,
+            sqlx::query("SELECT 1").execute(&self.inner.primary),
+        )
+        .await
+        {
             Ok(Ok(_)) => Ok(started.elapsed()),
             Ok(Err(error)) => Err(error.to_string()),
             Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
@@ -278,15 +297,24 @@ async fn probe_all(inner: &Inner) {
     // their own report.
     let primary_lsn = tokio::time::timeout(
         replica::PROBE_TIMEOUT,
-        sqlx::query_scalar::<_, String>("SELECT pg_current_wal_lsn()::text").fetch_one(&inner.primary),
+        sqlx::query_scalar::<_, String>("SELECT pg_current_wal_lsn()::text")
+            .fetch_one(&inner.primary),
     )
     .await
     .ok()
     .and_then(Result::ok)
     .and_then(|text| text.parse().ok());
-    futures::future::join_all(inner.replicas.iter().map(|r| r.probe(primary_lsn, inner.max_lag))).await;
+    futures::future::join_all(
+        inner
+            .replicas
+            .iter()
+            .map(|r| r.probe(primary_lsn, inner.max_lag)),
+    )
+    .await;
 }
 
 fn connect_options(url: &SecretString) -> Result<PgConnectOptions, DbError> {
-    Ok(PgConnectOptions::from_str(url.expose_secret()).map_err(DbError::Settings)?.application_name("muster"))
+    Ok(PgConnectOptions::from_str(url.expose_secret())
+        .map_err(DbError::Settings)?
+        .application_name("muster"))
 }

@@ -4,10 +4,7 @@
 //! demand from `/readyz`; reads only ever go to a replica whose last probe found it
 //! reachable, in recovery and close enough to the primary.
 
-use std::{
-    sync::RwLock,
-    time::Duration,
-};
+use std::{sync::RwLock, time::Duration};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -93,22 +90,34 @@ impl Replica {
             checked_at: None,
             replay_lsn: None,
         };
-        Self { pool, report: RwLock::new(report) }
+        Self {
+            pool,
+            report: RwLock::new(report),
+        }
     }
 
     pub(crate) fn report(&self) -> ReplicaReport {
-        self.report.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+        self.report
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     fn update(&self, change: impl FnOnce(&mut ReplicaReport)) {
-        let mut guard = self.report.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self
+            .report
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         change(&mut guard);
         guard.checked_at = Some(Utc::now());
     }
 
     /// Whether this replica may serve a read that must see the WAL up to `at_least`.
     pub(crate) fn can_serve(&self, at_least: Option<Lsn>) -> bool {
-        let report = self.report.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let report = self
+            .report
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         report.state == ReplicaState::Healthy
             && match at_least {
                 None => true,
@@ -146,8 +155,9 @@ impl Replica {
                     r.lag_seconds = Some(status.lag_seconds);
                     r.lag_bytes = lag_bytes;
                     r.replay_lsn = status.replay_lsn;
-                    r.error = (state == ReplicaState::NotStandby)
-                        .then(|| "server is not in recovery; it is not a streaming replica".to_owned());
+                    r.error = (state == ReplicaState::NotStandby).then(|| {
+                        "server is not in recovery; it is not a streaming replica".to_owned()
+                    });
                 });
             }
             Ok(Err(error)) => self.mark_unreachable(&error),
@@ -189,21 +199,34 @@ mod tests {
     use super::*;
 
     fn status(in_recovery: bool, lag_seconds: f64) -> StandbyStatus {
-        StandbyStatus { in_recovery, replay_lsn: Some(Lsn(1)), lag_seconds }
+        StandbyStatus {
+            in_recovery,
+            replay_lsn: Some(Lsn(1)),
+            lag_seconds,
+        }
     }
 
     #[test]
     fn a_caught_up_standby_is_healthy() {
-        assert_eq!(classify(&status(true, 0.0), Duration::from_secs(10)), ReplicaState::Healthy);
+        assert_eq!(
+            classify(&status(true, 0.0), Duration::from_secs(10)),
+            ReplicaState::Healthy
+        );
     }
 
     #[test]
     fn a_standby_behind_the_limit_is_lagging() {
-        assert_eq!(classify(&status(true, 10.5), Duration::from_secs(10)), ReplicaState::Lagging);
+        assert_eq!(
+            classify(&status(true, 10.5), Duration::from_secs(10)),
+            ReplicaState::Lagging
+        );
     }
 
     #[test]
     fn a_promoted_server_is_never_used_as_a_replica() {
-        assert_eq!(classify(&status(false, 0.0), Duration::from_secs(10)), ReplicaState::NotStandby);
+        assert_eq!(
+            classify(&status(false, 0.0), Duration::from_secs(10)),
+            ReplicaState::NotStandby
+        );
     }
 }

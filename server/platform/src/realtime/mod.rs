@@ -46,7 +46,9 @@ pub struct Event {
 pub enum Delivery {
     Event(Event),
     /// Events of this topic may have been lost: refetch its state.
-    Resync { topic: String },
+    Resync {
+        topic: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -59,7 +61,10 @@ pub struct HubSettings {
 
 impl Default for HubSettings {
     fn default() -> Self {
-        Self { prefix: "muster:rt:".into(), buffer: 64 }
+        Self {
+            prefix: "muster:rt:".into(),
+            buffer: 64,
+        }
     }
 }
 
@@ -139,7 +144,12 @@ impl Inner {
             map.keys().cloned().collect()
         };
         for topic in topics {
-            self.deliver(&Delivery::Resync { topic: topic.clone() }, &topic);
+            self.deliver(
+                &Delivery::Resync {
+                    topic: topic.clone(),
+                },
+                &topic,
+            );
         }
     }
 
@@ -165,9 +175,20 @@ impl Hub {
     pub fn subscribe(&self, topic: &str) -> Subscription {
         let (tx, rx) = mpsc::channel(self.inner.settings.buffer.max(1));
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut map = self.inner.subscribers.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(topic.to_owned()).or_default().push(Subscriber { id, tx });
-        Subscription { topic: topic.to_owned(), id, rx, hub: Arc::downgrade(&self.inner) }
+        let mut map = self
+            .inner
+            .subscribers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        map.entry(topic.to_owned())
+            .or_default()
+            .push(Subscriber { id, tx });
+        Subscription {
+            topic: topic.to_owned(),
+            id,
+            rx,
+            hub: Arc::downgrade(&self.inner),
+        }
     }
 
     /// Publishes to every subscriber of `topic` on every instance; returns its sequence
@@ -178,11 +199,17 @@ impl Hub {
         let mut conn = self.inner.redis.connection();
         let call = async {
             let seq: u64 = conn.incr(&seq_key, 1).await?;
-            let message = serde_json::to_string(&Event { topic: topic.to_owned(), seq, payload })?;
+            let message = serde_json::to_string(&Event {
+                topic: topic.to_owned(),
+                seq,
+                payload,
+            })?;
             conn.publish::<_, _, ()>(&channel, message).await?;
             Ok::<_, HubError>(seq)
         };
-        tokio::time::timeout(self.inner.redis.timeout(), call).await.map_err(|_| HubError::Timeout)?
+        tokio::time::timeout(self.inner.redis.timeout(), call)
+            .await
+            .map_err(|_| HubError::Timeout)?
     }
 
     /// The topic's latest sequence number (0 before its first event): what a client
@@ -200,7 +227,9 @@ impl Hub {
     /// subscribed in Redis), for at most `timeout`. Returns whether it does.
     pub async fn wait_until_relaying(&self, timeout: Duration) -> bool {
         let mut rx = self.inner.relaying.subscribe();
-        tokio::time::timeout(timeout, rx.wait_for(|relaying| *relaying)).await.is_ok_and(|r| r.is_ok())
+        tokio::time::timeout(timeout, rx.wait_for(|relaying| *relaying))
+            .await
+            .is_ok_and(|r| r.is_ok())
     }
 
     pub fn is_relaying(&self) -> bool {
@@ -208,7 +237,11 @@ impl Hub {
     }
 
     pub fn local_subscribers(&self) -> usize {
-        let map = self.inner.subscribers.lock().unwrap_or_else(|p| p.into_inner());
+        let map = self
+            .inner
+            .subscribers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         map.values().map(Vec::len).sum()
     }
 }
@@ -244,7 +277,9 @@ async fn relay(hub: Weak<Inner>) {
                 let mut messages = pubsub.on_message();
                 while let Some(message) = messages.next().await {
                     let Some(inner) = hub.upgrade() else { return };
-                    let Ok(text) = message.get_payload::<String>() else { continue };
+                    let Ok(text) = message.get_payload::<String>() else {
+                        continue;
+                    };
                     match serde_json::from_str::<Event>(&text) {
                         Ok(event) => {
                             let topic = event.topic.clone();

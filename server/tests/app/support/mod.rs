@@ -34,7 +34,12 @@ impl Services {
             })
         };
         let replicas = var("DATABASE_REPLICA_URLS");
-        let first_replica = replicas.split(',').next().unwrap_or_default().trim().to_owned();
+        let first_replica = replicas
+            .split(',')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
         Self {
             primary: Url::parse(&var("DATABASE_URL")).expect("DATABASE_URL is a URL"),
             replica: Url::parse(&first_replica).expect("DATABASE_REPLICA_URLS holds URLs"),
@@ -61,11 +66,15 @@ impl TestDatabase {
     pub async fn create() -> Self {
         let services = Services::from_env();
         let name = format!("muster_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::connect(with_database(&services.primary, "postgres").as_str())
-            .await
-            .expect("connect to the primary");
+        let mut admin =
+            PgConnection::connect(with_database(&services.primary, "postgres").as_str())
+                .await
+                .expect("connect to the primary");
         // The name is generated above from a UUID: safe to splice into DDL.
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.expect("create test database");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
         admin.close().await.ok();
 
         // The database reaches the replica through streaming replication; wait until it
@@ -75,10 +84,11 @@ impl TestDatabase {
         loop {
             let found = async {
                 let mut conn = PgConnection::connect(replica_admin.as_str()).await?;
-                let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
-                    .bind(&name)
-                    .fetch_optional(&mut conn)
-                    .await?;
+                let found: Option<i32> =
+                    sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+                        .bind(&name)
+                        .fetch_optional(&mut conn)
+                        .await?;
                 conn.close().await.ok();
                 Ok::<_, sqlx::Error>(found.is_some())
             }
@@ -87,7 +97,10 @@ impl TestDatabase {
             if found {
                 break;
             }
-            assert!(tokio::time::Instant::now() < deadline, "database {name} never appeared on the replica");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "database {name} never appeared on the replica"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
 
@@ -103,7 +116,10 @@ impl TestDatabase {
     pub fn env(&self) -> HashMap<String, String> {
         HashMap::from([
             ("DATABASE_URL".to_owned(), self.primary_url.to_string()),
-            ("DATABASE_REPLICA_URLS".to_owned(), self.replica_url.to_string()),
+            (
+                "DATABASE_REPLICA_URLS".to_owned(),
+                self.replica_url.to_string(),
+            ),
             ("REDIS_URL".to_owned(), self.redis_url.clone()),
             ("DATABASE_HEALTH_INTERVAL_MS".to_owned(), "200".to_owned()),
         ])
@@ -157,7 +173,9 @@ impl TestApp {
             .site_root(site_root)
             .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
             .build();
-        let app = Application::build(platform.clone(), leptos_options).await.expect("application starts");
+        let app = Application::build(platform.clone(), leptos_options)
+            .await
+            .expect("application starts");
         let addr = app.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async {
@@ -168,7 +186,13 @@ impl TestApp {
             .timeout(Duration::from_secs(20))
             .build()
             .expect("http client");
-        Self { addr, platform, http, stop: Some(stop), server }
+        Self {
+            addr,
+            platform,
+            http,
+            stop: Some(stop),
+            server,
+        }
     }
 
     /// The `Origin` a page of this instance sends with its requests.
@@ -188,7 +212,12 @@ impl TestApp {
     }
 
     pub async fn readyz(&self) -> (u16, serde_json::Value) {
-        let response = self.http.get(self.url("/readyz")).send().await.expect("readyz answers");
+        let response = self
+            .http
+            .get(self.url("/readyz"))
+            .send()
+            .await
+            .expect("readyz answers");
         let status = response.status().as_u16();
         (status, response.json().await.expect("readyz is JSON"))
     }
@@ -205,14 +234,19 @@ impl TestApp {
             .await
             .expect("server function answers");
         let status = response.status().as_u16();
-        (status, response.json().await.expect("server function answers JSON"))
+        (
+            status,
+            response.json().await.expect("server function answers JSON"),
+        )
     }
 
     /// Waits until reads are served by the replica: right after start-up it may not have
     /// replayed the migrations yet, and until it has, reads go to the primary.
     pub async fn wait_for_replica_reads(&self) {
-        self.eventually("the replica serves reads", || async { self.load_status().await.1["served_by"] == "replica-1" })
-            .await;
+        self.eventually("the replica serves reads", || async {
+            self.load_status().await.1["served_by"] == "replica-1"
+        })
+        .await;
     }
 
     /// Polls `check` until it holds, for at most 15 s: waits on an observable state, never
@@ -224,7 +258,10 @@ impl TestApp {
     {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         while !check().await {
-            assert!(tokio::time::Instant::now() < deadline, "timed out waiting until {what}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting until {what}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -19,7 +19,12 @@ pub struct TcpProxy {
 impl TcpProxy {
     pub async fn start(target: SocketAddr) -> Self {
         let (cut, _) = watch::channel(false);
-        let mut proxy = Self { addr: SocketAddr::from(([127, 0, 0, 1], 0)), target, cut: Arc::new(cut), acceptor: None };
+        let mut proxy = Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            target,
+            cut: Arc::new(cut),
+            acceptor: None,
+        };
         proxy.listen();
         proxy
     }
@@ -27,7 +32,9 @@ impl TcpProxy {
     pub fn target_of(url: &url::Url) -> SocketAddr {
         let host = url.host_str().expect("host");
         let port = url.port().unwrap_or(5432);
-        format!("{host}:{port}").parse().expect("a numeric loopback address")
+        format!("{host}:{port}")
+            .parse()
+            .expect("a numeric loopback address")
     }
 
     fn listen(&mut self) {
@@ -42,7 +49,9 @@ impl TcpProxy {
             while let Ok((client, _)) = listener.accept().await {
                 let mut cut_rx = cut.subscribe();
                 tokio::spawn(async move {
-                    let Ok(server) = TcpStream::connect(target).await else { return };
+                    let Ok(server) = TcpStream::connect(target).await else {
+                        return;
+                    };
                     let (mut client, mut server) = (client, server);
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
