@@ -46,6 +46,8 @@ export default defineConfig({
       LEPTOS_SITE_PKG_DIR: 'pkg',
       LEPTOS_OUTPUT_NAME: 'muster',
       LEPTOS_ENV: 'PROD',
+      // Mail goes to /dev/mail, where the tests read sign-up and invitation links.
+      MUSTER_DEV_OUTBOX: '1',
       RUST_LOG: process.env.RUST_LOG ?? 'warn',
     },
   },

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 pub enum AppError {
     #[error("Muster cannot reach its database right now. Please try again in a moment.")]
     Unavailable,
+    #[error("There is nothing at this address.")]
+    NotFound,
     #[error("Something went wrong on our side (reference {reference}). Please try again; if it keeps happening, give this reference to your administrator.")]
     Internal { reference: String },
     /// The request never reached the server function or its answer could not be read
@@ -26,9 +28,20 @@ impl AppError {
     pub fn http_status(&self) -> u16 {
         match self {
             AppError::Unavailable => 503,
+            AppError::NotFound => 404,
             AppError::Internal { .. } => 500,
             AppError::Request(_) => 400,
         }
+    }
+}
+
+impl AppError {
+    /// `NotFound`, with the response status set accordingly when on the server.
+    pub fn not_found() -> Self {
+        let error = AppError::NotFound;
+        #[cfg(feature = "ssr")]
+        error.set_response_status();
+        error
     }
 }
 
@@ -67,7 +80,7 @@ mod server_side {
     impl AppError {
         /// Makes the HTTP response of the current server function carry this error's
         /// status instead of the default 500.
-        fn set_response_status(&self) {
+        pub(crate) fn set_response_status(&self) {
             if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
                 if let Ok(status) = http::StatusCode::from_u16(self.http_status()) {
                     response.set_status(status);
@@ -91,6 +104,7 @@ mod tests {
     fn every_error_maps_to_a_status_and_an_actionable_message() {
         let cases = [
             (AppError::Unavailable, 503, "try again"),
+            (AppError::NotFound, 404, "nothing at this address"),
             (
                 AppError::Internal {
                     reference: "E-1".into(),

@@ -5,6 +5,7 @@
 //! Modules are grouped by feature; each feature keeps its page components, its
 //! server functions (`api`) and its shared types together.
 
+pub mod dev_mail;
 pub mod error;
 pub mod home;
 pub mod realtime;
@@ -34,6 +35,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=shell::not_found::NotFound>
                     <Route path=StaticSegment("") view=home::HomePage/>
                     <Route path=StaticSegment("status") view=status::StatusPage/>
+                    <Route path=(StaticSegment("dev"), StaticSegment("mail")) view=dev_mail::DevMailPage/>
                 </Routes>
             </shell::layout::Layout>
         </Router>

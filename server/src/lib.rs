@@ -5,4 +5,4 @@ pub mod http;
 pub mod shutdown;
 pub mod startup;
 
-pub use startup::{Application, StartupError};
+pub use startup::{run_worker_only, Application, StartupError};

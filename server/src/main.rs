@@ -5,7 +5,20 @@
 use std::process::ExitCode;
 
 use muster_platform::{telemetry, Config, Platform};
-use muster_server::{shutdown, Application, StartupError};
+use muster_server::{run_worker_only, shutdown, Application, StartupError};
+
+const USAGE: &str = "usage: muster [--worker]
+
+  (no option)  serve the web application (and run background jobs unless
+               MUSTER_IN_PROCESS_WORKER=0)
+  --worker     run background jobs only
+
+Configuration comes from environment variables: see README \"Configuration\".";
+
+enum Mode {
+    Web,
+    Worker,
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -20,8 +33,34 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), StartupError> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mode = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => Mode::Web,
+        ["--worker"] => Mode::Worker,
+        ["--help" | "-h"] => {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        _ => {
+            return Err(StartupError::Usage(format!(
+                "unexpected arguments {args:?}\n{USAGE}"
+            )))
+        }
+    };
     let config = Config::from_env()?;
     telemetry::init(&config.log)?;
+    if let Mode::Worker = mode {
+        let platform = Platform::connect(config)?;
+        tracing::info!("Muster worker starting");
+        run_worker_only(platform, shutdown::signal()).await?;
+        tracing::info!("Muster worker stopped cleanly");
+        return Ok(());
+    }
     let leptos_options = leptos::config::get_configuration(None)?.leptos_options;
     let platform = Platform::connect(config)?;
     let app = Application::build(platform, leptos_options).await?;

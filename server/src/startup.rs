@@ -5,7 +5,8 @@ use std::{future::Future, net::SocketAddr};
 
 use leptos::prelude::LeptosOptions;
 use muster_platform::{
-    config::ConfigError, db::DbError, telemetry::TelemetryError, Platform, PlatformError,
+    config::ConfigError, db::DbError, jobs::run_worker, telemetry::TelemetryError, Platform,
+    PlatformError,
 };
 use tokio::net::TcpListener;
 
@@ -30,6 +31,23 @@ pub enum StartupError {
     },
     #[error("server error: {0}")]
     Serve(#[source] std::io::Error),
+    #[error(transparent)]
+    Worker(#[from] muster_platform::jobs::WorkerError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// `muster --worker`: runs background jobs only, no web server, for scaling workers
+/// apart from web instances. Migrates first when allowed, like the web server.
+pub async fn run_worker_only(
+    platform: Platform,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartupError> {
+    if platform.config.database.run_migrations {
+        platform.migrate().await.map_err(StartupError::Migrations)?;
+    }
+    run_worker(platform, Platform::job_registry(), shutdown).await?;
+    Ok(())
 }
 
 pub struct Application {
@@ -79,8 +97,18 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
         let grace = self.state.platform.config.http.shutdown_grace;
-        let router = http::router(self.state);
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+        let worker = self.state.platform.config.jobs.in_process_worker.then(|| {
+            let mut stopping = stopping_rx.clone();
+            tokio::spawn(run_worker(
+                self.state.platform.clone(),
+                Platform::job_registry(),
+                async move {
+                    let _ = stopping.wait_for(|stopping| *stopping).await;
+                },
+            ))
+        });
+        let router = http::router(self.state);
         let server = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -93,10 +121,22 @@ impl Application {
             let _ = stopping_rx.wait_for(|stopping| *stopping).await;
             tokio::time::sleep(grace).await;
         };
+        // Requests and jobs drain in parallel, within the same grace period.
+        let drained = async move {
+            let served = server.await.map_err(StartupError::Serve);
+            if let Some(worker) = worker {
+                match worker.await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(error)) => tracing::error!(%error, "job worker failed"),
+                    Err(error) => tracing::error!(%error, "job worker panicked"),
+                }
+            }
+            served
+        };
         tokio::select! {
-            result = server => result.map_err(StartupError::Serve),
+            result = drained => result,
             () = deadline => {
-                tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the shutdown grace period; exiting anyway");
+                tracing::warn!(grace_secs = grace.as_secs(), "requests or jobs still running after the shutdown grace period; exiting anyway");
                 Ok(())
             }
         }

@@ -25,6 +25,36 @@ pub struct Config {
     pub redis: RedisConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
+    pub jobs: JobsConfig,
+    pub mail: MailConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobsConfig {
+    /// Run a job worker inside the web server (`muster --worker` runs one without it).
+    pub in_process_worker: bool,
+    /// Jobs one worker runs at the same time.
+    pub concurrency: usize,
+    /// Attempts before a failing job is dead (e^n seconds apart: 10 spans about 3 h).
+    pub max_attempts: i16,
+    /// How often a worker looks for due jobs besides being notified of new ones; bounds
+    /// how late a scheduled job starts.
+    pub poll_interval: Duration,
+    pub heartbeat_interval: Duration,
+    /// A worker silent this long is presumed dead and its running jobs are run again.
+    pub sweep_threshold: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `smtps://user:pass@host` or `smtp://host:587?tls=required`; unset: no SMTP.
+    pub smtp_url: Option<SecretString>,
+    pub smtp_timeout: Duration,
+    /// The sender, e.g. `Muster <muster@example.org>`.
+    pub from: String,
+    /// Store mail for `/dev/mail` instead of sending it (development only: it shows
+    /// sign-in links to anyone who can reach the page).
+    pub dev_outbox: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +88,8 @@ pub struct HttpConfig {
     /// After SIGTERM, how long in-flight requests may take before the process exits anyway.
     pub shutdown_grace: Duration,
     pub request_timeout: Duration,
+    /// Bearer token for the `/admin/…` API; unset: that API is switched off.
+    pub admin_token: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,6 +197,7 @@ impl Config {
                     "MUSTER_REQUEST_TIMEOUT_SECS",
                     30,
                 )?),
+                admin_token: admin_token(src)?,
             },
             log: LogConfig {
                 format: match src.get("MUSTER_LOG_FORMAT").as_deref() {
@@ -178,6 +211,40 @@ impl Config {
                     }
                 },
                 filter: src.get("RUST_LOG").unwrap_or_else(|| "info".into()),
+            },
+            jobs: JobsConfig {
+                in_process_worker: parsed(src, "MUSTER_IN_PROCESS_WORKER", Flag(true))?.0,
+                concurrency: at_least_one(
+                    parsed(src, "MUSTER_JOB_CONCURRENCY", 4)?,
+                    "MUSTER_JOB_CONCURRENCY",
+                )?,
+                max_attempts: at_least_one(
+                    parsed(src, "MUSTER_JOB_MAX_ATTEMPTS", 10)?,
+                    "MUSTER_JOB_MAX_ATTEMPTS",
+                )?,
+                poll_interval: Duration::from_millis(parsed(
+                    src,
+                    "MUSTER_JOB_POLL_INTERVAL_MS",
+                    1_000,
+                )?),
+                heartbeat_interval: Duration::from_millis(parsed(
+                    src,
+                    "MUSTER_JOB_HEARTBEAT_MS",
+                    10_000,
+                )?),
+                sweep_threshold: Duration::from_millis(parsed(
+                    src,
+                    "MUSTER_JOB_SWEEP_THRESHOLD_MS",
+                    60_000,
+                )?),
+            },
+            mail: MailConfig {
+                smtp_url: src.get("MUSTER_SMTP_URL").map(SecretString::from),
+                smtp_timeout: Duration::from_millis(parsed(src, "MUSTER_SMTP_TIMEOUT_MS", 15_000)?),
+                from: src
+                    .get("MUSTER_MAIL_FROM")
+                    .unwrap_or_else(|| "Muster <muster@localhost>".into()),
+                dev_outbox: parsed(src, "MUSTER_DEV_OUTBOX", Flag(false))?.0,
             },
         })
     }
@@ -214,6 +281,42 @@ where
                 name,
                 reason: format!("`{raw}`: {e}"),
             }),
+    }
+}
+
+fn admin_token(src: &impl Source) -> Result<Option<SecretString>, ConfigError> {
+    match src.get("MUSTER_ADMIN_TOKEN") {
+        Some(token) if token.trim().len() < 24 => Err(ConfigError::Invalid {
+            name: "MUSTER_ADMIN_TOKEN",
+            reason: "too short to be safe: use at least 24 random characters (e.g. `openssl rand -hex 16`)".into(),
+        }),
+        token => Ok(token.map(|t| SecretString::from(t.trim().to_owned()))),
+    }
+}
+
+fn at_least_one<T: PartialOrd + From<u8>>(value: T, name: &'static str) -> Result<T, ConfigError> {
+    if value < T::from(1) {
+        return Err(ConfigError::Invalid {
+            name,
+            reason: "must be at least 1".into(),
+        });
+    }
+    Ok(value)
+}
+
+/// A yes/no switch written the way people write them in `.env` files: `1`/`0`,
+/// `true`/`false`, `yes`/`no`, `on`/`off`.
+struct Flag(bool);
+
+impl FromStr for Flag {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(Flag(true)),
+            "0" | "false" | "no" | "off" => Ok(Flag(false)),
+            _ => Err("expected 1 or 0 (or true/false, yes/no, on/off)".into()),
+        }
     }
 }
 
@@ -276,6 +379,43 @@ mod tests {
         assert_eq!(cfg.http.body_limit_bytes, 10 * 1024 * 1024);
         assert_eq!(cfg.log.format, LogFormat::Pretty);
         assert!(cfg.database.run_migrations);
+        assert!(cfg.jobs.in_process_worker);
+        assert!(
+            !cfg.mail.dev_outbox,
+            "the outbox shows sign-in links: never on by default"
+        );
+        assert!(cfg.mail.smtp_url.is_none());
+    }
+
+    #[test]
+    fn switches_accept_the_usual_spellings_and_refuse_others() {
+        for (raw, expected) in [
+            ("1", true),
+            ("yes", true),
+            ("ON", true),
+            ("0", false),
+            ("false", false),
+        ] {
+            let mut vars = env(BASE);
+            vars.insert("MUSTER_DEV_OUTBOX".into(), raw.into());
+            assert_eq!(
+                Config::from_source(&vars).expect("valid").mail.dev_outbox,
+                expected,
+                "{raw}"
+            );
+        }
+        let mut vars = env(BASE);
+        vars.insert("MUSTER_DEV_OUTBOX".into(), "maybe".into());
+        assert!(Config::from_source(&vars)
+            .unwrap_err()
+            .to_string()
+            .contains("MUSTER_DEV_OUTBOX"));
+        let mut vars = env(BASE);
+        vars.insert("MUSTER_JOB_CONCURRENCY".into(), "0".into());
+        assert!(Config::from_source(&vars)
+            .unwrap_err()
+            .to_string()
+            .contains("at least 1"));
     }
 
     #[test]

@@ -8,6 +8,8 @@
 pub mod cache;
 pub mod config;
 pub mod db;
+pub mod jobs;
+pub mod mail;
 pub mod readiness;
 pub mod realtime;
 pub mod redis_store;
@@ -18,6 +20,8 @@ use std::sync::Arc;
 pub use cache::Cache;
 pub use config::Config;
 pub use db::Database;
+pub use jobs::JobQueue;
+pub use mail::Mailer;
 pub use redis_store::RedisStore;
 
 /// The shared handles one Muster process needs to serve requests. Cheap to clone.
@@ -28,6 +32,8 @@ pub struct Platform {
     pub redis: RedisStore,
     pub cache: Cache,
     pub hub: realtime::Hub,
+    pub jobs: JobQueue,
+    pub mailer: Arc<Mailer>,
 }
 
 impl Platform {
@@ -51,18 +57,32 @@ impl Platform {
                 ..Default::default()
             },
         );
+        let jobs = JobQueue::new(db.primary().clone(), config.jobs.max_attempts);
+        let mailer = Arc::new(Mailer::from_config(&config.mail)?);
         Ok(Self {
             config: Arc::new(config),
             db,
             redis,
             cache,
             hub,
+            jobs,
+            mailer,
         })
     }
 
-    /// Applies the schema migrations; safe when several instances start at once.
+    /// Applies the schema migrations, Muster's and the job queue's; safe when several
+    /// instances start at once.
     pub async fn migrate(&self) -> Result<(), db::DbError> {
-        self.db.migrate().await
+        self.db.migrate().await?;
+        jobs::migrate_queue(self.db.primary()).await?;
+        self.db.record_schema_position().await
+    }
+
+    /// The job kinds the platform itself defines; features add theirs to this list.
+    pub fn job_registry() -> jobs::JobRegistry {
+        jobs::JobRegistry::new()
+            .register::<mail::SendMail>()
+            .register::<jobs::probe::Probe>()
     }
 }
 
@@ -74,4 +94,6 @@ pub enum PlatformError {
     Database(#[from] db::DbError),
     #[error(transparent)]
     Redis(#[from] redis_store::RedisError),
+    #[error(transparent)]
+    Mail(#[from] mail::MailError),
 }

@@ -1,6 +1,7 @@
 //! The HTTP surface: Leptos pages and server functions, health endpoints, static
 //! files, and the middleware every request passes through.
 
+mod admin;
 mod health;
 mod realtime;
 mod request_id;
@@ -42,6 +43,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/realtime", get(realtime::upgrade))
+        .route("/admin/jobs", get(admin::job_stats))
+        .route(
+            "/admin/jobs/{id}/retry",
+            axum::routing::post(admin::retry_job),
+        )
         .leptos_routes_with_context(
             &state,
             generate_route_list(App),

@@ -6,6 +6,8 @@ mod support;
 mod cache;
 mod database;
 mod faults;
+mod jobs;
+mod mail;
 mod pages;
 mod process;
 mod readiness;

@@ -51,6 +51,8 @@ pub enum DbError {
     Query(#[source] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("job queue migration failed: {0}")]
+    QueueMigration(String),
     #[error("invalid database connection settings: {0}")]
     Settings(#[source] sqlx::Error),
 }
@@ -152,6 +154,21 @@ impl Database {
                 schema_lsn: AtomicU64::new(0),
             }),
         })
+    }
+
+    /// A pool on the primary of its own, for a component that must not compete with
+    /// requests for connections (the job worker). Connects lazily, like the others.
+    pub fn dedicated_primary_pool(
+        config: &DatabaseConfig,
+        max_connections: u32,
+        application_name: &str,
+    ) -> Result<PgPool, DbError> {
+        Ok(PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(config.acquire_timeout)
+            .connect_lazy_with(
+                connect_options(&config.primary_url)?.application_name(application_name),
+            ))
     }
 
     /// The primary pool: every write, every transaction, every read that must not be

@@ -9,6 +9,7 @@
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
 pub mod proxy;
+pub mod smtp;
 
 use std::{collections::HashMap, net::SocketAddr, time::Duration};
 
@@ -122,6 +123,8 @@ impl TestDatabase {
             ),
             ("REDIS_URL".to_owned(), self.redis_url.clone()),
             ("DATABASE_HEALTH_INTERVAL_MS".to_owned(), "200".to_owned()),
+            // Scheduled and retried jobs are found by polling: keep tests quick.
+            ("MUSTER_JOB_POLL_INTERVAL_MS".to_owned(), "100".to_owned()),
         ])
     }
 }
@@ -153,6 +156,55 @@ pub fn dead_endpoint() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr")
     // dropped here: the port is free and refuses connections
+}
+
+/// A job worker running in the test process, with whatever job kinds the test needs.
+pub struct TestWorker {
+    stop: Option<oneshot::Sender<()>>,
+    pub join: JoinHandle<Result<(), muster_platform::jobs::WorkerError>>,
+}
+
+impl TestWorker {
+    pub fn spawn(platform: Platform, registry: muster_platform::jobs::JobRegistry) -> Self {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let join = tokio::spawn(muster_platform::jobs::run_worker(
+            platform,
+            registry,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Self {
+            stop: Some(stop),
+            join,
+        }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(20), &mut self.join).await;
+    }
+}
+
+/// Polls `check` until it yields a value, for at most `limit`.
+pub async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {limit:?} waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 pub struct TestApp {
