@@ -16,7 +16,7 @@ use muster_platform::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::support::{wait_for, TestApp, TestDatabase, TestWorker};
+use crate::support::{first_dead_job, queued_jobs, wait_for, TestApp, TestDatabase, TestWorker};
 
 const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
 
@@ -102,13 +102,6 @@ async fn attempts(platform: &Platform, token: Uuid) -> Vec<(i16, DateTime<Utc>)>
         .fetch_all(platform.db.primary())
         .await
         .expect("read attempts")
-}
-
-async fn queued_jobs(platform: &Platform) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM graphile_worker.jobs")
-        .fetch_one(platform.db.primary())
-        .await
-        .expect("count jobs")
 }
 
 async fn probe_runs(platform: &Platform, token: Uuid) -> Vec<(i16, String, DateTime<Utc>)> {
@@ -322,15 +315,9 @@ async fn a_fatal_failure_is_dead_at_once_without_retries() {
         .enqueue_standalone(&Doomed { token }, JobOptions::default())
         .await
         .expect("enqueue");
-    let stats = wait_for("the job is dead", Duration::from_secs(15), || async {
-        let stats = QueueStats::load(platform.db.primary())
-            .await
-            .expect("stats");
-        (!stats.dead.is_empty()).then_some(stats)
-    })
-    .await;
+    let dead = first_dead_job(platform).await;
     assert_eq!(
-        stats.dead[0].last_error.as_deref(),
+        dead.last_error.as_deref(),
         Some("the recipient does not exist")
     );
     assert_eq!(attempts(platform, token).await.len(), 1, "never retried");

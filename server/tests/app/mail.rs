@@ -4,11 +4,13 @@
 use std::time::Duration;
 
 use muster_platform::{
-    jobs::{JobOptions, QueueStats},
+    jobs::JobOptions,
     mail::{self, OutgoingMail, SendMail},
 };
 
-use crate::support::{smtp::SmtpSink, wait_for, TestApp, TestDatabase};
+use crate::support::{
+    first_dead_job, queued_jobs, smtp::SmtpSink, wait_for, TestApp, TestDatabase,
+};
 
 async fn outbox_count(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM dev_outbox")
@@ -43,15 +45,9 @@ async fn mail_sent_in_a_transaction_reaches_the_dev_outbox_page_once() {
         .expect("enqueue duplicate");
     tx.commit().await.expect("commit");
 
+    // Dead jobs stay in the queue: an empty queue means both deliveries succeeded.
     wait_for("both deliveries ran", Duration::from_secs(15), || async {
-        let stats = QueueStats::load(app.platform.db.primary())
-            .await
-            .expect("stats");
-        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM graphile_worker.jobs")
-            .fetch_one(app.platform.db.primary())
-            .await
-            .expect("count");
-        (left == 0 && stats.dead.is_empty()).then_some(())
+        (queued_jobs(&app.platform).await == 0).then_some(())
     })
     .await;
     assert_eq!(
@@ -145,13 +141,7 @@ async fn mail_goes_through_smtp_when_configured_and_a_refusal_is_final() {
     wait_for(
         "the second delivery finished",
         Duration::from_secs(15),
-        || async {
-            let left: i64 = sqlx::query_scalar("SELECT count(*) FROM graphile_worker.jobs")
-                .fetch_one(app.platform.db.primary())
-                .await
-                .expect("count");
-            (left == 0).then_some(())
-        },
+        || async { (queued_jobs(&app.platform).await == 0).then_some(()) },
     )
     .await;
     assert_eq!(accepting.received.lock().await.len(), 1);
@@ -171,13 +161,7 @@ async fn mail_goes_through_smtp_when_configured_and_a_refusal_is_final() {
         .enqueue_standalone(&SendMail(mail), JobOptions::default())
         .await
         .expect("enqueue");
-    let dead = wait_for("the mail job is dead", Duration::from_secs(15), || async {
-        let stats = QueueStats::load(app.platform.db.primary())
-            .await
-            .expect("stats");
-        stats.dead.into_iter().next()
-    })
-    .await;
+    let dead = first_dead_job(&app.platform).await;
     assert_eq!(dead.attempts, 1);
     assert!(dead.last_error.unwrap_or_default().contains("refused"));
 }

@@ -188,6 +188,27 @@ impl TestWorker {
     }
 }
 
+/// Jobs in the queue, whatever their state (completed jobs are deleted; dead ones stay).
+pub async fn queued_jobs(platform: &Platform) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM graphile_worker.jobs")
+        .fetch_one(platform.db.primary())
+        .await
+        .expect("count jobs")
+}
+
+/// Waits until some job is dead and returns the newest dead one.
+pub async fn first_dead_job(platform: &Platform) -> muster_platform::jobs::DeadJob {
+    wait_for("a job is dead", Duration::from_secs(15), || async {
+        muster_platform::jobs::QueueStats::load(platform.db.primary())
+            .await
+            .expect("stats")
+            .dead
+            .into_iter()
+            .next()
+    })
+    .await
+}
+
 /// Polls `check` until it yields a value, for at most `limit`.
 pub async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
 where
