@@ -48,6 +48,10 @@ export default defineConfig({
       LEPTOS_ENV: 'PROD',
       // Mail goes to /dev/mail, where the tests read sign-up and invitation links.
       MUSTER_DEV_OUTBOX: '1',
+      MUSTER_PUBLIC_URL: baseURL,
+      // Every browser test signs in from 127.0.0.1: per-IP limits sized for the suite.
+      MUSTER_RATE_SIGN_IN_PER_IP: '500/60',
+      MUSTER_RATE_SIGN_UP_PER_IP: '500/60',
       RUST_LOG: process.env.RUST_LOG ?? 'warn',
     },
   },

@@ -7,6 +7,7 @@ use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
+use muster_domain::accounts::FieldErrors;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -21,6 +22,18 @@ pub enum AppError {
     /// (network down, malformed body, body too large).
     #[error("The request could not be completed: {0}")]
     Request(String),
+    /// Values the user can correct; the form shows each message next to its field.
+    #[error("Some of the values need your attention: see the messages next to the fields.")]
+    Invalid(FieldErrors),
+    #[error("Please sign in to continue.")]
+    SignInRequired,
+    /// Signed in, but this role or state does not allow it; the text says why.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("Too many attempts. Please wait {retry_after_secs} seconds and try again.")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("Muster is very busy right now. Please try again in a few seconds.")]
+    Busy,
 }
 
 impl AppError {
@@ -31,6 +44,19 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Internal { .. } => 500,
             AppError::Request(_) => 400,
+            AppError::Invalid(_) => 422,
+            AppError::SignInRequired => 401,
+            AppError::Forbidden(_) => 403,
+            AppError::RateLimited { .. } => 429,
+            AppError::Busy => 503,
+        }
+    }
+
+    /// The message for one form field, if this error has one.
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self {
+            AppError::Invalid(errors) => errors.get(name).map(str::to_owned),
+            _ => None,
         }
     }
 }
@@ -54,10 +80,50 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
+pub use server_side::internal;
+
+#[cfg(feature = "ssr")]
 mod server_side {
+    use muster_accounts::AccountsError;
     use muster_platform::db::DbError;
 
     use super::AppError;
+
+    impl From<AccountsError> for AppError {
+        fn from(error: AccountsError) -> Self {
+            let app_error = match error {
+                AccountsError::Invalid(fields) => AppError::Invalid(fields),
+                AccountsError::NotSignedIn => AppError::SignInRequired,
+                AccountsError::NotAMember => {
+                    AppError::Forbidden("You are not a member of this account.".to_owned())
+                }
+                AccountsError::Forbidden(reason) => AppError::Forbidden(reason),
+                AccountsError::NotFound => AppError::NotFound,
+                AccountsError::RateLimited(wait) => AppError::RateLimited {
+                    retry_after_secs: wait.as_secs().max(1),
+                },
+                AccountsError::Busy => AppError::Busy,
+                AccountsError::Database(error) => return error.into(),
+                AccountsError::Enqueue(_) | AccountsError::Internal(_) => {
+                    let reference = error_reference();
+                    tracing::error!(%error, %reference, "account operation failed");
+                    AppError::Internal { reference }
+                }
+            };
+            app_error.set_response_status();
+            app_error
+        }
+    }
+
+    /// A failure the user cannot do anything about, logged under a reference they can
+    /// quote.
+    pub fn internal(error: impl std::fmt::Display) -> AppError {
+        let reference = error_reference();
+        tracing::error!(%error, %reference, "request failed");
+        let app_error = AppError::Internal { reference };
+        app_error.set_response_status();
+        app_error
+    }
 
     impl From<DbError> for AppError {
         fn from(error: DbError) -> Self {
@@ -84,6 +150,11 @@ mod server_side {
             if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
                 if let Ok(status) = http::StatusCode::from_u16(self.http_status()) {
                     response.set_status(status);
+                }
+                if let AppError::RateLimited { retry_after_secs } = self {
+                    if let Ok(value) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
+                        response.insert_header(http::header::RETRY_AFTER, value);
+                    }
                 }
             }
         }
@@ -113,6 +184,11 @@ mod tests {
                 "E-1",
             ),
             (AppError::Request("boom".into()), 400, "boom"),
+            (AppError::Invalid(FieldErrors::single("email", "x")), 422, "messages next to the fields"),
+            (AppError::SignInRequired, 401, "sign in"),
+            (AppError::Forbidden("Only owners can.".into()), 403, "Only owners can."),
+            (AppError::RateLimited { retry_after_secs: 42 }, 429, "wait 42 seconds"),
+            (AppError::Busy, 503, "try again"),
         ];
         for (error, status, fragment) in cases {
             assert_eq!(error.http_status(), status);
@@ -127,5 +203,9 @@ mod tests {
         };
         let bytes = error.ser();
         assert_eq!(AppError::de(bytes), error);
+        let invalid = AppError::Invalid(FieldErrors::single("password", "Too short."));
+        let back = AppError::de(invalid.ser());
+        assert_eq!(back.field("password").as_deref(), Some("Too short."));
+        assert_eq!(back.field("email"), None);
     }
 }

@@ -5,6 +5,7 @@
 //! Modules are grouped by feature; each feature keeps its page components, its
 //! server functions (`api`) and its shared types together.
 
+pub mod accounts;
 pub mod dev_mail;
 pub mod error;
 pub mod home;
@@ -26,6 +27,7 @@ pub use shell::document::shell;
 pub fn App() -> impl IntoView {
     provide_meta_context();
     realtime::client::provide_realtime();
+    accounts::frame::provide_session();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/muster.css"/>
@@ -36,6 +38,15 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=home::HomePage/>
                     <Route path=StaticSegment("status") view=status::StatusPage/>
                     <Route path=(StaticSegment("dev"), StaticSegment("mail")) view=dev_mail::DevMailPage/>
+                    <Route path=StaticSegment("signup") view=accounts::SignUpPage/>
+                    <Route path=StaticSegment("signin") view=accounts::SignInPage/>
+                    <Route path=StaticSegment("forgot-password") view=accounts::ForgotPasswordPage/>
+                    <Route path=StaticSegment("reset-password") view=accounts::ResetPasswordPage/>
+                    <Route path=StaticSegment("verify-email") view=accounts::VerifyEmailPage/>
+                    <Route path=(StaticSegment("invitations"), StaticSegment("accept")) view=accounts::InvitationPage/>
+                    <Route path=StaticSegment("account") view=accounts::AccountPage/>
+                    <Route path=(StaticSegment("account"), StaticSegment("members")) view=accounts::MembersPage/>
+                    <Route path=(StaticSegment("account"), StaticSegment("audit")) view=accounts::AuditPage/>
                 </Routes>
             </shell::layout::Layout>
         </Router>

@@ -48,13 +48,15 @@ _load_secrets() {
     if [ ! -f "$SECRETS_FILE" ]; then
         (umask 077; printf 'PG_PASSWORD=%s\nREDIS_PASSWORD=%s\n' "$(random_secret)" "$(random_secret)" > "$SECRETS_FILE")
     fi
+    # The runtime role's password (added to secrets files of older checkouts too).
+    grep -q '^APP_PG_PASSWORD=' "$SECRETS_FILE" || (umask 077; printf 'APP_PG_PASSWORD=%s\n' "$(random_secret)" >> "$SECRETS_FILE")
     # shellcheck disable=SC1090
     . "$SECRETS_FILE"
     mkdir -p "$LOG_DIR"
     _pg_owns "$LOG_DIR"
     # A passfile keeps the password out of process listings.
     PGPASS_FILE="$SERVICES_DIR/pgpass"
-    (umask 077; printf '127.0.0.1:*:*:muster:%s\n' "$PG_PASSWORD" > "$PGPASS_FILE")
+    (umask 077; printf '127.0.0.1:*:*:muster:%s\n127.0.0.1:*:*:muster_web:%s\n' "$PG_PASSWORD" "$APP_PG_PASSWORD" > "$PGPASS_FILE")
     _pg_owns "$PGPASS_FILE"
 }
 
@@ -92,6 +94,26 @@ hot_standby = on
 wal_keep_size = 256MB
 $durability
 CONF
+}
+
+# Two roles: `muster` (the superuser initdb made) owns the schema and runs migrations;
+# `muster_web` serves requests as a member of `muster_app`, owns nothing and cannot
+# bypass row level security, so tenants stay isolated (README "Database roles").
+_ensure_runtime_role() {
+    # The password travels on stdin, never on a command line.
+    _psql -d postgres <<SQL >/dev/null
+DO \$\$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'muster_app') THEN
+        CREATE ROLE muster_app NOLOGIN NOSUPERUSER NOBYPASSRLS;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'muster_web') THEN
+        CREATE ROLE muster_web LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE IN ROLE muster_app;
+    END IF;
+END
+\$\$;
+ALTER ROLE muster_web PASSWORD '$APP_PG_PASSWORD';
+SQL
 }
 
 _init_replica() {
@@ -146,7 +168,7 @@ _start_redis() {
 }
 
 # Starts (or reuses) primary, replica and Redis, and exports DATABASE_URL,
-# DATABASE_REPLICA_URLS and REDIS_URL for them. Does nothing when all three variables
+# DATABASE_MIGRATION_URL, DATABASE_REPLICA_URLS and REDIS_URL for them. Does nothing when all three variables
 # are already set: then the configured services are used as they are.
 services_up() {
     if [ -n "${DATABASE_URL:-}" ] && [ -n "${REDIS_URL:-}" ]; then
@@ -159,12 +181,14 @@ services_up() {
     _start_pg pg-primary "$PG_PRIMARY_DIR" "$PG_PRIMARY_PORT"
     _psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'muster'" | grep -q 1 \
         || _psql -d postgres -c "CREATE DATABASE muster" >/dev/null
+    _ensure_runtime_role
     [ -f "$PG_REPLICA_DIR/PG_VERSION" ] || _init_replica
     _start_pg pg-replica "$PG_REPLICA_DIR" "$PG_REPLICA_PORT"
     _start_redis
 
-    export DATABASE_URL="postgres://muster:$PG_PASSWORD@127.0.0.1:$PG_PRIMARY_PORT/muster"
-    export DATABASE_REPLICA_URLS="postgres://muster:$PG_PASSWORD@127.0.0.1:$PG_REPLICA_PORT/muster"
+    export DATABASE_URL="postgres://muster_web:$APP_PG_PASSWORD@127.0.0.1:$PG_PRIMARY_PORT/muster"
+    export DATABASE_MIGRATION_URL="postgres://muster:$PG_PASSWORD@127.0.0.1:$PG_PRIMARY_PORT/muster"
+    export DATABASE_REPLICA_URLS="postgres://muster_web:$APP_PG_PASSWORD@127.0.0.1:$PG_REPLICA_PORT/muster"
     export REDIS_URL="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/"
     log "services ready: primary 127.0.0.1:$PG_PRIMARY_PORT, replica 127.0.0.1:$PG_REPLICA_PORT, redis 127.0.0.1:$REDIS_PORT"
 }

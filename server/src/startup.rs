@@ -24,6 +24,8 @@ pub enum StartupError {
     Platform(#[from] PlatformError),
     #[error("applying database migrations: {0}")]
     Migrations(#[source] DbError),
+    #[error("{0}")]
+    UnsafeDatabaseRole(#[source] DbError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -46,8 +48,24 @@ pub async fn run_worker_only(
     if platform.config.database.run_migrations {
         platform.migrate().await.map_err(StartupError::Migrations)?;
     }
+    check_runtime_role(&platform).await?;
     run_worker(platform, Platform::job_registry(), shutdown).await?;
     Ok(())
+}
+
+/// Tenants are isolated by row level security only if the runtime role cannot bypass
+/// it: refuse to serve otherwise.
+async fn check_runtime_role(platform: &Platform) -> Result<(), StartupError> {
+    match platform.db.check_runtime_role().await {
+        Ok(()) => Ok(()),
+        Err(error @ DbError::UnsafeRole { .. }) => Err(StartupError::UnsafeDatabaseRole(error)),
+        // The primary being down is reported by /readyz; it must not keep Muster from
+        // starting. The check runs again at the next start.
+        Err(error) => {
+            tracing::warn!(%error, "could not check the database role's privileges");
+            Ok(())
+        }
+    }
 }
 
 pub struct Application {
@@ -65,6 +83,8 @@ impl Application {
         if platform.config.database.run_migrations {
             platform.migrate().await.map_err(StartupError::Migrations)?;
         }
+        check_runtime_role(&platform).await?;
+        http::sessions::spawn_cleanup(platform.clone());
         // Probe once before serving so the first reads already go to healthy replicas.
         platform.db.probe_replicas().await;
         platform

@@ -7,6 +7,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <Header/>
+        <crate::accounts::frame::VerifyBanner/>
         <main id="main" class="page">{children()}</main>
         <footer class="site-footer">
             <p>"Muster — open-source field operations. Build apps without code, run them anywhere, plan together."</p>
@@ -40,6 +41,7 @@ fn Header() -> impl IntoView {
                 on:click=move |_| menu_open.set(false)>
                 <A href="/" exact=true>"Home"</A>
                 <A href="/status">"Status"</A>
+                <crate::accounts::frame::AccountNav/>
             </nav>
         </header>
     }

@@ -21,7 +21,10 @@ const PRODUCERS: usize = 4;
 
 #[tokio::main]
 async fn main() {
-    let admin_url = std::env::var("DATABASE_URL").expect("DATABASE_URL: run through scripts/bench");
+    // The owner role: the bench creates a database and tables of its own.
+    let admin_url = std::env::var("DATABASE_MIGRATION_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .expect("DATABASE_MIGRATION_URL: run through scripts/bench");
     let redis_url = std::env::var("REDIS_URL").expect("REDIS_URL: run through scripts/bench");
     let database = format!("muster_bench_jobs_{}", std::process::id());
     let mut admin = PgConnection::connect(&admin_url).await.expect("connect");

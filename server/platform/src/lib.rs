@@ -6,14 +6,19 @@
 //! request and server function.
 
 pub mod cache;
+pub mod client_ip;
 pub mod config;
 pub mod db;
 pub mod jobs;
 pub mod mail;
+pub mod passwords;
+pub mod rate_limit;
 pub mod readiness;
 pub mod realtime;
 pub mod redis_store;
+pub mod sessions;
 pub mod telemetry;
+pub mod tenancy;
 
 use std::sync::Arc;
 
@@ -34,6 +39,9 @@ pub struct Platform {
     pub hub: realtime::Hub,
     pub jobs: JobQueue,
     pub mailer: Arc<Mailer>,
+    pub passwords: passwords::Passwords,
+    pub rate_limiter: rate_limit::RateLimiter,
+    pub sessions: sessions::PgSessionStore,
 }
 
 impl Platform {
@@ -59,6 +67,13 @@ impl Platform {
         );
         let jobs = JobQueue::new(db.primary().clone(), config.jobs.max_attempts);
         let mailer = Arc::new(Mailer::from_config(&config.mail)?);
+        let passwords = passwords::Passwords::new(
+            config.accounts.password_hash_concurrency,
+            config.accounts.password_hash_wait,
+        );
+        let rate_limiter =
+            rate_limit::RateLimiter::new(redis.clone(), config.redis.key_prefix.clone());
+        let sessions = sessions::PgSessionStore::new(db.primary().clone());
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -67,6 +82,9 @@ impl Platform {
             hub,
             jobs,
             mailer,
+            passwords,
+            rate_limiter,
+            sessions,
         })
     }
 
@@ -74,7 +92,7 @@ impl Platform {
     /// instances start at once.
     pub async fn migrate(&self) -> Result<(), db::DbError> {
         self.db.migrate().await?;
-        jobs::migrate_queue(self.db.primary()).await?;
+        jobs::migrate_queue(self.db.migration_pool()).await?;
         self.db.record_schema_position().await
     }
 

@@ -2,10 +2,12 @@
 //! files, and the middleware every request passes through.
 
 mod admin;
+mod client_ip;
 mod health;
 mod realtime;
 mod request_id;
 mod same_origin;
+pub mod sessions;
 
 use std::time::Duration;
 
@@ -30,6 +32,7 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     let http_config = state.platform.config.http.clone();
+    let session_layer = sessions::layer(&state.platform);
     let provide_platform = {
         let platform = state.platform.clone();
         move || provide_context(platform.clone())
@@ -73,6 +76,11 @@ pub fn router(state: AppState) -> Router {
                     http_config.request_timeout.max(Duration::from_secs(1)),
                 )),
         )
+        .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(
+            state.platform.clone(),
+            client_ip::resolve,
+        ))
         .layer(axum::middleware::from_fn(same_origin::require_same_origin))
         // Added last, so it runs first: every request has its id before the trace span
         // opens, and all of its log lines carry it.

@@ -81,8 +81,9 @@ async fn writes_are_visible_to_the_writer_reading_at_its_lsn() {
     let db = TestDatabase::create().await;
     let database = database(&db, &[("DATABASE_HEALTH_INTERVAL_MS", "50".into())]);
     database.migrate().await.expect("migrate");
+    // Schema changes need the owner role; the runtime role gets data rights by default.
     sqlx::query("CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL)")
-        .execute(database.primary())
+        .execute(database.migration_pool())
         .await
         .expect("table");
     database.probe_replicas().await;

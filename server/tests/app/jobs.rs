@@ -81,7 +81,7 @@ async fn app_without_worker(db: &TestDatabase, extra: &[(&str, &str)]) -> TestAp
         "CREATE TABLE test_job_runs (token uuid NOT NULL, attempt smallint NOT NULL,
                                      at timestamptz NOT NULL DEFAULT clock_timestamp())",
     )
-    .execute(app.platform.db.primary())
+    .execute(app.platform.db.migration_pool())
     .await
     .expect("create test table");
     app

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod accounts;
 mod cache;
 mod database;
 mod faults;

@@ -55,6 +55,9 @@ pub enum DbError {
     QueueMigration(String),
     #[error("invalid database connection settings: {0}")]
     Settings(#[source] sqlx::Error),
+    /// The runtime role could read or change every tenant's rows.
+    #[error("DATABASE_URL connects as `{role}`, which {reason}: tenants would not be isolated. Connect as a member of `muster_app` and put the owner role in DATABASE_MIGRATION_URL (README \"Database roles\")")]
+    UnsafeRole { role: String, reason: String },
 }
 
 impl From<sqlx::Error> for DbError {
@@ -110,6 +113,8 @@ pub struct Database {
 
 struct Inner {
     primary: PgPool,
+    /// The owner role's pool: migrations only.
+    migrations: PgPool,
     primary_endpoint: String,
     replicas: Vec<Replica>,
     next_replica: AtomicUsize,
@@ -144,9 +149,16 @@ impl Database {
                 ))
             })
             .collect::<Result<Vec<_>, DbError>>()?;
+        let migrations = PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(config.acquire_timeout)
+            .connect_lazy_with(
+                connect_options(&config.migration_url)?.application_name("muster-migrations"),
+            );
         Ok(Self {
             inner: Arc::new(Inner {
                 primary,
+                migrations,
                 primary_endpoint: describe_endpoint(&config.primary_url),
                 replicas,
                 next_replica: AtomicUsize::new(0),
@@ -246,8 +258,41 @@ impl Database {
     /// once: sqlx holds a Postgres advisory lock for the whole run, so one instance
     /// migrates and the others wait, then find nothing left to do.
     pub async fn migrate(&self) -> Result<(), DbError> {
-        MIGRATOR.run(&self.inner.primary).await?;
+        MIGRATOR.run(&self.inner.migrations).await?;
         self.record_schema_position().await
+    }
+
+    /// The owner role's pool (`DATABASE_MIGRATION_URL`): schema changes, nothing else.
+    pub fn migration_pool(&self) -> &PgPool {
+        &self.inner.migrations
+    }
+
+    /// Refuses a runtime role that would see every tenant's rows: a superuser, a role
+    /// with BYPASSRLS, or one that owns (or inherits from the owner of) a table — row
+    /// level security is forced, but the owner could switch it off.
+    pub async fn check_runtime_role(&self) -> Result<(), DbError> {
+        let (role, superuser, bypass, owns): (String, bool, bool, Option<String>) =
+            sqlx::query_as(
+                "SELECT current_user::text, r.rolsuper, r.rolbypassrls,
+                        (SELECT t.schemaname || '.' || t.tablename FROM pg_tables t
+                          WHERE t.schemaname NOT IN ('pg_catalog', 'information_schema')
+                            AND pg_has_role(current_user, t.tableowner, 'USAGE')
+                          LIMIT 1)
+                   FROM pg_roles r WHERE r.rolname = current_user",
+            )
+            .fetch_one(&self.inner.primary)
+            .await?;
+        let reason = if superuser {
+            Some("is a superuser".to_owned())
+        } else if bypass {
+            Some("has BYPASSRLS".to_owned())
+        } else {
+            owns.map(|table| format!("owns table {table}"))
+        };
+        match reason {
+            Some(reason) => Err(DbError::UnsafeRole { role, reason }),
+            None => Ok(()),
+        }
     }
 
     /// Remembers the primary's current WAL position as the schema this process needs:

@@ -8,6 +8,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+pub mod browser;
 pub mod proxy;
 pub mod smtp;
 
@@ -22,7 +23,10 @@ use url::Url;
 
 /// URLs of the shared test services, with the database part replaced per test.
 pub struct Services {
+    /// The runtime role (a member of `muster_app`).
     pub primary: Url,
+    /// The owner role: creates databases, runs migrations.
+    pub owner: Url,
     pub replica: Url,
     pub redis: String,
 }
@@ -43,6 +47,7 @@ impl Services {
             .to_owned();
         Self {
             primary: Url::parse(&var("DATABASE_URL")).expect("DATABASE_URL is a URL"),
+            owner: Url::parse(&var("DATABASE_MIGRATION_URL")).expect("DATABASE_MIGRATION_URL is a URL"),
             replica: Url::parse(&first_replica).expect("DATABASE_REPLICA_URLS holds URLs"),
             redis: var("REDIS_URL"),
         }
@@ -59,6 +64,10 @@ pub fn with_database(url: &Url, database: &str) -> Url {
 pub struct TestDatabase {
     pub name: String,
     pub primary_url: Url,
+    pub owner_url: Url,
+    /// Redis keys of this test's instances start with it, so tests sharing Redis never
+    /// share counters (rate limits) or channels.
+    pub redis_prefix: String,
     pub replica_url: Url,
     pub redis_url: String,
 }
@@ -68,7 +77,7 @@ impl TestDatabase {
         let services = Services::from_env();
         let name = format!("muster_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin =
-            PgConnection::connect(with_database(&services.primary, "postgres").as_str())
+            PgConnection::connect(with_database(&services.owner, "postgres").as_str())
                 .await
                 .expect("connect to the primary");
         // The name is generated above from a UUID: safe to splice into DDL.
@@ -107,6 +116,8 @@ impl TestDatabase {
 
         Self {
             primary_url: with_database(&services.primary, &name),
+            owner_url: with_database(&services.owner, &name),
+            redis_prefix: unique_prefix(),
             replica_url: with_database(&services.replica, &name),
             redis_url: services.redis,
             name,
@@ -117,6 +128,8 @@ impl TestDatabase {
     pub fn env(&self) -> HashMap<String, String> {
         HashMap::from([
             ("DATABASE_URL".to_owned(), self.primary_url.to_string()),
+            ("DATABASE_MIGRATION_URL".to_owned(), self.owner_url.to_string()),
+            ("REDIS_KEY_PREFIX".to_owned(), self.redis_prefix.clone()),
             (
                 "DATABASE_REPLICA_URLS".to_owned(),
                 self.replica_url.to_string(),
@@ -238,6 +251,14 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(env: HashMap<String, String>) -> Self {
+        // Server logs appear in a failing test's captured output (RUST_LOG to change).
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            )
+            .try_init();
         let config = Config::from_source(&env).expect("test configuration is valid");
         let platform = Platform::connect(config).expect("platform handles");
         let site_root = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site");

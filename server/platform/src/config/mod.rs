@@ -8,6 +8,10 @@ use std::{net::SocketAddr, str::FromStr, time::Duration};
 
 use secrecy::{ExposeSecret, SecretString};
 
+mod accounts;
+
+pub use accounts::{AccountsConfig, RateLimit, RateLimitsConfig, SessionConfig};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name} is not set; {hint}")]
@@ -27,6 +31,7 @@ pub struct Config {
     pub log: LogConfig,
     pub jobs: JobsConfig,
     pub mail: MailConfig,
+    pub accounts: AccountsConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -59,7 +64,10 @@ pub struct MailConfig {
 
 #[derive(Debug, Clone)]
 pub struct DatabaseConfig {
+    /// The runtime role: owns no table and cannot bypass row level security.
     pub primary_url: SecretString,
+    /// The owner role, used only to apply migrations (defaults to `primary_url`).
+    pub migration_url: SecretString,
     pub replica_urls: Vec<SecretString>,
     pub max_connections: u32,
     pub replica_max_connections: u32,
@@ -159,9 +167,18 @@ impl Config {
             });
         }
 
+        let migration_url = match src.get("DATABASE_MIGRATION_URL") {
+            Some(url) => {
+                check_postgres_url("DATABASE_MIGRATION_URL", &url)?;
+                url
+            }
+            None => primary_url.clone(),
+        };
+
         Ok(Self {
             database: DatabaseConfig {
                 primary_url: SecretString::from(primary_url),
+                migration_url: SecretString::from(migration_url),
                 replica_urls,
                 max_connections: parsed(src, "DATABASE_MAX_CONNECTIONS", 10)?,
                 replica_max_connections: parsed(src, "DATABASE_REPLICA_MAX_CONNECTIONS", 10)?,
@@ -246,6 +263,7 @@ impl Config {
                     .unwrap_or_else(|| "Muster <muster@localhost>".into()),
                 dev_outbox: parsed(src, "MUSTER_DEV_OUTBOX", Flag(false))?.0,
             },
+            accounts: AccountsConfig::from_source(src)?,
         })
     }
 }
@@ -267,7 +285,7 @@ fn required(src: &impl Source, name: &'static str) -> Result<String, ConfigError
     })
 }
 
-fn parsed<T>(src: &impl Source, name: &'static str, default: T) -> Result<T, ConfigError>
+pub(crate) fn parsed<T>(src: &impl Source, name: &'static str, default: T) -> Result<T, ConfigError>
 where
     T: FromStr,
     T::Err: std::fmt::Display,
@@ -294,7 +312,7 @@ fn admin_token(src: &impl Source) -> Result<Option<SecretString>, ConfigError> {
     }
 }
 
-fn at_least_one<T: PartialOrd + From<u8>>(value: T, name: &'static str) -> Result<T, ConfigError> {
+pub(crate) fn at_least_one<T: PartialOrd + From<u8>>(value: T, name: &'static str) -> Result<T, ConfigError> {
     if value < T::from(1) {
         return Err(ConfigError::Invalid {
             name,
@@ -306,7 +324,7 @@ fn at_least_one<T: PartialOrd + From<u8>>(value: T, name: &'static str) -> Resul
 
 /// A yes/no switch written the way people write them in `.env` files: `1`/`0`,
 /// `true`/`false`, `yes`/`no`, `on`/`off`.
-struct Flag(bool);
+pub(crate) struct Flag(pub(crate) bool);
 
 impl FromStr for Flag {
     type Err = String;

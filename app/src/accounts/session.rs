@@ -1,0 +1,100 @@
+//! The signed-in state kept in the session (server only): who signed in, when, and the
+//! account they are working in. The role is never stored: it is read from the database
+//! on every request, so a changed role or a removal takes effect at once.
+
+use chrono::Utc;
+use muster_accounts::{members, AccountsError, Actor, SignedIn};
+use muster_platform::{client_ip::ClientIp, sessions::USER_ID_KEY, Platform};
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use crate::error::{internal, AppError};
+
+const ACCOUNT_KEY: &str = "account_id";
+const SIGNED_IN_AT_KEY: &str = "signed_in_at";
+
+pub fn platform() -> Platform {
+    leptos::prelude::expect_context::<Platform>()
+}
+
+pub async fn current() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(internal)
+}
+
+pub async fn client_ip() -> Result<ClientIp, AppError> {
+    leptos_axum::extract::<axum::Extension<ClientIp>>()
+        .await
+        .map(|axum::Extension(ip)| ip)
+        .map_err(internal)
+}
+
+/// A fresh session id for a fresh sign-in: an id planted before sign-in (session
+/// fixation) is worthless afterwards.
+pub async fn begin(session: &Session, signed_in: SignedIn) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(internal)?;
+    session.insert(USER_ID_KEY, signed_in.user_id.to_string()).await.map_err(internal)?;
+    session.insert(SIGNED_IN_AT_KEY, Utc::now().timestamp()).await.map_err(internal)?;
+    match signed_in.account_id {
+        Some(account) => session.insert(ACCOUNT_KEY, account.to_string()).await.map_err(internal)?,
+        None => {
+            session.remove_value(ACCOUNT_KEY).await.map_err(internal)?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn end(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(internal)
+}
+
+pub async fn switch_to(session: &Session, account: Uuid) -> Result<(), AppError> {
+    session.insert(ACCOUNT_KEY, account.to_string()).await.map_err(internal)
+}
+
+/// The signed-in user, if any and within the absolute session lifetime.
+pub async fn user_id(session: &Session) -> Result<Option<Uuid>, AppError> {
+    let user: Option<String> = session.get(USER_ID_KEY).await.map_err(internal)?;
+    let Some(user) = user.and_then(|text| text.parse::<Uuid>().ok()) else {
+        return Ok(None);
+    };
+    let signed_in_at: i64 = session.get(SIGNED_IN_AT_KEY).await.map_err(internal)?.unwrap_or(0);
+    let lifetime = platform().config.accounts.session.absolute_timeout;
+    if Utc::now().timestamp() - signed_in_at > lifetime.as_secs() as i64 {
+        end(session).await?;
+        return Ok(None);
+    }
+    Ok(Some(user))
+}
+
+pub async fn require_user(session: &Session) -> Result<Uuid, AppError> {
+    user_id(session).await?.ok_or_else(|| {
+        let error = AppError::SignInRequired;
+        error.set_response_status();
+        error
+    })
+}
+
+/// The signed-in user acting in their current account. If they lost that membership
+/// they continue in another of their accounts.
+pub async fn actor() -> Result<Actor, AppError> {
+    let session = current().await?;
+    let user = require_user(&session).await?;
+    let platform = platform();
+    let account: Option<String> = session.get(ACCOUNT_KEY).await.map_err(internal)?;
+    if let Some(account) = account.and_then(|text| text.parse::<Uuid>().ok()) {
+        match members::actor(&platform, user, account).await {
+            Err(AccountsError::NotAMember) => {}
+            result => return result.map_err(AppError::from),
+        }
+    }
+    let accounts = members::accounts(&platform, user).await?;
+    let Some(first) = accounts.first().and_then(|a| a.id.parse::<Uuid>().ok()) else {
+        let error = AppError::Forbidden(
+            "You are not a member of any account. Create one on the Accounts page, or ask for an invitation.".to_owned(),
+        );
+        error.set_response_status();
+        return Err(error);
+    };
+    switch_to(&session, first).await?;
+    Ok(members::actor(&platform, user, first).await?)
+}
