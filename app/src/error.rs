@@ -184,10 +184,24 @@ mod tests {
                 "E-1",
             ),
             (AppError::Request("boom".into()), 400, "boom"),
-            (AppError::Invalid(FieldErrors::single("email", "x")), 422, "messages next to the fields"),
+            (
+                AppError::Invalid(FieldErrors::single("email", "x")),
+                422,
+                "messages next to the fields",
+            ),
             (AppError::SignInRequired, 401, "sign in"),
-            (AppError::Forbidden("Only owners can.".into()), 403, "Only owners can."),
-            (AppError::RateLimited { retry_after_secs: 42 }, 429, "wait 42 seconds"),
+            (
+                AppError::Forbidden("Only owners can.".into()),
+                403,
+                "Only owners can.",
+            ),
+            (
+                AppError::RateLimited {
+                    retry_after_secs: 42,
+                },
+                429,
+                "wait 42 seconds",
+            ),
             (AppError::Busy, 503, "try again"),
         ];
         for (error, status, fragment) in cases {

@@ -17,12 +17,14 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    SsrMode, StaticSegment,
 };
 
 pub use shell::document::shell;
 
-/// The root component: every page of Muster is a route in here.
+/// The root component: every page of Muster is a route in here. Pages whose HTTP status
+/// depends on their data (401 signed out, 403 not allowed) render with
+/// `SsrMode::Async`, so the status is known before the first byte is sent.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -43,10 +45,10 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("forgot-password") view=accounts::ForgotPasswordPage/>
                     <Route path=StaticSegment("reset-password") view=accounts::ResetPasswordPage/>
                     <Route path=StaticSegment("verify-email") view=accounts::VerifyEmailPage/>
-                    <Route path=(StaticSegment("invitations"), StaticSegment("accept")) view=accounts::InvitationPage/>
-                    <Route path=StaticSegment("account") view=accounts::AccountPage/>
-                    <Route path=(StaticSegment("account"), StaticSegment("members")) view=accounts::MembersPage/>
-                    <Route path=(StaticSegment("account"), StaticSegment("audit")) view=accounts::AuditPage/>
+                    <Route path=(StaticSegment("invitations"), StaticSegment("accept")) view=accounts::InvitationPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("account") view=accounts::AccountPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("members")) view=accounts::MembersPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("audit")) view=accounts::AuditPage ssr=SsrMode::Async/>
                 </Routes>
             </shell::layout::Layout>
         </Router>

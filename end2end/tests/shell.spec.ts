@@ -34,7 +34,7 @@ test.describe('on a phone (360 px)', () => {
   });
 
   test('pages fit the screen without sideways scrolling', async ({ page }) => {
-    for (const path of ['/', '/status', '/missing']) {
+    for (const path of ['/', '/status', '/missing', '/signup', '/signin', '/account/members']) {
       await page.goto(path);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, `horizontal overflow on ${path}`).toBeLessThanOrEqual(0);

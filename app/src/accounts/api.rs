@@ -3,7 +3,9 @@
 //! `muster_accounts`. All of them are POST (Leptos' default): none changes data on GET.
 
 use leptos::prelude::*;
-use muster_domain::accounts::views::{AuditEventView, InvitationPreview, InvitationView, MemberView, SessionView};
+use muster_domain::accounts::views::{
+    AuditEventView, InvitationPreview, InvitationView, MemberView, SessionView,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -27,18 +29,32 @@ fn uuid_or_not_found(raw: &str) -> Result<uuid::Uuid, AppError> {
 
 #[cfg(feature = "ssr")]
 fn role_field(raw: &str) -> Result<muster_domain::accounts::Role, AppError> {
-    raw.parse().map_err(|e: muster_domain::accounts::role::UnknownRole| {
-        AppError::Invalid(muster_domain::accounts::FieldErrors::single("role", e.to_string()))
-    })
+    raw.parse()
+        .map_err(|e: muster_domain::accounts::role::UnknownRole| {
+            AppError::Invalid(muster_domain::accounts::FieldErrors::single(
+                "role",
+                e.to_string(),
+            ))
+        })
 }
 
 #[server(prefix = "/api", endpoint = "sign_up")]
-pub async fn sign_up(name: String, email: String, password: String, account_name: String) -> Result<(), AppError> {
+pub async fn sign_up(
+    name: String,
+    email: String,
+    password: String,
+    account_name: String,
+) -> Result<(), AppError> {
     let platform = session::platform();
     let ip = session::client_ip().await?;
     let signed_in = muster_accounts::users::sign_up(
         &platform,
-        muster_accounts::SignUp { name, email, password, account_name },
+        muster_accounts::SignUp {
+            name,
+            email,
+            password,
+            account_name,
+        },
         ip,
     )
     .await?;
@@ -101,7 +117,10 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
 /// The signed-in user and their accounts; `None` when signed out.
 #[server(prefix = "/api", endpoint = "load_session")]
 pub async fn load_session() -> Result<Option<SessionView>, AppError> {
-    if session::user_id(&session::current().await?).await?.is_none() {
+    if session::user_id(&session::current().await?)
+        .await?
+        .is_none()
+    {
         return Ok(None);
     }
     let actor = match session::actor().await {
@@ -110,7 +129,9 @@ pub async fn load_session() -> Result<Option<SessionView>, AppError> {
         Err(AppError::Forbidden(_)) => return Ok(None),
         Err(error) => return Err(error),
     };
-    Ok(Some(muster_accounts::members::session_view(&session::platform(), &actor).await?))
+    Ok(Some(
+        muster_accounts::members::session_view(&session::platform(), &actor).await?,
+    ))
 }
 
 #[server(prefix = "/api", endpoint = "switch_account")]
@@ -128,7 +149,8 @@ pub async fn create_account(name: String) -> Result<(), AppError> {
     let current = session::current().await?;
     let user = session::require_user(&current).await?;
     let ip = session::client_ip().await?;
-    let account = muster_accounts::members::create_account(&session::platform(), user, &name, ip).await?;
+    let account =
+        muster_accounts::members::create_account(&session::platform(), user, &name, ip).await?;
     session::switch_to(&current, account).await
 }
 
@@ -137,7 +159,10 @@ pub async fn load_members() -> Result<MembersPage, AppError> {
     let actor = session::actor().await?;
     let platform = session::platform();
     let members = muster_accounts::members::members(&platform, &actor).await?;
-    let invitations = if actor.role.can(muster_domain::accounts::Capability::ManageMembers) {
+    let invitations = if actor
+        .role
+        .can(muster_domain::accounts::Capability::ManageMembers)
+    {
         muster_accounts::invitations::open_invitations(&platform, &actor).await?
     } else {
         Vec::new()
@@ -155,7 +180,10 @@ pub async fn invite_member(email: String, role: String) -> Result<(), AppError> 
     let actor = session::actor().await?;
     let ip = session::client_ip().await?;
     let role = role_field(&role)?;
-    Ok(muster_accounts::invitations::invite(&session::platform(), &actor, &email, role, ip).await?)
+    Ok(
+        muster_accounts::invitations::invite(&session::platform(), &actor, &email, role, ip)
+            .await?,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "revoke_invitation")]
@@ -172,7 +200,10 @@ pub async fn change_role(user_id: String, role: String) -> Result<(), AppError> 
     let ip = session::client_ip().await?;
     let member = uuid_or_not_found(&user_id)?;
     let role = role_field(&role)?;
-    Ok(muster_accounts::members::change_role(&session::platform(), &actor, member, role, ip).await?)
+    Ok(
+        muster_accounts::members::change_role(&session::platform(), &actor, member, role, ip)
+            .await?,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "remove_member")]
@@ -193,7 +224,8 @@ pub async fn accept_invitation(token: String) -> Result<(), AppError> {
     let current = session::current().await?;
     let user = session::require_user(&current).await?;
     let ip = session::client_ip().await?;
-    let account = muster_accounts::invitations::accept(&session::platform(), user, &token, ip).await?;
+    let account =
+        muster_accounts::invitations::accept(&session::platform(), user, &token, ip).await?;
     session::switch_to(&current, account).await
 }
 

@@ -75,7 +75,9 @@ pub fn leave_on_success(outcome: Outcome, path: impl Fn() -> String + 'static) {
 /// A `next` query parameter, if it is a path on this site (never another site).
 pub fn local_path(next: Option<String>, fallback: &str) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path
+        }
         _ => fallback.to_owned(),
     }
 }
@@ -86,7 +88,10 @@ mod tests {
 
     #[test]
     fn next_must_stay_on_this_site() {
-        assert_eq!(local_path(Some("/account/members".into()), "/"), "/account/members");
+        assert_eq!(
+            local_path(Some("/account/members".into()), "/"),
+            "/account/members"
+        );
         assert_eq!(local_path(Some("//evil.example".into()), "/"), "/");
         assert_eq!(local_path(Some("https://evil.example".into()), "/"), "/");
         assert_eq!(local_path(Some("/\\evil.example".into()), "/"), "/");

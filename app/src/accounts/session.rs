@@ -32,10 +32,19 @@ pub async fn client_ip() -> Result<ClientIp, AppError> {
 /// fixation) is worthless afterwards.
 pub async fn begin(session: &Session, signed_in: SignedIn) -> Result<(), AppError> {
     session.cycle_id().await.map_err(internal)?;
-    session.insert(USER_ID_KEY, signed_in.user_id.to_string()).await.map_err(internal)?;
-    session.insert(SIGNED_IN_AT_KEY, Utc::now().timestamp()).await.map_err(internal)?;
+    session
+        .insert(USER_ID_KEY, signed_in.user_id.to_string())
+        .await
+        .map_err(internal)?;
+    session
+        .insert(SIGNED_IN_AT_KEY, Utc::now().timestamp())
+        .await
+        .map_err(internal)?;
     match signed_in.account_id {
-        Some(account) => session.insert(ACCOUNT_KEY, account.to_string()).await.map_err(internal)?,
+        Some(account) => session
+            .insert(ACCOUNT_KEY, account.to_string())
+            .await
+            .map_err(internal)?,
         None => {
             session.remove_value(ACCOUNT_KEY).await.map_err(internal)?;
         }
@@ -48,7 +57,10 @@ pub async fn end(session: &Session) -> Result<(), AppError> {
 }
 
 pub async fn switch_to(session: &Session, account: Uuid) -> Result<(), AppError> {
-    session.insert(ACCOUNT_KEY, account.to_string()).await.map_err(internal)
+    session
+        .insert(ACCOUNT_KEY, account.to_string())
+        .await
+        .map_err(internal)
 }
 
 /// The signed-in user, if any and within the absolute session lifetime.
@@ -57,7 +69,11 @@ pub async fn user_id(session: &Session) -> Result<Option<Uuid>, AppError> {
     let Some(user) = user.and_then(|text| text.parse::<Uuid>().ok()) else {
         return Ok(None);
     };
-    let signed_in_at: i64 = session.get(SIGNED_IN_AT_KEY).await.map_err(internal)?.unwrap_or(0);
+    let signed_in_at: i64 = session
+        .get(SIGNED_IN_AT_KEY)
+        .await
+        .map_err(internal)?
+        .unwrap_or(0);
     let lifetime = platform().config.accounts.session.absolute_timeout;
     if Utc::now().timestamp() - signed_in_at > lifetime.as_secs() as i64 {
         end(session).await?;

@@ -50,6 +50,26 @@ pub struct Entry<'a> {
     pub client_ip: Option<ClientIp>,
 }
 
+impl<'a> Entry<'a> {
+    /// Something `actor` did in their current account.
+    pub fn by(
+        actor: &'a Actor,
+        action: Action,
+        subject: Option<&'a str>,
+        detail: Option<String>,
+        client_ip: ClientIp,
+    ) -> Self {
+        Self {
+            account_id: actor.account_id,
+            actor: Some((actor.user_id, &actor.email)),
+            action,
+            subject,
+            detail,
+            client_ip: Some(client_ip),
+        }
+    }
+}
+
 pub async fn record(conn: &mut PgConnection, entry: Entry<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_events (account_id, actor_user_id, actor_email, action, subject, detail, client_ip)
@@ -68,10 +88,23 @@ pub async fn record(conn: &mut PgConnection, entry: Entry<'_>) -> Result<(), sql
 }
 
 /// The newest 200 entries of the actor's account; owners and admins only.
-pub async fn recent(platform: &Platform, actor: &Actor) -> Result<Vec<AuditEventView>, AccountsError> {
-    actor.require(Capability::ViewAuditLog, "Only owners and admins can read the audit log.")?;
+pub async fn recent(
+    platform: &Platform,
+    actor: &Actor,
+) -> Result<Vec<AuditEventView>, AccountsError> {
+    actor.require(
+        Capability::ViewAuditLog,
+        "Only owners and admins can read the audit log.",
+    )?;
     let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
-    type Row = (chrono::DateTime<chrono::Utc>, Option<String>, String, Option<String>, Option<String>, Option<String>);
+    type Row = (
+        chrono::DateTime<chrono::Utc>,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT occurred_at, actor_email, action, subject, detail, client_ip FROM audit_events
           ORDER BY occurred_at DESC, id DESC LIMIT 200",
@@ -81,13 +114,15 @@ pub async fn recent(platform: &Platform, actor: &Actor) -> Result<Vec<AuditEvent
     tx.commit().await?;
     Ok(rows
         .into_iter()
-        .map(|(occurred_at, actor, action, subject, detail, client_ip)| AuditEventView {
-            occurred_at,
-            actor,
-            action,
-            subject,
-            detail,
-            client_ip,
-        })
+        .map(
+            |(occurred_at, actor, action, subject, detail, client_ip)| AuditEventView {
+                occurred_at,
+                actor,
+                action,
+                subject,
+                detail,
+                client_ip,
+            },
+        )
         .collect())
 }

@@ -1,7 +1,9 @@
 use std::time::Duration;
 
 use muster_domain::accounts::{FieldErrors, RoleChangeRefusal};
-use muster_platform::{db::DbError, jobs::EnqueueError, passwords::PasswordError, rate_limit::Limited};
+use muster_platform::{
+    db::DbError, jobs::EnqueueError, passwords::PasswordError, rate_limit::Limited,
+};
 
 /// Everything that can go wrong in account operations. The app maps each variant once
 /// to an HTTP status and a message the user can act on.

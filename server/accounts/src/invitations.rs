@@ -23,12 +23,23 @@ use crate::{
     AccountsError,
 };
 
-pub async fn invite(platform: &Platform, actor: &Actor, email: &str, role: Role, ip: ClientIp) -> Result<(), AccountsError> {
-    actor.require(Capability::ManageMembers, "Only owners and admins can invite people.")?;
+pub async fn invite(
+    platform: &Platform,
+    actor: &Actor,
+    email: &str,
+    role: Role,
+    ip: ClientIp,
+) -> Result<(), AccountsError> {
+    actor.require(
+        Capability::ManageMembers,
+        "Only owners and admins can invite people.",
+    )?;
     actor.require_verified("invite anyone")?;
     actor.role.may_invite(role)?;
     if let Err(message) = fields::email(email) {
-        return Err(AccountsError::Invalid(FieldErrors::single("email", message)));
+        return Err(AccountsError::Invalid(FieldErrors::single(
+            "email", message,
+        )));
     }
     let normalized = fields::normalized_email(email);
     let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
@@ -43,7 +54,10 @@ pub async fn invite(platform: &Platform, actor: &Actor, email: &str, role: Role,
     if already_member {
         return Err(AccountsError::Invalid(FieldErrors::single(
             "email",
-            format!("{normalized} is already a member of {}.", actor.account_name),
+            format!(
+                "{normalized} is already a member of {}.",
+                actor.account_name
+            ),
         )));
     }
     sqlx::query(
@@ -69,25 +83,40 @@ pub async fn invite(platform: &Platform, actor: &Actor, email: &str, role: Role,
     .bind(tokens::expiry(tokens::INVITATION_VALID_FOR))
     .execute(&mut *tx)
     .await?;
-    let mail = mails::invitation(&platform.config.accounts, &normalized, &actor.name, &actor.account_name, role, &secret.token)
-        .map_err(|e| AccountsError::Invalid(FieldErrors::single("email", e.to_string())))?;
+    let mail = mails::invitation(
+        &platform.config.accounts,
+        &normalized,
+        &actor.name,
+        &actor.account_name,
+        role,
+        &secret.token,
+    )
+    .map_err(|e| AccountsError::Invalid(FieldErrors::single("email", e.to_string())))?;
     mail::send(&platform.jobs, &mut tx, mail).await?;
-    audit::record(&mut tx, Entry {
-        account_id: actor.account_id,
-        actor: Some((actor.user_id, &actor.email)),
-        action: Action::InvitationSent,
-        subject: Some(&normalized),
-        detail: Some(format!("as {role}")),
-        client_ip: Some(ip),
-    })
+    audit::record(
+        &mut tx,
+        Entry::by(
+            actor,
+            Action::InvitationSent,
+            Some(&normalized),
+            Some(format!("as {role}")),
+            ip,
+        ),
+    )
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Invitations not yet accepted, revoked or expired.
-pub async fn open_invitations(platform: &Platform, actor: &Actor) -> Result<Vec<InvitationView>, AccountsError> {
-    actor.require(Capability::ManageMembers, "Only owners and admins can see invitations.")?;
+pub async fn open_invitations(
+    platform: &Platform,
+    actor: &Actor,
+) -> Result<Vec<InvitationView>, AccountsError> {
+    actor.require(
+        Capability::ManageMembers,
+        "Only owners and admins can see invitations.",
+    )?;
     let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
     let rows: Vec<(Uuid, String, String, Option<String>, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
         "SELECT i.id, i.email, i.role, u.name, i.expires_at FROM invitations i LEFT JOIN users u ON u.id = i.invited_by
@@ -102,7 +131,9 @@ pub async fn open_invitations(platform: &Platform, actor: &Actor) -> Result<Vec<
             Ok(InvitationView {
                 id: id.to_string(),
                 email,
-                role: role.parse().map_err(|e| AccountsError::Internal(format!("{e}")))?,
+                role: role
+                    .parse()
+                    .map_err(|e| AccountsError::Internal(format!("{e}")))?,
                 invited_by,
                 expires_at,
             })
@@ -110,8 +141,16 @@ pub async fn open_invitations(platform: &Platform, actor: &Actor) -> Result<Vec<
         .collect()
 }
 
-pub async fn revoke(platform: &Platform, actor: &Actor, invitation: Uuid, ip: ClientIp) -> Result<(), AccountsError> {
-    actor.require(Capability::ManageMembers, "Only owners and admins can revoke invitations.")?;
+pub async fn revoke(
+    platform: &Platform,
+    actor: &Actor,
+    invitation: Uuid,
+    ip: ClientIp,
+) -> Result<(), AccountsError> {
+    actor.require(
+        Capability::ManageMembers,
+        "Only owners and admins can revoke invitations.",
+    )?;
     let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
     let email: Option<String> = sqlx::query_scalar(
         "UPDATE invitations SET revoked_at = now()
@@ -121,14 +160,10 @@ pub async fn revoke(platform: &Platform, actor: &Actor, invitation: Uuid, ip: Cl
     .fetch_optional(&mut *tx)
     .await?;
     let email = email.ok_or(AccountsError::NotFound)?;
-    audit::record(&mut tx, Entry {
-        account_id: actor.account_id,
-        actor: Some((actor.user_id, &actor.email)),
-        action: Action::InvitationRevoked,
-        subject: Some(&email),
-        detail: None,
-        client_ip: Some(ip),
-    })
+    audit::record(
+        &mut tx,
+        Entry::by(actor, Action::InvitationRevoked, Some(&email), None, ip),
+    )
     .await?;
     tx.commit().await?;
     Ok(())
@@ -145,19 +180,26 @@ struct OpenInvitation {
 
 /// Finds the invitation a secret opens, in a transaction that presented it, and says why
 /// it cannot be used if so. Leaves `tx` scoped to the invitation's account.
-async fn find_open(tx: &mut sqlx::PgConnection, token: &str, user_id: Option<Uuid>) -> Result<OpenInvitation, AccountsError> {
+async fn find_open(
+    tx: &mut sqlx::PgConnection,
+    token: &str,
+    user_id: Option<Uuid>,
+) -> Result<OpenInvitation, AccountsError> {
     let hash = tokens::hash(token);
     let mut scope = Scope::none().with_invitation(hash.clone());
     scope.user_id = user_id;
     tenancy::enter(tx, &scope).await?;
     let request_again = "Ask the person who invited you to send a new invitation.";
     let invalid = |message: String| AccountsError::Invalid(FieldErrors::single("token", message));
-    let found: Option<(Uuid, Uuid)> = sqlx::query_as("SELECT id, account_id FROM invitations WHERE token_hash = $1")
-        .bind(&hash)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let found: Option<(Uuid, Uuid)> =
+        sqlx::query_as("SELECT id, account_id FROM invitations WHERE token_hash = $1")
+            .bind(&hash)
+            .fetch_optional(&mut *tx)
+            .await?;
     let Some((id, account_id)) = found else {
-        return Err(invalid(format!("This invitation link is not valid. {request_again}")));
+        return Err(invalid(format!(
+            "This invitation link is not valid. {request_again}"
+        )));
     };
     // The secret proved the right to this one account.
     scope.account_id = Some(account_id);
@@ -172,7 +214,9 @@ async fn find_open(tx: &mut sqlx::PgConnection, token: &str, user_id: Option<Uui
         .fetch_one(&mut *tx)
         .await?;
     if revoked {
-        return Err(invalid(format!("This invitation was withdrawn. {request_again}")));
+        return Err(invalid(format!(
+            "This invitation was withdrawn. {request_again}"
+        )));
     }
     if let Some(message) = tokens::unusable_link(accepted, expired, request_again) {
         return Err(invalid(message));
@@ -182,7 +226,9 @@ async fn find_open(tx: &mut sqlx::PgConnection, token: &str, user_id: Option<Uui
         account_id,
         account_name,
         email,
-        role: role.parse().map_err(|e| AccountsError::Internal(format!("{e}")))?,
+        role: role
+            .parse()
+            .map_err(|e| AccountsError::Internal(format!("{e}")))?,
         invited_by,
     })
 }
@@ -200,7 +246,12 @@ pub async fn preview(platform: &Platform, token: &str) -> Result<InvitationPrevi
 }
 
 /// Joins the invitation's account with its role; returns the account.
-pub async fn accept(platform: &Platform, user_id: Uuid, token: &str, ip: ClientIp) -> Result<Uuid, AccountsError> {
+pub async fn accept(
+    platform: &Platform,
+    user_id: Uuid,
+    token: &str,
+    ip: ClientIp,
+) -> Result<Uuid, AccountsError> {
     let mut tx = platform.db.begin().await?;
     let open = find_open(&mut tx, token, Some(user_id)).await?;
     let email: String = sqlx::query_scalar("SELECT email_normalized FROM users WHERE id = $1")
@@ -220,14 +271,17 @@ pub async fn accept(platform: &Platform, user_id: Uuid, token: &str, ip: ClientI
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, Entry {
-        account_id: open.account_id,
-        actor: Some((user_id, &email)),
-        action: Action::InvitationAccepted,
-        subject: Some(&open.email),
-        detail: Some(format!("as {}", open.role)),
-        client_ip: Some(ip),
-    })
+    audit::record(
+        &mut tx,
+        Entry {
+            account_id: open.account_id,
+            actor: Some((user_id, &email)),
+            action: Action::InvitationAccepted,
+            subject: Some(&open.email),
+            detail: Some(format!("as {}", open.role)),
+            client_ip: Some(ip),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(open.account_id)

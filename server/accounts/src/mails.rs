@@ -2,9 +2,17 @@
 //! link is the whole point.
 
 use muster_domain::accounts::Role;
-use muster_platform::{config::AccountsConfig, mail::{MailError, OutgoingMail}};
+use muster_platform::{
+    config::AccountsConfig,
+    mail::{MailError, OutgoingMail},
+};
 
-pub fn verification(config: &AccountsConfig, to: &str, name: &str, token: &str) -> Result<OutgoingMail, MailError> {
+pub fn verification(
+    config: &AccountsConfig,
+    to: &str,
+    name: &str,
+    token: &str,
+) -> Result<OutgoingMail, MailError> {
     let link = config.link(&format!("/verify-email?token={token}"));
     OutgoingMail::new(
         to,
@@ -16,7 +24,12 @@ pub fn verification(config: &AccountsConfig, to: &str, name: &str, token: &str) 
     )
 }
 
-pub fn password_reset(config: &AccountsConfig, to: &str, name: &str, token: &str) -> Result<OutgoingMail, MailError> {
+pub fn password_reset(
+    config: &AccountsConfig,
+    to: &str,
+    name: &str,
+    token: &str,
+) -> Result<OutgoingMail, MailError> {
     let link = config.link(&format!("/reset-password?token={token}"));
     OutgoingMail::new(
         to,

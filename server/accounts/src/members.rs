@@ -66,14 +66,23 @@ fn parse_role(raw: &str) -> Result<Role, sqlx::Error> {
 
 /// The user as a member of `account_id`, or `NotAMember` (also when the account does
 /// not exist: ids of other tenants reveal nothing).
-pub async fn actor(platform: &Platform, user_id: Uuid, account_id: Uuid) -> Result<Actor, AccountsError> {
-    let mut tx = tenancy::begin(&platform.db, &Scope::account(account_id).with_user(user_id)).await?;
+pub async fn actor(
+    platform: &Platform,
+    user_id: Uuid,
+    account_id: Uuid,
+) -> Result<Actor, AccountsError> {
+    let mut tx =
+        tenancy::begin(&platform.db, &Scope::account(account_id).with_user(user_id)).await?;
     let actor = actor_in(&mut tx, user_id, account_id).await?;
     tx.commit().await?;
     actor.ok_or(AccountsError::NotAMember)
 }
 
-async fn actor_in(conn: &mut PgConnection, user_id: Uuid, account_id: Uuid) -> Result<Option<Actor>, sqlx::Error> {
+async fn actor_in(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    account_id: Uuid,
+) -> Result<Option<Actor>, sqlx::Error> {
     let row: Option<(String, String, bool, String, String)> = sqlx::query_as(
         "SELECT u.name, u.email, u.email_verified_at IS NOT NULL, a.name, m.role
            FROM memberships m
@@ -100,7 +109,10 @@ async fn actor_in(conn: &mut PgConnection, user_id: Uuid, account_id: Uuid) -> R
 }
 
 /// Every account the user belongs to, by name.
-pub async fn accounts(platform: &Platform, user_id: Uuid) -> Result<Vec<AccountView>, AccountsError> {
+pub async fn accounts(
+    platform: &Platform,
+    user_id: Uuid,
+) -> Result<Vec<AccountView>, AccountsError> {
     let mut tx = tenancy::begin(&platform.db, &Scope::user(user_id)).await?;
     let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
         "SELECT a.id, a.name, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
@@ -123,7 +135,10 @@ pub async fn accounts(platform: &Platform, user_id: Uuid) -> Result<Vec<AccountV
 }
 
 /// What the page frame shows: the person, the current account, the others.
-pub async fn session_view(platform: &Platform, actor: &Actor) -> Result<SessionView, AccountsError> {
+pub async fn session_view(
+    platform: &Platform,
+    actor: &Actor,
+) -> Result<SessionView, AccountsError> {
     Ok(SessionView {
         user: UserView {
             id: actor.user_id.to_string(),
@@ -141,33 +156,45 @@ pub async fn session_view(platform: &Platform, actor: &Actor) -> Result<SessionV
 }
 
 /// A further account owned by the user.
-pub async fn create_account(platform: &Platform, user_id: Uuid, name: &str, ip: ClientIp) -> Result<Uuid, AccountsError> {
+pub async fn create_account(
+    platform: &Platform,
+    user_id: Uuid,
+    name: &str,
+    ip: ClientIp,
+) -> Result<Uuid, AccountsError> {
     if let Err(message) = fields::account_name(name) {
         return Err(AccountsError::Invalid(FieldErrors::single("name", message)));
     }
     let account_id = Uuid::new_v4();
-    let mut tx = tenancy::begin(&platform.db, &Scope::account(account_id).with_user(user_id)).await?;
+    let mut tx =
+        tenancy::begin(&platform.db, &Scope::account(account_id).with_user(user_id)).await?;
     let email: String = sqlx::query_scalar("SELECT email_normalized FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(AccountsError::NotSignedIn)?;
     users::create_account_in(&mut tx, account_id, name.trim(), user_id).await?;
-    audit::record(&mut tx, Entry {
-        account_id,
-        actor: Some((user_id, &email)),
-        action: Action::AccountCreated,
-        subject: Some(name.trim()),
-        detail: None,
-        client_ip: Some(ip),
-    })
+    audit::record(
+        &mut tx,
+        Entry {
+            account_id,
+            actor: Some((user_id, &email)),
+            action: Action::AccountCreated,
+            subject: Some(name.trim()),
+            detail: None,
+            client_ip: Some(ip),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(account_id)
 }
 
 pub async fn members(platform: &Platform, actor: &Actor) -> Result<Vec<MemberView>, AccountsError> {
-    actor.require(Capability::Participate, "Only members can see who else is in this account.")?;
+    actor.require(
+        Capability::Participate,
+        "Only members can see who else is in this account.",
+    )?;
     let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
     let rows: Vec<(Uuid, String, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
         "SELECT u.id, u.name, u.email, m.role, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id
@@ -193,7 +220,11 @@ pub async fn members(platform: &Platform, actor: &Actor) -> Result<Vec<MemberVie
 
 /// The member's current role and the account's owner count, with the owners' rows
 /// locked so two owners cannot demote each other at the same moment.
-async fn locked_membership(conn: &mut PgConnection, account_id: Uuid, user_id: Uuid) -> Result<(Role, String, usize), AccountsError> {
+async fn locked_membership(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    user_id: Uuid,
+) -> Result<(Role, String, usize), AccountsError> {
     let owners: Vec<Uuid> = sqlx::query_scalar(
         "SELECT user_id FROM memberships WHERE account_id = $1 AND role = 'owner' ORDER BY user_id FOR UPDATE",
     )
@@ -212,8 +243,17 @@ async fn locked_membership(conn: &mut PgConnection, account_id: Uuid, user_id: U
     Ok((parse_role(&role)?, email, owners.len()))
 }
 
-pub async fn change_role(platform: &Platform, actor: &Actor, member: Uuid, role: Role, ip: ClientIp) -> Result<(), AccountsError> {
-    actor.require(Capability::ManageMembers, "Only owners and admins can change roles.")?;
+pub async fn change_role(
+    platform: &Platform,
+    actor: &Actor,
+    member: Uuid,
+    role: Role,
+    ip: ClientIp,
+) -> Result<(), AccountsError> {
+    actor.require(
+        Capability::ManageMembers,
+        "Only owners and admins can change roles.",
+    )?;
     let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
     let (from, email, owners) = locked_membership(&mut tx, actor.account_id, member).await?;
     if from == role {
@@ -226,24 +266,34 @@ pub async fn change_role(platform: &Platform, actor: &Actor, member: Uuid, role:
         .bind(role.as_str())
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, Entry {
-        account_id: actor.account_id,
-        actor: Some((actor.user_id, &actor.email)),
-        action: Action::RoleChanged,
-        subject: Some(&email),
-        detail: Some(format!("{from} → {role}")),
-        client_ip: Some(ip),
-    })
+    audit::record(
+        &mut tx,
+        Entry::by(
+            actor,
+            Action::RoleChanged,
+            Some(&email),
+            Some(format!("{from} → {role}")),
+            ip,
+        ),
+    )
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Removes a member; a member may also remove themselves (leave), except the last owner.
-pub async fn remove_member(platform: &Platform, actor: &Actor, member: Uuid, ip: ClientIp) -> Result<(), AccountsError> {
+pub async fn remove_member(
+    platform: &Platform,
+    actor: &Actor,
+    member: Uuid,
+    ip: ClientIp,
+) -> Result<(), AccountsError> {
     let leaving = member == actor.user_id;
     if !leaving {
-        actor.require(Capability::ManageMembers, "Only owners and admins can remove members.")?;
+        actor.require(
+            Capability::ManageMembers,
+            "Only owners and admins can remove members.",
+        )?;
     }
     let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
     let (from, email, owners) = locked_membership(&mut tx, actor.account_id, member).await?;
@@ -259,14 +309,20 @@ pub async fn remove_member(platform: &Platform, actor: &Actor, member: Uuid, ip:
         .bind(member)
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, Entry {
-        account_id: actor.account_id,
-        actor: Some((actor.user_id, &actor.email)),
-        action: if leaving { Action::MemberLeft } else { Action::MemberRemoved },
-        subject: Some(&email),
-        detail: Some(format!("was {from}")),
-        client_ip: Some(ip),
-    })
+    audit::record(
+        &mut tx,
+        Entry::by(
+            actor,
+            if leaving {
+                Action::MemberLeft
+            } else {
+                Action::MemberRemoved
+            },
+            Some(&email),
+            Some(format!("was {from}")),
+            ip,
+        ),
+    )
     .await?;
     tx.commit().await?;
     Ok(())

@@ -31,18 +31,32 @@ mod tests {
 
     #[test]
     fn common_and_personal_passwords_are_refused() {
-        for weak in ["password123", "qwertyuiop", "1234567890", "iloveyou12", "ann.lee2024"] {
-            assert!(check_new(weak, "Ann Lee", "ann.lee@example.org").is_err(), "{weak} accepted");
+        for weak in [
+            "password123",
+            "qwertyuiop",
+            "1234567890",
+            "iloveyou12",
+            "ann.lee2024",
+        ] {
+            assert!(
+                check_new(weak, "Ann Lee", "ann.lee@example.org").is_err(),
+                "{weak} accepted"
+            );
         }
     }
 
     #[test]
     fn long_unrelated_words_pass() {
-        assert_eq!(check_new("copper lantern orbit mouse", "Ann Lee", "ann@example.org"), Ok(()));
+        assert_eq!(
+            check_new("copper lantern orbit mouse", "Ann Lee", "ann@example.org"),
+            Ok(())
+        );
     }
 
     #[test]
     fn length_is_checked_first() {
-        assert!(check_new("Xk9!", "Ann", "a@b.co").unwrap_err().contains("at least 10"));
+        assert!(check_new("Xk9!", "Ann", "a@b.co")
+            .unwrap_err()
+            .contains("at least 10"));
     }
 }

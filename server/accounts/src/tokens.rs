@@ -40,11 +40,7 @@ pub fn expiry(valid_for: Duration) -> chrono::DateTime<chrono::Utc> {
 }
 
 /// Why a link cannot be used, in words for the person who clicked it.
-pub fn unusable_link(
-    used: bool,
-    expired: bool,
-    request_again: &str,
-) -> Option<String> {
+pub fn unusable_link(used: bool, expired: bool, request_again: &str) -> Option<String> {
     if used {
         Some(format!("This link has already been used. {request_again}"))
     } else if expired {

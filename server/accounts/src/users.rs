@@ -2,7 +2,13 @@
 //! signing in, and resetting a forgotten password.
 
 use muster_domain::accounts::{fields, FieldErrors, Role};
-use muster_platform::{client_ip::ClientIp, config::RateLimit, mail, tenancy::{self, Scope}, Platform};
+use muster_platform::{
+    client_ip::ClientIp,
+    config::RateLimit,
+    mail,
+    tenancy::{self, Scope},
+    Platform,
+};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -37,23 +43,44 @@ async fn limit(
     per_email: RateLimit,
     per_ip: RateLimit,
 ) -> Result<(), AccountsError> {
-    platform.rate_limiter.hit(action, &format!("ip:{ip}"), per_ip).await?;
-    platform.rate_limiter.hit(action, &format!("email:{email}"), per_email).await?;
+    platform
+        .rate_limiter
+        .hit(action, &format!("ip:{ip}"), per_ip)
+        .await?;
+    platform
+        .rate_limiter
+        .hit(action, &format!("email:{email}"), per_email)
+        .await?;
     Ok(())
 }
 
 /// Creates the user, their account (they own it) and the verification mail, all in one
 /// transaction: a failure anywhere leaves nothing behind.
-pub async fn sign_up(platform: &Platform, input: SignUp, ip: ClientIp) -> Result<SignedIn, AccountsError> {
+pub async fn sign_up(
+    platform: &Platform,
+    input: SignUp,
+    ip: ClientIp,
+) -> Result<SignedIn, AccountsError> {
     let mut errors = FieldErrors::new();
     errors.check("name", fields::person_name(&input.name));
     errors.check("email", fields::email(&input.email));
     errors.check("account_name", fields::account_name(&input.account_name));
-    errors.check("password", passwords::check_new(&input.password, &input.name, &input.email));
+    errors.check(
+        "password",
+        passwords::check_new(&input.password, &input.name, &input.email),
+    );
     errors.into_result()?;
     let email = fields::normalized_email(&input.email);
     let limits = &platform.config.accounts.rate_limits;
-    limit(platform, "sign_up", &email, ip, limits.sign_up_per_email, limits.sign_up_per_ip).await?;
+    limit(
+        platform,
+        "sign_up",
+        &email,
+        ip,
+        limits.sign_up_per_email,
+        limits.sign_up_per_ip,
+    )
+    .await?;
     if email_taken(platform, &email).await? {
         return Err(email_taken_error());
     }
@@ -62,7 +89,8 @@ pub async fn sign_up(platform: &Platform, input: SignUp, ip: ClientIp) -> Result
     let user_id = Uuid::new_v4();
     let account_id = Uuid::new_v4();
     let name = input.name.trim();
-    let mut tx = tenancy::begin(&platform.db, &Scope::account(account_id).with_user(user_id)).await?;
+    let mut tx =
+        tenancy::begin(&platform.db, &Scope::account(account_id).with_user(user_id)).await?;
     let inserted = sqlx::query(
         "INSERT INTO users (id, name, email, email_normalized, password_hash) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (email_normalized) DO NOTHING",
@@ -80,14 +108,17 @@ pub async fn sign_up(platform: &Platform, input: SignUp, ip: ClientIp) -> Result
         return Err(email_taken_error());
     }
     create_account_in(&mut tx, account_id, input.account_name.trim(), user_id).await?;
-    audit::record(&mut tx, Entry {
-        account_id,
-        actor: Some((user_id, &email)),
-        action: Action::AccountCreated,
-        subject: Some(input.account_name.trim()),
-        detail: None,
-        client_ip: Some(ip),
-    })
+    audit::record(
+        &mut tx,
+        Entry {
+            account_id,
+            actor: Some((user_id, &email)),
+            action: Action::AccountCreated,
+            subject: Some(input.account_name.trim()),
+            detail: None,
+            client_ip: Some(ip),
+        },
+    )
     .await?;
     send_verification(platform, &mut tx, user_id, &email, name).await?;
     tx.commit().await?;
@@ -105,10 +136,12 @@ fn email_taken_error() -> AccountsError {
 }
 
 async fn email_taken(platform: &Platform, email: &str) -> Result<bool, AccountsError> {
-    Ok(sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM users WHERE email_normalized = $1)")
-        .bind(email)
-        .fetch_one(platform.db.primary())
-        .await?)
+    Ok(sqlx::query_scalar::<_, bool>(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE email_normalized = $1)",
+    )
+    .bind(email)
+    .fetch_one(platform.db.primary())
+    .await?)
 }
 
 /// An account and its first owner, in a transaction scoped to that account.
@@ -141,7 +174,14 @@ async fn send_verification(
     name: &str,
 ) -> Result<(), AccountsError> {
     let secret = Secret::generate()?;
-    store_token(conn, &secret, user_id, "verify_email", tokens::VERIFY_EMAIL_VALID_FOR).await?;
+    store_token(
+        conn,
+        &secret,
+        user_id,
+        "verify_email",
+        tokens::VERIFY_EMAIL_VALID_FOR,
+    )
+    .await?;
     let mail = mails::verification(&platform.config.accounts, email, name, &secret.token)
         .map_err(|e| AccountsError::Invalid(FieldErrors::single("email", e.to_string())))?;
     mail::send(&platform.jobs, conn, mail).await?;
@@ -182,7 +222,9 @@ async fn redeem_token(
     .await?;
     let invalid = |message: String| AccountsError::Invalid(FieldErrors::single("token", message));
     let Some((user_id, used, expired)) = row else {
-        return Err(invalid(format!("This link is not valid: check that it was copied whole. {request_again}")));
+        return Err(invalid(format!(
+            "This link is not valid: check that it was copied whole. {request_again}"
+        )));
     };
     if let Some(message) = tokens::unusable_link(used, expired, request_again) {
         return Err(invalid(message));
@@ -196,35 +238,61 @@ async fn redeem_token(
 
 pub async fn verify_email(platform: &Platform, token: &str) -> Result<Uuid, AccountsError> {
     let mut tx = tenancy::begin(&platform.db, &Scope::none()).await?;
-    let user_id = redeem_token(&mut tx, token, "verify_email", "Sign in and ask for a new confirmation mail.").await?;
-    sqlx::query("UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    let user_id = redeem_token(
+        &mut tx,
+        token,
+        "verify_email",
+        "Sign in and ask for a new confirmation mail.",
+    )
+    .await?;
+    sqlx::query(
+        "UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = $1",
+    )
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(user_id)
 }
 
 /// Sends a new confirmation link (the old ones keep working until they expire).
-pub async fn resend_verification(platform: &Platform, user_id: Uuid, ip: ClientIp) -> Result<(), AccountsError> {
-    let (email, name, verified): (String, String, bool) =
-        sqlx::query_as("SELECT email_normalized, name, email_verified_at IS NOT NULL FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(platform.db.primary())
-            .await?
-            .ok_or(AccountsError::NotSignedIn)?;
+pub async fn resend_verification(
+    platform: &Platform,
+    user_id: Uuid,
+    ip: ClientIp,
+) -> Result<(), AccountsError> {
+    let (email, name, verified): (String, String, bool) = sqlx::query_as(
+        "SELECT email_normalized, name, email_verified_at IS NOT NULL FROM users WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(platform.db.primary())
+    .await?
+    .ok_or(AccountsError::NotSignedIn)?;
     if verified {
         return Ok(());
     }
     let limits = &platform.config.accounts.rate_limits;
-    limit(platform, "verify_mail", &email, ip, limits.password_reset_per_email, limits.password_reset_per_ip).await?;
+    limit(
+        platform,
+        "verify_mail",
+        &email,
+        ip,
+        limits.password_reset_per_email,
+        limits.password_reset_per_ip,
+    )
+    .await?;
     let mut tx = tenancy::begin(&platform.db, &Scope::none()).await?;
     send_verification(platform, &mut tx, user_id, &email, &name).await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn sign_in(platform: &Platform, email: &str, password: String, ip: ClientIp) -> Result<SignedIn, AccountsError> {
+pub async fn sign_in(
+    platform: &Platform,
+    email: &str,
+    password: String,
+    ip: ClientIp,
+) -> Result<SignedIn, AccountsError> {
     let mut errors = FieldErrors::new();
     errors.check("email", fields::email(email));
     if password.is_empty() {
@@ -233,12 +301,21 @@ pub async fn sign_in(platform: &Platform, email: &str, password: String, ip: Cli
     errors.into_result()?;
     let email = fields::normalized_email(email);
     let limits = &platform.config.accounts.rate_limits;
-    limit(platform, "sign_in", &email, ip, limits.sign_in_per_email, limits.sign_in_per_ip).await?;
+    limit(
+        platform,
+        "sign_in",
+        &email,
+        ip,
+        limits.sign_in_per_email,
+        limits.sign_in_per_ip,
+    )
+    .await?;
 
-    let user: Option<(Uuid, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE email_normalized = $1")
-        .bind(&email)
-        .fetch_optional(platform.db.primary())
-        .await?;
+    let user: Option<(Uuid, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE email_normalized = $1")
+            .bind(&email)
+            .fetch_optional(platform.db.primary())
+            .await?;
     let (user_id, stored) = match user {
         Some((id, hash)) => (Some(id), Some(hash)),
         None => (None, None),
@@ -246,7 +323,11 @@ pub async fn sign_in(platform: &Platform, email: &str, password: String, ip: Cli
     let matches = platform.passwords.verify(password, stored).await?;
     let mut accounts = Vec::new();
     if let Some(user_id) = user_id {
-        let action = if matches { Action::SignedIn } else { Action::SignInFailed };
+        let action = if matches {
+            Action::SignedIn
+        } else {
+            Action::SignInFailed
+        };
         let mut tx = platform.db.begin().await?;
         accounts = accounts_in(&mut tx, user_id).await?;
         record_in_each(&mut tx, &accounts, user_id, &email, action, ip).await?;
@@ -267,10 +348,12 @@ pub async fn sign_in(platform: &Platform, email: &str, password: String, ip: Cli
 /// The user's accounts, oldest membership first (scopes `conn` to the user).
 async fn accounts_in(conn: &mut PgConnection, user_id: Uuid) -> Result<Vec<Uuid>, sqlx::Error> {
     tenancy::enter(conn, &Scope::user(user_id)).await?;
-    sqlx::query_scalar("SELECT account_id FROM memberships WHERE user_id = $1 ORDER BY joined_at, account_id")
-        .bind(user_id)
-        .fetch_all(conn)
-        .await
+    sqlx::query_scalar(
+        "SELECT account_id FROM memberships WHERE user_id = $1 ORDER BY joined_at, account_id",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
 }
 
 /// Sign-ins concern every organisation the person belongs to: each one's log shows them.
@@ -284,14 +367,17 @@ async fn record_in_each(
 ) -> Result<(), sqlx::Error> {
     for account_id in accounts {
         tenancy::enter(conn, &Scope::account(*account_id)).await?;
-        audit::record(conn, Entry {
-            account_id: *account_id,
-            actor: Some((user_id, email)),
-            action,
-            subject: None,
-            detail: None,
-            client_ip: Some(ip),
-        })
+        audit::record(
+            conn,
+            Entry {
+                account_id: *account_id,
+                actor: Some((user_id, email)),
+                action,
+                subject: None,
+                detail: None,
+                client_ip: Some(ip),
+            },
+        )
         .await?;
     }
     Ok(())
@@ -299,23 +385,45 @@ async fn record_in_each(
 
 /// Mails a reset link if the address belongs to someone. The answer is the same either
 /// way, so the form does not reveal who has an account.
-pub async fn request_password_reset(platform: &Platform, email: &str, ip: ClientIp) -> Result<(), AccountsError> {
+pub async fn request_password_reset(
+    platform: &Platform,
+    email: &str,
+    ip: ClientIp,
+) -> Result<(), AccountsError> {
     if let Err(message) = fields::email(email) {
-        return Err(AccountsError::Invalid(FieldErrors::single("email", message)));
+        return Err(AccountsError::Invalid(FieldErrors::single(
+            "email", message,
+        )));
     }
     let email = fields::normalized_email(email);
     let limits = &platform.config.accounts.rate_limits;
-    limit(platform, "password_reset", &email, ip, limits.password_reset_per_email, limits.password_reset_per_ip).await?;
-    let user: Option<(Uuid, String)> = sqlx::query_as("SELECT id, name FROM users WHERE email_normalized = $1")
-        .bind(&email)
-        .fetch_optional(platform.db.primary())
-        .await?;
+    limit(
+        platform,
+        "password_reset",
+        &email,
+        ip,
+        limits.password_reset_per_email,
+        limits.password_reset_per_ip,
+    )
+    .await?;
+    let user: Option<(Uuid, String)> =
+        sqlx::query_as("SELECT id, name FROM users WHERE email_normalized = $1")
+            .bind(&email)
+            .fetch_optional(platform.db.primary())
+            .await?;
     let Some((user_id, name)) = user else {
         return Ok(());
     };
     let secret = Secret::generate()?;
     let mut tx = tenancy::begin(&platform.db, &Scope::none()).await?;
-    store_token(&mut tx, &secret, user_id, "reset_password", tokens::RESET_PASSWORD_VALID_FOR).await?;
+    store_token(
+        &mut tx,
+        &secret,
+        user_id,
+        "reset_password",
+        tokens::RESET_PASSWORD_VALID_FOR,
+    )
+    .await?;
     let mail = mails::password_reset(&platform.config.accounts, &email, &name, &secret.token)
         .map_err(|e| AccountsError::Internal(e.to_string()))?;
     mail::send(&platform.jobs, &mut tx, mail).await?;
@@ -325,16 +433,30 @@ pub async fn request_password_reset(platform: &Platform, email: &str, ip: Client
 
 /// Sets a new password from a reset link, and ends every session of the user: whoever
 /// knew the old password is signed out.
-pub async fn reset_password(platform: &Platform, token: &str, password: String, ip: ClientIp) -> Result<Uuid, AccountsError> {
+pub async fn reset_password(
+    platform: &Platform,
+    token: &str,
+    password: String,
+    ip: ClientIp,
+) -> Result<Uuid, AccountsError> {
     let mut tx = tenancy::begin(&platform.db, &Scope::none()).await?;
-    let user_id = redeem_token(&mut tx, token, "reset_password", "Ask for a new link on the “Forgot password” page.").await?;
-    let (name, email): (String, String) = sqlx::query_as("SELECT name, email_normalized FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let user_id = redeem_token(
+        &mut tx,
+        token,
+        "reset_password",
+        "Ask for a new link on the “Forgot password” page.",
+    )
+    .await?;
+    let (name, email): (String, String) =
+        sqlx::query_as("SELECT name, email_normalized FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await?;
     if let Err(message) = passwords::check_new(&password, &name, &email) {
         // The link stays unused: the transaction rolls back.
-        return Err(AccountsError::Invalid(FieldErrors::single("password", message)));
+        return Err(AccountsError::Invalid(FieldErrors::single(
+            "password", message,
+        )));
     }
     let hash = platform.passwords.hash(password).await?;
     // Opening the mailed link proves the address too.
@@ -352,7 +474,15 @@ pub async fn reset_password(platform: &Platform, token: &str, password: String, 
         .execute(&mut *tx)
         .await?;
     let accounts = accounts_in(&mut tx, user_id).await?;
-    record_in_each(&mut tx, &accounts, user_id, &email, Action::PasswordReset, ip).await?;
+    record_in_each(
+        &mut tx,
+        &accounts,
+        user_id,
+        &email,
+        Action::PasswordReset,
+        ip,
+    )
+    .await?;
     tx.commit().await?;
     Ok(user_id)
 }

@@ -58,7 +58,10 @@ mod tests {
     fn the_header_is_ignored_unless_the_peer_is_trusted() {
         let resolved = resolve(ip("203.0.113.9"), Some("1.2.3.4"), &nets(&["10.0.0.0/8"]));
         assert_eq!(resolved, ClientIp(ip("203.0.113.9")));
-        assert_eq!(resolve(ip("10.0.0.2"), Some("1.2.3.4"), &[]), ClientIp(ip("10.0.0.2")));
+        assert_eq!(
+            resolve(ip("10.0.0.2"), Some("1.2.3.4"), &[]),
+            ClientIp(ip("10.0.0.2"))
+        );
     }
 
     #[test]
@@ -71,7 +74,10 @@ mod tests {
         let resolved = resolve(ip("10.0.0.2"), Some("198.51.100.7, 10.1.1.1"), &trusted);
         assert_eq!(resolved, ClientIp(ip("198.51.100.7")));
         // No header: the proxy itself.
-        assert_eq!(resolve(ip("10.0.0.2"), None, &trusted), ClientIp(ip("10.0.0.2")));
+        assert_eq!(
+            resolve(ip("10.0.0.2"), None, &trusted),
+            ClientIp(ip("10.0.0.2"))
+        );
         // Garbage stops the walk.
         let resolved = resolve(ip("10.0.0.2"), Some("198.51.100.7, junk"), &trusted);
         assert_eq!(resolved, ClientIp(ip("10.0.0.2")));

@@ -12,7 +12,9 @@ use std::{
 };
 
 use argon2::{
-    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString},
+    password_hash::{
+        rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString,
+    },
     Algorithm, Argon2, Params, Version,
 };
 use tokio::sync::Semaphore;
@@ -52,15 +54,22 @@ impl Passwords {
     /// Whether `password` matches `stored`. With no stored hash (unknown user) a dummy
     /// hash is checked anyway, so the answer takes as long either way and does not tell
     /// which e-mail addresses have accounts.
-    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, PasswordError> {
+    pub async fn verify(
+        &self,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, PasswordError> {
         self.run(move || {
             let known = stored.is_some();
             let phc = match stored {
                 Some(phc) => phc,
                 None => dummy_hash()?.to_owned(),
             };
-            let parsed = PasswordHash::new(&phc).map_err(|e| PasswordError::Hashing(e.to_string()))?;
-            let matches = argon2().verify_password(password.as_bytes(), &parsed).is_ok();
+            let parsed =
+                PasswordHash::new(&phc).map_err(|e| PasswordError::Hashing(e.to_string()))?;
+            let matches = argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok();
             Ok(known && matches)
         })
         .await?
@@ -86,7 +95,8 @@ impl Passwords {
 }
 
 fn argon2() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, PASSES, LANES, None).expect("constant Argon2 parameters are valid");
+    let params =
+        Params::new(MEMORY_KIB, PASSES, LANES, None).expect("constant Argon2 parameters are valid");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
@@ -114,18 +124,44 @@ mod tests {
     #[tokio::test]
     async fn hashes_are_argon2id_with_the_required_cost_and_verify() {
         let passwords = Passwords::new(2, Duration::from_secs(5));
-        let hash = passwords.hash("correct horse battery".into()).await.expect("hash");
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
-        assert!(passwords.verify("correct horse battery".into(), Some(hash.clone())).await.expect("verify"));
-        assert!(!passwords.verify("wrong horse battery".into(), Some(hash)).await.expect("verify"));
-        assert!(!passwords.verify("anything".into(), None).await.expect("verify"), "unknown user never matches");
+        let hash = passwords
+            .hash("correct horse battery".into())
+            .await
+            .expect("hash");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(passwords
+            .verify("correct horse battery".into(), Some(hash.clone()))
+            .await
+            .expect("verify"));
+        assert!(!passwords
+            .verify("wrong horse battery".into(), Some(hash))
+            .await
+            .expect("verify"));
+        assert!(
+            !passwords
+                .verify("anything".into(), None)
+                .await
+                .expect("verify"),
+            "unknown user never matches"
+        );
     }
 
     #[tokio::test]
     async fn a_burst_beyond_the_limit_is_refused_instead_of_queued_forever() {
         let passwords = Passwords::new(1, Duration::from_millis(1));
         // Hold the only permit, as a long hash would.
-        let _held = passwords.permits.clone().acquire_owned().await.expect("permit");
-        assert!(matches!(passwords.hash("whatever password".into()).await, Err(PasswordError::Busy)));
+        let _held = passwords
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("permit");
+        assert!(matches!(
+            passwords.hash("whatever password".into()).await,
+            Err(PasswordError::Busy)
+        ));
     }
 }

@@ -102,7 +102,10 @@ struct Fallback {
 impl Fallback {
     fn hit(&self, key: &str, limit: RateLimit) -> Result<(), Limited> {
         let limiter = {
-            let mut limiters = self.limiters.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut limiters = self
+                .limiters
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             limiters
                 .entry((limit.max, limit.window))
                 .or_insert_with(|| Arc::new(DefaultKeyedRateLimiter::keyed(quota(limit))))
@@ -112,11 +115,13 @@ impl Fallback {
         if self.hits.fetch_add(1, Ordering::Relaxed) % 1024 == 1023 {
             limiter.retain_recent();
         }
-        limiter.check_key(&key.to_owned()).map_err(|not_until| Limited {
-            retry_after: not_until
-                .wait_time_from(governor::clock::DefaultClock::default().now())
-                .max(Duration::from_secs(1)),
-        })
+        limiter
+            .check_key(&key.to_owned())
+            .map_err(|not_until| Limited {
+                retry_after: not_until
+                    .wait_time_from(governor::clock::DefaultClock::default().now())
+                    .max(Duration::from_secs(1)),
+            })
     }
 }
 
@@ -143,7 +148,10 @@ mod tests {
         }
         let refused = fallback.hit("k", limit).expect_err("fourth attempt");
         assert!(refused.retry_after >= Duration::from_secs(1), "{refused:?}");
-        assert!(refused.retry_after <= Duration::from_secs(20), "{refused:?}");
+        assert!(
+            refused.retry_after <= Duration::from_secs(20),
+            "{refused:?}"
+        );
         assert_eq!(fallback.hit("other", limit), Ok(()), "keys are independent");
     }
 }

@@ -30,7 +30,10 @@ impl PgSessionStore {
     }
 
     /// Ends every session of `user_id` (sign out everywhere, password reset).
-    pub async fn delete_user_sessions(&self, user_id: Uuid) -> std::result::Result<u64, sqlx::Error> {
+    pub async fn delete_user_sessions(
+        &self,
+        user_id: Uuid,
+    ) -> std::result::Result<u64, sqlx::Error> {
         Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id)
             .execute(&self.pool)
@@ -56,8 +59,11 @@ fn user_id(record: &Record) -> Option<Uuid> {
 }
 
 fn expires_at(record: &Record) -> DateTime<Utc> {
-    DateTime::from_timestamp(record.expiry_date.unix_timestamp(), record.expiry_date.nanosecond())
-        .unwrap_or_else(Utc::now)
+    DateTime::from_timestamp(
+        record.expiry_date.unix_timestamp(),
+        record.expiry_date.nanosecond(),
+    )
+    .unwrap_or_else(Utc::now)
 }
 
 fn backend(error: impl std::fmt::Display) -> Error {

@@ -65,7 +65,10 @@ pub async fn enter(conn: &mut PgConnection, scope: &Scope) -> Result<(), sqlx::E
 }
 
 /// A transaction on the primary, scoped to `scope`.
-pub async fn begin(db: &Database, scope: &Scope) -> Result<Transaction<'static, Postgres>, DbError> {
+pub async fn begin(
+    db: &Database,
+    scope: &Scope,
+) -> Result<Transaction<'static, Postgres>, DbError> {
     let mut tx = db.begin().await?;
     enter(&mut tx, scope).await?;
     Ok(tx)

@@ -10,7 +10,11 @@ use axum::{
 };
 use muster_platform::{client_ip, Platform};
 
-pub async fn resolve(State(platform): State<Platform>, mut request: Request, next: Next) -> Response {
+pub async fn resolve(
+    State(platform): State<Platform>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

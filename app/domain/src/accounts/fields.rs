@@ -36,7 +36,9 @@ impl FieldErrors {
     /// Records `message` for `field` unless it already has one (the first problem of a
     /// field is the one to fix first).
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.entry(field.to_owned()).or_insert_with(|| message.into());
+        self.0
+            .entry(field.to_owned())
+            .or_insert_with(|| message.into());
     }
 
     /// Records the outcome of a check.
@@ -83,7 +85,11 @@ pub fn person_name(value: &str) -> Result<(), String> {
 }
 
 pub fn account_name(value: &str) -> Result<(), String> {
-    required_text(value, "a name for the organisation", Limits::ACCOUNT_NAME_MAX)
+    required_text(
+        value,
+        "a name for the organisation",
+        Limits::ACCOUNT_NAME_MAX,
+    )
 }
 
 /// A deliberately plain check: one `@`, something before it, a dotted domain after it,
@@ -146,10 +152,25 @@ mod tests {
 
     #[test]
     fn emails() {
-        for ok in ["a@b.co", " Ann.Lee+ops@Example.org ", "x@sub.domain-1.example"] {
+        for ok in [
+            "a@b.co",
+            " Ann.Lee+ops@Example.org ",
+            "x@sub.domain-1.example",
+        ] {
             assert_eq!(email(ok), Ok(()), "{ok}");
         }
-        for bad in ["", "   ", "ann", "ann@", "@example.org", "ann@example", "a b@c.de", "a@b..de", "a@.de", "a@b.de."] {
+        for bad in [
+            "",
+            "   ",
+            "ann",
+            "ann@",
+            "@example.org",
+            "ann@example",
+            "a b@c.de",
+            "a@b..de",
+            "a@.de",
+            "a@b.de.",
+        ] {
             assert!(email(bad).is_err(), "{bad:?} accepted");
         }
         assert!(email(&format!("{}@example.org", "a".repeat(250))).is_err());
@@ -161,14 +182,19 @@ mod tests {
         assert!(person_name("Ann").is_ok());
         assert_eq!(person_name("  "), Err("Enter your name.".to_owned()));
         assert!(person_name(&"x".repeat(101)).is_err());
-        assert!(account_name(&"é".repeat(80)).is_ok(), "counts characters, not bytes");
+        assert!(
+            account_name(&"é".repeat(80)).is_ok(),
+            "counts characters, not bytes"
+        );
         assert!(account_name("two\nlines").is_err());
     }
 
     #[test]
     fn passwords_have_a_minimum_and_maximum_length() {
         assert!(password_length("").is_err());
-        assert!(password_length("short").unwrap_err().contains("at least 10"));
+        assert!(password_length("short")
+            .unwrap_err()
+            .contains("at least 10"));
         assert!(password_length("ten chars!").is_ok());
         assert!(password_length(&"p".repeat(129)).is_err());
     }

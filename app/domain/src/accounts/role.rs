@@ -181,14 +181,23 @@ mod tests {
             Role::Admin.may_change(Role::Owner, Some(Role::Member), 2),
             Err(RoleChangeRefusal::OwnersOnly)
         );
-        assert_eq!(Role::Admin.may_change(Role::Member, Some(Role::Builder), 1), Ok(()));
+        assert_eq!(
+            Role::Admin.may_change(Role::Member, Some(Role::Builder), 1),
+            Ok(())
+        );
         assert_eq!(
             Role::Builder.may_change(Role::Member, None, 1),
             Err(RoleChangeRefusal::NotAManager)
         );
-        assert_eq!(Role::Admin.may_invite(Role::Owner), Err(RoleChangeRefusal::OwnersOnly));
+        assert_eq!(
+            Role::Admin.may_invite(Role::Owner),
+            Err(RoleChangeRefusal::OwnersOnly)
+        );
         assert_eq!(Role::Owner.may_invite(Role::Owner), Ok(()));
-        assert_eq!(Role::Member.may_invite(Role::Member), Err(RoleChangeRefusal::NotAManager));
+        assert_eq!(
+            Role::Member.may_invite(Role::Member),
+            Err(RoleChangeRefusal::NotAManager)
+        );
     }
 
     #[test]

@@ -12,11 +12,17 @@ use crate::accounts::{
 
 #[component]
 pub fn InvitationPage() -> impl IntoView {
-    let token = use_query_map().read_untracked().get("token").unwrap_or_default();
-    let invitation = Resource::new({
-        let token = token.clone();
-        move || token.clone()
-    }, load_invitation);
+    let token = use_query_map()
+        .read_untracked()
+        .get("token")
+        .unwrap_or_default();
+    let invitation = Resource::new(
+        {
+            let token = token.clone();
+            move || token.clone()
+        },
+        load_invitation,
+    );
     let session = use_session().0;
     let accept = ServerAction::<AcceptInvitation>::new();
     let outcome: Outcome = accept.value().into();

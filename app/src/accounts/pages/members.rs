@@ -16,7 +16,14 @@ pub fn MembersPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeInvitation>::new();
     // Reloads after every change, whoever made it.
     let page = Resource::new(
-        move || (invite.version().get(), change.version().get(), remove.version().get(), revoke.version().get()),
+        move || {
+            (
+                invite.version().get(),
+                change.version().get(),
+                remove.version().get(),
+                revoke.version().get(),
+            )
+        },
         |_| load_members(),
     );
     let invite_outcome: Outcome = invite.value().into();
@@ -53,7 +60,7 @@ pub fn MembersPage() -> impl IntoView {
                                 <ActionForm action=invite attr:novalidate=true attr:class="invite-form">
                                     <Field label="E-mail address" name="email" kind="email" outcome=invite_outcome/>
                                     <div class="field">
-                                        <label for="invite-role">"Role"</label>
+                                        <label for="invite-role">"Invite as"</label>
                                         <select id="invite-role" name="role">
                                             {Role::ALL.into_iter().filter(|role| your_role.may_invite(*role).is_ok()).map(|role| view! {
                                                 <option value=role.as_str() selected=role == Role::Member>{role.label()} " — " {role.description()}</option>
@@ -98,10 +105,16 @@ fn MemberRow(
     // Only roles this manager may hand out to this member are offered.
     let choices: Vec<Role> = Role::ALL
         .into_iter()
-        .filter(|role| *role == member.role || your_role.may_change(member.role, Some(*role), usize::MAX).is_ok())
+        .filter(|role| {
+            *role == member.role
+                || your_role
+                    .may_change(member.role, Some(*role), usize::MAX)
+                    .is_ok()
+        })
         .collect();
     let editable = manager && choices.len() > 1;
     let role_field_id = format!("role-{}", member.user_id);
+    let role_label = format!("Role of {}", member.name);
     let change_user_id = member.user_id.clone();
     let remove_user_id = member.user_id.clone();
     let remove_label = if is_you { "Leave" } else { "Remove" };
@@ -114,7 +127,7 @@ fn MemberRow(
                     view! {
                         <ActionForm action=change attr:class="inline-form">
                             <input type="hidden" name="user_id" value=change_user_id/>
-                            <label class="visually-hidden" for=role_field_id.clone()>"Role"</label>
+                            <label class="visually-hidden" for=role_field_id.clone()>{role_label}</label>
                             <select id=role_field_id name="role" data-testid="role-select">
                                 {choices.into_iter().map(|role| view! {
                                     <option value=role.as_str() selected=role == member.role>{role.label()}</option>

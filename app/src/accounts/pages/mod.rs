@@ -27,10 +27,17 @@ use crate::error::AppError;
 /// why the role does not allow it, or what went wrong.
 #[component]
 fn LoadError(error: AppError) -> impl IntoView {
+    // Also when the error did not come from a server function (signed out: no session).
+    #[cfg(feature = "ssr")]
+    error.set_response_status();
     let location = use_location();
     match error {
         AppError::SignInRequired => {
-            let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+            let here = format!(
+                "{}{}",
+                location.pathname.get_untracked(),
+                location.search.get_untracked()
+            );
             let href = format!("/signin?next={}", super::encode(&here));
             view! {
                 <section class="message-page" data-testid="sign-in-required">

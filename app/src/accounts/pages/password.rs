@@ -40,7 +40,10 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 pub fn ResetPasswordPage() -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
     let outcome: Outcome = action.value().into();
-    let token = use_query_map().read_untracked().get("token").unwrap_or_default();
+    let token = use_query_map()
+        .read_untracked()
+        .get("token")
+        .unwrap_or_default();
     let done = move || matches!(outcome.get(), Some(Ok(())));
     view! {
         <Title text="Choose a new password"/>

@@ -12,7 +12,10 @@ use crate::accounts::{
 pub fn VerifyEmailPage() -> impl IntoView {
     let action = ServerAction::<VerifyEmail>::new();
     let outcome: Outcome = action.value().into();
-    let token = use_query_map().read_untracked().get("token").unwrap_or_default();
+    let token = use_query_map()
+        .read_untracked()
+        .get("token")
+        .unwrap_or_default();
     let done = move || matches!(outcome.get(), Some(Ok(())));
     view! {
         <Title text="Confirm your e-mail address"/>

@@ -103,9 +103,8 @@ impl AccountsConfig {
                 reason: "expected the address people open, such as https://muster.example.org"
                     .into(),
             })?;
-        let limit = |name: &'static str, max: u32, secs: u64| {
-            parsed(src, name, RateLimit::per(max, secs))
-        };
+        let limit =
+            |name: &'static str, max: u32, secs: u64| parsed(src, name, RateLimit::per(max, secs));
         let trusted_proxies = src
             .get("MUSTER_TRUSTED_PROXIES")
             .map(|list| {
@@ -222,7 +221,8 @@ mod tests {
 
     #[test]
     fn trusted_proxies_accept_addresses_and_ranges() {
-        let cfg = config(&[("MUSTER_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,::1")]).expect("valid");
+        let cfg =
+            config(&[("MUSTER_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,::1")]).expect("valid");
         assert_eq!(cfg.trusted_proxies.len(), 3);
     }
 }

@@ -312,7 +312,10 @@ fn admin_token(src: &impl Source) -> Result<Option<SecretString>, ConfigError> {
     }
 }
 
-pub(crate) fn at_least_one<T: PartialOrd + From<u8>>(value: T, name: &'static str) -> Result<T, ConfigError> {
+pub(crate) fn at_least_one<T: PartialOrd + From<u8>>(
+    value: T,
+    name: &'static str,
+) -> Result<T, ConfigError> {
     if value < T::from(1) {
         return Err(ConfigError::Invalid {
             name,

@@ -271,17 +271,16 @@ impl Database {
     /// with BYPASSRLS, or one that owns (or inherits from the owner of) a table — row
     /// level security is forced, but the owner could switch it off.
     pub async fn check_runtime_role(&self) -> Result<(), DbError> {
-        let (role, superuser, bypass, owns): (String, bool, bool, Option<String>) =
-            sqlx::query_as(
-                "SELECT current_user::text, r.rolsuper, r.rolbypassrls,
+        let (role, superuser, bypass, owns): (String, bool, bool, Option<String>) = sqlx::query_as(
+            "SELECT current_user::text, r.rolsuper, r.rolbypassrls,
                         (SELECT t.schemaname || '.' || t.tablename FROM pg_tables t
                           WHERE t.schemaname NOT IN ('pg_catalog', 'information_schema')
                             AND pg_has_role(current_user, t.tableowner, 'USAGE')
                           LIMIT 1)
                    FROM pg_roles r WHERE r.rolname = current_user",
-            )
-            .fetch_one(&self.inner.primary)
-            .await?;
+        )
+        .fetch_one(&self.inner.primary)
+        .await?;
         let reason = if superuser {
             Some("is a superuser".to_owned())
         } else if bypass {

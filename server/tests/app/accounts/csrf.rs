@@ -7,7 +7,12 @@ use crate::support::{browser::GOOD_PASSWORD, TestDatabase};
 async fn cross_site_and_unproven_posts_are_refused_before_anything_happens() {
     let db = TestDatabase::create().await;
     let app = super::app(&db).await;
-    let form = [("name", "Ann"), ("email", "ann@example.org"), ("password", GOOD_PASSWORD), ("account_name", "A")];
+    let form = [
+        ("name", "Ann"),
+        ("email", "ann@example.org"),
+        ("password", GOOD_PASSWORD),
+        ("account_name", "A"),
+    ];
     let cases: [(&str, Option<(&str, &str)>); 3] = [
         ("no Origin, no Sec-Fetch-Site", None),
         ("a foreign Origin", Some(("origin", "https://evil.example"))),
@@ -20,7 +25,10 @@ async fn cross_site_and_unproven_posts_are_refused_before_anything_happens() {
         }
         let response = request.send().await.expect("answer");
         assert_eq!(response.status(), 403, "{what}");
-        assert!(response.headers().get("set-cookie").is_none(), "{what}: no session");
+        assert!(
+            response.headers().get("set-cookie").is_none(),
+            "{what}: no session"
+        );
     }
     assert_eq!(super::flows::count(&app, "users").await, 0);
 }
@@ -29,7 +37,17 @@ async fn cross_site_and_unproven_posts_are_refused_before_anything_happens() {
 async fn server_functions_that_change_data_do_not_answer_get() {
     let db = TestDatabase::create().await;
     let app = super::app(&db).await;
-    for function in ["sign_up", "sign_in", "sign_out_everywhere", "invite_member", "change_role", "remove_member", "accept_invitation", "reset_password", "verify_email"] {
+    for function in [
+        "sign_up",
+        "sign_in",
+        "sign_out_everywhere",
+        "invite_member",
+        "change_role",
+        "remove_member",
+        "accept_invitation",
+        "reset_password",
+        "verify_email",
+    ] {
         let response = app
             .http
             .get(app.url(&format!("/api/{function}?email=ann@example.org&password=x")))

@@ -23,16 +23,52 @@ struct Tenant {
 
 async fn tenant(app: &TestApp, name: &str) -> Tenant {
     let lower = name.to_lowercase();
-    let owner = verified_user(app, &format!("{name} Owner"), &format!("owner@{lower}.example"), name).await;
-    let member = join(app, &owner, &format!("{name} Member"), &format!("member@{lower}.example"), "member").await;
-    owner.call("invite_member", &[("email", &format!("pending@{lower}.example")), ("role", "builder")]).await;
+    let owner = verified_user(
+        app,
+        &format!("{name} Owner"),
+        &format!("owner@{lower}.example"),
+        name,
+    )
+    .await;
+    let member = join(
+        app,
+        &owner,
+        &format!("{name} Member"),
+        &format!("member@{lower}.example"),
+        "member",
+    )
+    .await;
+    owner
+        .call(
+            "invite_member",
+            &[
+                ("email", &format!("pending@{lower}.example")),
+                ("role", "builder"),
+            ],
+        )
+        .await;
     let (owner_id, account_id) = ids(&owner).await;
     let (_, page) = owner.call("load_members", &[]).await;
-    let member_id = page["members"].as_array().expect("members").iter()
+    let member_id = page["members"]
+        .as_array()
+        .expect("members")
+        .iter()
         .find(|m| m["email"] == format!("member@{lower}.example"))
-        .and_then(|m| m["user_id"].as_str()).expect("member").to_owned();
-    let invitation_id = page["invitations"][0]["id"].as_str().expect("invitation").to_owned();
-    Tenant { owner, member, account_id, owner_id, member_id, invitation_id }
+        .and_then(|m| m["user_id"].as_str())
+        .expect("member")
+        .to_owned();
+    let invitation_id = page["invitations"][0]["id"]
+        .as_str()
+        .expect("invitation")
+        .to_owned();
+    Tenant {
+        owner,
+        member,
+        account_id,
+        owner_id,
+        member_id,
+        invitation_id,
+    }
 }
 
 fn mentions(value: &Value, needle: &str) -> bool {
@@ -48,13 +84,29 @@ async fn no_server_function_reads_or_changes_another_accounts_data() {
 
     let random = Uuid::new_v4().to_string();
     let attempts: Vec<(&str, Vec<(&str, &str)>, u16)> = vec![
-        ("change_role", vec![("user_id", &b.member_id), ("role", "admin")], 404),
-        ("change_role", vec![("user_id", &b.owner_id), ("role", "member")], 404),
+        (
+            "change_role",
+            vec![("user_id", &b.member_id), ("role", "admin")],
+            404,
+        ),
+        (
+            "change_role",
+            vec![("user_id", &b.owner_id), ("role", "member")],
+            404,
+        ),
         ("remove_member", vec![("user_id", &b.member_id)], 404),
         ("remove_member", vec![("user_id", &b.owner_id)], 404),
-        ("revoke_invitation", vec![("invitation_id", &b.invitation_id)], 404),
+        (
+            "revoke_invitation",
+            vec![("invitation_id", &b.invitation_id)],
+            404,
+        ),
         ("switch_account", vec![("account_id", &b.account_id)], 403),
-        ("change_role", vec![("user_id", &random), ("role", "admin")], 404),
+        (
+            "change_role",
+            vec![("user_id", &random), ("role", "admin")],
+            404,
+        ),
         ("remove_member", vec![("user_id", "1 OR 1=1")], 404),
         ("revoke_invitation", vec![("invitation_id", &random)], 404),
         ("switch_account", vec![("account_id", &random)], 403),
@@ -66,28 +118,63 @@ async fn no_server_function_reads_or_changes_another_accounts_data() {
                 assert_eq!(status, *expected, "{function} {form:?}: {body}");
             } else {
                 // A member may not manage members at all: refused before any lookup.
-                assert!(status == 403 || status == *expected, "{function} {form:?}: {status} {body}");
+                assert!(
+                    status == 403 || status == *expected,
+                    "{function} {form:?}: {status} {body}"
+                );
             }
-            assert!(!mentions(&body, "beta.example"), "{function} leaked B's data: {body}");
+            assert!(
+                !mentions(&body, "beta.example"),
+                "{function} leaked B's data: {body}"
+            );
         }
         let session = browser.session().await;
-        assert_eq!(session["account"]["id"], a.account_id.as_str(), "still in A");
+        assert_eq!(
+            session["account"]["id"],
+            a.account_id.as_str(),
+            "still in A"
+        );
         assert!(!mentions(&session, "Beta"), "{session}");
     }
     for function in ["load_members", "load_audit_log"] {
         let (status, body) = a.owner.call(function, &[]).await;
         assert_eq!(status, 200, "{body}");
-        assert!(mentions(&body, "alpha.example"), "{function} shows A: {body}");
-        assert!(!mentions(&body, "beta.example"), "{function} leaked B: {body}");
+        assert!(
+            mentions(&body, "alpha.example"),
+            "{function} shows A: {body}"
+        );
+        assert!(
+            !mentions(&body, "beta.example"),
+            "{function} leaked B: {body}"
+        );
     }
 
     // B is untouched.
     let (_, page) = b.owner.call("load_members", &[]).await;
-    let roles: Vec<(&str, &str)> = page["members"].as_array().expect("members").iter()
-        .map(|m| (m["email"].as_str().unwrap_or_default(), m["role"].as_str().unwrap_or_default())).collect();
-    assert_eq!(roles, [("member@beta.example", "member"), ("owner@beta.example", "owner")], "{page}");
+    let roles: Vec<(&str, &str)> = page["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| {
+            (
+                m["email"].as_str().unwrap_or_default(),
+                m["role"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("member@beta.example", "member"),
+            ("owner@beta.example", "owner")
+        ],
+        "{page}"
+    );
     assert_eq!(page["invitations"][0]["id"], b.invitation_id.as_str());
-    assert_eq!(b.member.session().await["account"]["id"], b.account_id.as_str());
+    assert_eq!(
+        b.member.session().await["account"]["id"],
+        b.account_id.as_str()
+    );
 }
 
 const TENANT_TABLES: [&str; 4] = ["accounts", "memberships", "invitations", "audit_events"];
@@ -98,34 +185,75 @@ async fn row_level_security_confines_the_runtime_role_even_without_a_where_claus
     let app = super::app(&db).await;
     let a = tenant(&app, "Alpha").await;
     let b = tenant(&app, "Beta").await;
-    let (a_id, b_id): (Uuid, Uuid) = (a.account_id.parse().expect("uuid"), b.account_id.parse().expect("uuid"));
+    let (a_id, b_id): (Uuid, Uuid) = (
+        a.account_id.parse().expect("uuid"),
+        b.account_id.parse().expect("uuid"),
+    );
     let owner = app.platform.db.migration_pool();
 
-    let mut tx = tenancy::begin(&app.platform.db, &tenancy::Scope::account(a_id)).await.expect("scoped");
+    let mut tx = tenancy::begin(&app.platform.db, &tenancy::Scope::account(a_id))
+        .await
+        .expect("scoped");
     for table in TENANT_TABLES {
-        let key = if table == "accounts" { "id" } else { "account_id" };
-        let visible: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-            .fetch_one(&mut *tx).await.expect("count");
-        let of_a: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table} WHERE {key} = $1")))
-            .bind(a_id).fetch_one(owner).await.expect("count");
+        let key = if table == "accounts" {
+            "id"
+        } else {
+            "account_id"
+        };
+        let visible: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+                .fetch_one(&mut *tx)
+                .await
+                .expect("count");
+        let of_a: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM {table} WHERE {key} = $1"
+        )))
+        .bind(a_id)
+        .fetch_one(owner)
+        .await
+        .expect("count");
         assert!(of_a > 0, "{table} has rows of A");
         assert_eq!(visible, of_a, "{table}: only A's rows are visible");
     }
-    let changed = sqlx::query("UPDATE memberships SET role = 'owner'").execute(&mut *tx).await.expect("update").rows_affected();
+    let changed = sqlx::query("UPDATE memberships SET role = 'owner'")
+        .execute(&mut *tx)
+        .await
+        .expect("update")
+        .rows_affected();
     assert_eq!(changed, 2, "only A's two memberships");
-    let deleted = sqlx::query("DELETE FROM invitations").execute(&mut *tx).await.expect("delete").rows_affected();
-    let a_invitations: i64 = sqlx::query_scalar("SELECT count(*) FROM invitations WHERE account_id = $1")
-        .bind(a_id).fetch_one(owner).await.expect("count");
+    let deleted = sqlx::query("DELETE FROM invitations")
+        .execute(&mut *tx)
+        .await
+        .expect("delete")
+        .rows_affected();
+    let a_invitations: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM invitations WHERE account_id = $1")
+            .bind(a_id)
+            .fetch_one(owner)
+            .await
+            .expect("count");
     assert_eq!(deleted as i64, a_invitations, "only A's invitations");
-    let smuggled = sqlx::query("INSERT INTO audit_events (account_id, action) VALUES ($1, 'forged')")
-        .bind(b_id).execute(&mut *tx).await.expect_err("a row for B is refused");
-    assert!(smuggled.to_string().contains("row-level security"), "{smuggled}");
+    let smuggled =
+        sqlx::query("INSERT INTO audit_events (account_id, action) VALUES ($1, 'forged')")
+            .bind(b_id)
+            .execute(&mut *tx)
+            .await
+            .expect_err("a row for B is refused");
+    assert!(
+        smuggled.to_string().contains("row-level security"),
+        "{smuggled}"
+    );
     drop(tx); // rolled back
 
-    let mut tx = tenancy::begin(&app.platform.db, &tenancy::Scope::none()).await.expect("unscoped");
+    let mut tx = tenancy::begin(&app.platform.db, &tenancy::Scope::none())
+        .await
+        .expect("unscoped");
     for table in TENANT_TABLES {
-        let visible: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-            .fetch_one(&mut *tx).await.expect("count");
+        let visible: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+                .fetch_one(&mut *tx)
+                .await
+                .expect("count");
         assert_eq!(visible, 0, "{table} without a tenant shows nothing");
     }
 }
@@ -147,7 +275,10 @@ async fn every_tenant_owned_table_has_forced_row_level_security() {
     .expect("catalog");
     assert!(tables.len() >= TENANT_TABLES.len(), "{tables:?}");
     for (table, enabled, forced) in tables {
-        assert!(enabled && forced, "{table}: row level security must be enabled and forced");
+        assert!(
+            enabled && forced,
+            "{table}: row level security must be enabled and forced"
+        );
     }
 }
 
@@ -160,16 +291,26 @@ async fn muster_refuses_to_serve_through_a_role_that_bypasses_row_level_security
             .fetch_one(app.platform.db.primary())
             .await
             .expect("role");
-    assert!(!superuser && !bypass, "the test services' runtime role is unprivileged");
+    assert!(
+        !superuser && !bypass,
+        "the test services' runtime role is unprivileged"
+    );
 
     let mut env = super::env(&db);
     env.insert("DATABASE_URL".into(), db.owner_url.to_string());
-    let platform = muster_platform::Platform::connect(Config::from_source(&env).expect("config")).expect("platform");
+    let platform = muster_platform::Platform::connect(Config::from_source(&env).expect("config"))
+        .expect("platform");
     let options = leptos::prelude::LeptosOptions::builder()
         .output_name("muster")
         .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
         .build();
-    let refused = muster_server::Application::build(platform, options).await.err().expect("refused");
+    let refused = muster_server::Application::build(platform, options)
+        .await
+        .err()
+        .expect("refused");
     let message = refused.to_string();
-    assert!(message.contains("superuser") && message.contains("DATABASE_MIGRATION_URL"), "{message}");
+    assert!(
+        message.contains("superuser") && message.contains("DATABASE_MIGRATION_URL"),
+        "{message}"
+    );
 }

@@ -31,50 +31,120 @@ fn browser_url(browser: &Browser, function: &str) -> String {
 async fn sign_in_attempts_per_ip_are_counted_across_instances() {
     let db = TestDatabase::create().await;
     let limits = [("MUSTER_RATE_SIGN_IN_PER_IP", "3/60")];
-    let (app1, app2) = (super::app_with(&db, &limits).await, super::app_with(&db, &limits).await);
+    let (app1, app2) = (
+        super::app_with(&db, &limits).await,
+        super::app_with(&db, &limits).await,
+    );
     let (first, second) = (Browser::new(&app1), Browser::new(&app2));
     for (i, browser) in [&first, &second, &first].into_iter().enumerate() {
         let response = attempt(browser, &format!("user{i}@example.org"), None).await;
-        assert_eq!(response.status(), 422, "attempt {i} is judged on its merits");
+        assert_eq!(
+            response.status(),
+            422,
+            "attempt {i} is judged on its merits"
+        );
     }
     let response = attempt(&second, "user9@example.org", None).await;
-    assert_eq!(response.status(), 429, "the fourth attempt from this IP, on either instance");
+    assert_eq!(
+        response.status(),
+        429,
+        "the fourth attempt from this IP, on either instance"
+    );
     let wait = retry_after(&response);
     assert!((1..=60).contains(&wait), "Retry-After {wait}");
     let body: serde_json::Value = response.json().await.expect("json");
-    assert!(body["RateLimited"]["retry_after_secs"].as_u64().is_some(), "{body}");
+    assert!(
+        body["RateLimited"]["retry_after_secs"].as_u64().is_some(),
+        "{body}"
+    );
 }
 
 #[tokio::test]
 async fn sign_in_attempts_per_address_are_limited_whatever_the_ip() {
     let db = TestDatabase::create().await;
-    let app = super::app_with(&db, &[("MUSTER_RATE_SIGN_IN_PER_EMAIL", "2/60"), ("MUSTER_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let app = super::app_with(
+        &db,
+        &[
+            ("MUSTER_RATE_SIGN_IN_PER_EMAIL", "2/60"),
+            ("MUSTER_TRUSTED_PROXIES", "127.0.0.1"),
+        ],
+    )
+    .await;
     let browser = Browser::new(&app);
-    assert_eq!(attempt(&browser, "target@example.org", Some("198.51.100.1")).await.status(), 422);
-    assert_eq!(attempt(&browser, "TARGET@example.org", Some("198.51.100.2")).await.status(), 422);
-    assert_eq!(attempt(&browser, "target@example.org", Some("198.51.100.3")).await.status(), 429);
-    assert_eq!(attempt(&browser, "someone.else@example.org", Some("198.51.100.3")).await.status(), 422);
+    assert_eq!(
+        attempt(&browser, "target@example.org", Some("198.51.100.1"))
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        attempt(&browser, "TARGET@example.org", Some("198.51.100.2"))
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        attempt(&browser, "target@example.org", Some("198.51.100.3"))
+            .await
+            .status(),
+        429
+    );
+    assert_eq!(
+        attempt(&browser, "someone.else@example.org", Some("198.51.100.3"))
+            .await
+            .status(),
+        422
+    );
 }
 
 #[tokio::test]
 async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
     let db = TestDatabase::create().await;
     let limit = ("MUSTER_RATE_SIGN_IN_PER_IP", "2/60");
-    let trusting_app = super::app_with(&db, &[limit, ("MUSTER_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let trusting_app =
+        super::app_with(&db, &[limit, ("MUSTER_TRUSTED_PROXIES", "127.0.0.1")]).await;
     let trusting = Browser::new(&trusting_app);
     for _ in 0..2 {
-        assert_eq!(attempt(&trusting, "a@example.org", Some("198.51.100.7")).await.status(), 422);
+        assert_eq!(
+            attempt(&trusting, "a@example.org", Some("198.51.100.7"))
+                .await
+                .status(),
+            422
+        );
     }
-    assert_eq!(attempt(&trusting, "a@example.org", Some("198.51.100.7")).await.status(), 429);
-    assert_eq!(attempt(&trusting, "a@example.org", Some("198.51.100.8")).await.status(), 422, "another client");
+    assert_eq!(
+        attempt(&trusting, "a@example.org", Some("198.51.100.7"))
+            .await
+            .status(),
+        429
+    );
+    assert_eq!(
+        attempt(&trusting, "a@example.org", Some("198.51.100.8"))
+            .await
+            .status(),
+        422,
+        "another client"
+    );
 
     let db = TestDatabase::create().await;
     let untrusting_app = super::app_with(&db, &[limit]).await;
     let untrusting = Browser::new(&untrusting_app);
-    assert_eq!(attempt(&untrusting, "a@example.org", Some("198.51.100.7")).await.status(), 422);
-    assert_eq!(attempt(&untrusting, "a@example.org", Some("198.51.100.8")).await.status(), 422);
     assert_eq!(
-        attempt(&untrusting, "a@example.org", Some("198.51.100.9")).await.status(),
+        attempt(&untrusting, "a@example.org", Some("198.51.100.7"))
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        attempt(&untrusting, "a@example.org", Some("198.51.100.8"))
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        attempt(&untrusting, "a@example.org", Some("198.51.100.9"))
+            .await
+            .status(),
         429,
         "a header the client wrote itself does not buy new attempts"
     );
@@ -85,7 +155,10 @@ async fn limits_still_hold_in_memory_when_redis_is_down() {
     let db = TestDatabase::create().await;
     let app = super::app_with(
         &db,
-        &[("MUSTER_RATE_SIGN_IN_PER_IP", "2/60"), ("REDIS_URL", &format!("redis://{}/", dead_endpoint()))],
+        &[
+            ("MUSTER_RATE_SIGN_IN_PER_IP", "2/60"),
+            ("REDIS_URL", &format!("redis://{}/", dead_endpoint())),
+        ],
     )
     .await;
     let browser = Browser::new(&app);
@@ -101,17 +174,27 @@ async fn sign_up_and_password_reset_are_limited_too() {
     let db = TestDatabase::create().await;
     let app = super::app_with(
         &db,
-        &[("MUSTER_RATE_SIGN_UP_PER_IP", "1/60"), ("MUSTER_RATE_PASSWORD_RESET_PER_EMAIL", "1/60")],
+        &[
+            ("MUSTER_RATE_SIGN_UP_PER_IP", "1/60"),
+            ("MUSTER_RATE_PASSWORD_RESET_PER_EMAIL", "1/60"),
+        ],
     )
     .await;
     let browser = Browser::new(&app);
     assert_eq!(browser.sign_up("Ann", "ann@example.org", "A").await.0, 200);
-    let (status, body) = Browser::new(&app).sign_up("Bo", "bo@example.org", "B").await;
+    let (status, body) = Browser::new(&app)
+        .sign_up("Bo", "bo@example.org", "B")
+        .await;
     assert_eq!(status, 429, "{body}");
 
     let reset = |email: &'static str| {
         let browser = Browser::new(&app);
-        async move { browser.call("request_password_reset", &[("email", email)]).await.0 }
+        async move {
+            browser
+                .call("request_password_reset", &[("email", email)])
+                .await
+                .0
+        }
     };
     assert_eq!(reset("ann@example.org").await, 200);
     assert_eq!(reset("ann@example.org").await, 429);

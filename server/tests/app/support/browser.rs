@@ -87,13 +87,19 @@ impl Browser {
     pub async fn sign_up(&self, name: &str, email: &str, account: &str) -> (u16, Value) {
         self.call(
             "sign_up",
-            &[("name", name), ("email", email), ("password", GOOD_PASSWORD), ("account_name", account)],
+            &[
+                ("name", name),
+                ("email", email),
+                ("password", GOOD_PASSWORD),
+                ("account_name", account),
+            ],
         )
         .await
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> (u16, Value) {
-        self.call("sign_in", &[("email", email), ("password", password)]).await
+        self.call("sign_in", &[("email", email), ("password", password)])
+            .await
     }
 }
 
@@ -131,7 +137,13 @@ pub async fn verified_user(app: &TestApp, name: &str, email: &str, account: &str
 pub async fn ids(browser: &Browser) -> (String, String) {
     let session = browser.session().await;
     (
-        session["user"]["id"].as_str().expect("signed in").to_owned(),
-        session["account"]["id"].as_str().expect("in an account").to_owned(),
+        session["user"]["id"]
+            .as_str()
+            .expect("signed in")
+            .to_owned(),
+        session["account"]["id"]
+            .as_str()
+            .expect("in an account")
+            .to_owned(),
     )
 }

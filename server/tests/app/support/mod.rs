@@ -47,7 +47,8 @@ impl Services {
             .to_owned();
         Self {
             primary: Url::parse(&var("DATABASE_URL")).expect("DATABASE_URL is a URL"),
-            owner: Url::parse(&var("DATABASE_MIGRATION_URL")).expect("DATABASE_MIGRATION_URL is a URL"),
+            owner: Url::parse(&var("DATABASE_MIGRATION_URL"))
+                .expect("DATABASE_MIGRATION_URL is a URL"),
             replica: Url::parse(&first_replica).expect("DATABASE_REPLICA_URLS holds URLs"),
             redis: var("REDIS_URL"),
         }
@@ -76,10 +77,9 @@ impl TestDatabase {
     pub async fn create() -> Self {
         let services = Services::from_env();
         let name = format!("muster_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin =
-            PgConnection::connect(with_database(&services.owner, "postgres").as_str())
-                .await
-                .expect("connect to the primary");
+        let mut admin = PgConnection::connect(with_database(&services.owner, "postgres").as_str())
+            .await
+            .expect("connect to the primary");
         // The name is generated above from a UUID: safe to splice into DDL.
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut admin)
@@ -128,7 +128,10 @@ impl TestDatabase {
     pub fn env(&self) -> HashMap<String, String> {
         HashMap::from([
             ("DATABASE_URL".to_owned(), self.primary_url.to_string()),
-            ("DATABASE_MIGRATION_URL".to_owned(), self.owner_url.to_string()),
+            (
+                "DATABASE_MIGRATION_URL".to_owned(),
+                self.owner_url.to_string(),
+            ),
             ("REDIS_KEY_PREFIX".to_owned(), self.redis_prefix.clone()),
             (
                 "DATABASE_REPLICA_URLS".to_owned(),
