@@ -7,7 +7,7 @@ import { expect, test, type Page } from '@playwright/test';
 // only what the new role allows.
 
 async function hydrated(page: Page) {
-  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 30_000 });
 }
 
 /** Follows the link in the newest outbox mail to `to` whose text contains `about`. */

@@ -6,7 +6,7 @@ test('the development outbox page exists and can be refreshed', async ({ page })
   expect(response?.status()).toBe(200);
   await expect(page).toHaveTitle('Development outbox · Muster');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Development outbox');
-  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 30_000 });
   // Either mail from other tests or the empty state; Refresh reloads it without a reload.
   await page.evaluate(() => ((window as any).__sameDocument = true));
   await page.getByRole('button', { name: 'Refresh' }).click();

@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 
 /** Resolves once the WASM bundle has hydrated the page (set by the frontend crate). */
 async function hydrated(page: Page) {
-  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 30_000 });
 }
 
 test.describe('on a phone (360 px)', () => {
