@@ -118,7 +118,10 @@ test('sign up, confirm, sign in, invite, join, change role', async ({ browser })
   await expect(row.getByTestId('role-select')).toHaveValue('admin');
   await row.getByTestId('role-select').selectOption('member');
   await row.getByRole('button', { name: 'Change role' }).click();
-  await expect(row.getByTestId('role-select')).toHaveValue('member');
+  // Confirmed by the server (the select alone shows only what was picked).
+  await expect(owner.getByTestId('role-saved')).toBeVisible();
+  await owner.reload();
+  await expect(owner.locator(`[data-testid="member-row"][data-email="${colleagueEmail}"]`).getByTestId('role-select')).toHaveValue('member');
   await owner.goto('/account/audit');
   await expect(owner.locator('[data-testid="audit-event"][data-action="member.role_changed"]')).toContainText('admin → member');
 

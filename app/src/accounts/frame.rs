@@ -52,6 +52,8 @@ fn SignedInNav(view: SessionView) -> impl IntoView {
             <span class="visually-hidden">"Account"</span>
             <select
                 data-testid="account-switcher"
+                // On a phone the menu closes on any click inside it; not on this one.
+                on:click=|event| event.stop_propagation()
                 on:change=move |event| {
                     let chosen = event_target_value(&event);
                     switch.dispatch(chosen);

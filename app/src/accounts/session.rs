@@ -12,6 +12,9 @@ use crate::error::{internal, AppError};
 
 const ACCOUNT_KEY: &str = "account_id";
 const SIGNED_IN_AT_KEY: &str = "signed_in_at";
+/// When the session was last saved because of activity: saving it moves the idle
+/// deadline (and the cookie's max-age) on.
+const SEEN_AT_KEY: &str = "seen_at";
 
 pub fn platform() -> Platform {
     leptos::prelude::expect_context::<Platform>()
@@ -36,10 +39,12 @@ pub async fn begin(session: &Session, signed_in: SignedIn) -> Result<(), AppErro
         .insert(USER_ID_KEY, signed_in.user_id.to_string())
         .await
         .map_err(internal)?;
+    let now = Utc::now().timestamp();
     session
-        .insert(SIGNED_IN_AT_KEY, Utc::now().timestamp())
+        .insert(SIGNED_IN_AT_KEY, now)
         .await
         .map_err(internal)?;
+    session.insert(SEEN_AT_KEY, now).await.map_err(internal)?;
     match signed_in.account_id {
         Some(account) => session
             .insert(ACCOUNT_KEY, account.to_string())
@@ -63,7 +68,9 @@ pub async fn switch_to(session: &Session, account: Uuid) -> Result<(), AppError>
         .map_err(internal)
 }
 
-/// The signed-in user, if any and within the absolute session lifetime.
+/// The signed-in user, if any and within the absolute session lifetime. Marks the
+/// session active: at most every quarter of the idle timeout (and every minute), so an
+/// active user is never signed out and a busy page does not write on every request.
 pub async fn user_id(session: &Session) -> Result<Option<Uuid>, AppError> {
     let user: Option<String> = session.get(USER_ID_KEY).await.map_err(internal)?;
     let Some(user) = user.and_then(|text| text.parse::<Uuid>().ok()) else {
@@ -74,10 +81,20 @@ pub async fn user_id(session: &Session) -> Result<Option<Uuid>, AppError> {
         .await
         .map_err(internal)?
         .unwrap_or(0);
-    let lifetime = platform().config.accounts.session.absolute_timeout;
-    if Utc::now().timestamp() - signed_in_at > lifetime.as_secs() as i64 {
+    let limits = &platform().config.accounts.session;
+    let now = Utc::now().timestamp();
+    if now - signed_in_at > limits.absolute_timeout.as_secs() as i64 {
         end(session).await?;
         return Ok(None);
+    }
+    let seen_at: i64 = session
+        .get(SEEN_AT_KEY)
+        .await
+        .map_err(internal)?
+        .unwrap_or(0);
+    let refresh_after = (limits.idle_timeout.as_secs() / 4).min(60) as i64;
+    if now - seen_at >= refresh_after {
+        session.insert(SEEN_AT_KEY, now).await.map_err(internal)?;
     }
     Ok(Some(user))
 }

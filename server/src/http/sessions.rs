@@ -1,6 +1,8 @@
 //! The session cookie: HttpOnly, SameSite=Lax, `Secure` and `__Host-` prefixed when
-//! Muster is served over https (MUSTER_PUBLIC_URL), expiring after the idle timeout
-//! (each request slides it). The absolute lifetime is checked by the app on every use.
+//! Muster is served over https (MUSTER_PUBLIC_URL), expiring after the idle timeout.
+//! A session is saved only when changed: the app slides the idle timeout when it checks
+//! who is signed in (`accounts::session`), so static files cost no session write. The
+//! absolute lifetime is checked by the app on every use.
 
 use muster_platform::{config::SessionConfig, sessions::PgSessionStore, Platform};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
@@ -16,8 +18,6 @@ pub fn layer(platform: &Platform) -> SessionManagerLayer<PgSessionStore> {
         .with_secure(secure)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle))
-        // Sliding expiry: every request of a signed-in user moves it on.
-        .with_always_save(true)
 }
 
 /// Deletes expired sessions every ten minutes until the process ends.

@@ -38,6 +38,9 @@ pub fn MembersPage() -> impl IntoView {
             <FormAlert outcome=change_outcome/>
             <FormAlert outcome=remove_outcome/>
             <FormAlert outcome=revoke_outcome/>
+            {move || matches!(change_outcome.get(), Some(Ok(()))).then(|| view! {
+                <p role="status" data-testid="role-saved">"Role changed."</p>
+            })}
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || page.get().map(|result| match result {
                     Err(error) => view! { <LoadError error/> }.into_any(),

@@ -177,3 +177,36 @@ async fn any_instance_serves_a_session_and_sessions_do_not_depend_on_redis() {
     );
     assert_eq!(browser.session().await["user"]["name"], "Lu");
 }
+
+#[tokio::test]
+async fn static_files_neither_load_nor_write_the_session() {
+    let db = TestDatabase::create().await;
+    let app = super::app(&db).await;
+    let browser = Browser::new(&app);
+    browser.sign_up("Sid", "sid@example.org", "S").await;
+    let saved_at = || async {
+        sqlx::query_scalar::<_, chrono::DateTime<chrono::Utc>>("SELECT expires_at FROM sessions")
+            .fetch_one(app.platform.db.primary())
+            .await
+            .expect("one session")
+    };
+    let before = saved_at().await;
+    for path in ["/pkg/muster.css", "/favicon.svg", "/healthz"] {
+        let response = browser
+            .http
+            .get(app.url(path))
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(
+            response.headers().get("set-cookie").is_none(),
+            "{path} re-sent the cookie"
+        );
+    }
+    assert_eq!(
+        saved_at().await,
+        before,
+        "no session write for static files"
+    );
+}
