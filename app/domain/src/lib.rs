@@ -1,1 +1,5 @@
+//! Muster's domain rules, free of I/O, compiled into the browser bundle (WASM) and the
+//! server alike, so both judge input the same way.
+
 pub mod accounts;
+pub mod forms;
