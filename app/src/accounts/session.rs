@@ -11,7 +11,8 @@ use uuid::Uuid;
 use crate::error::{internal, AppError};
 
 const ACCOUNT_KEY: &str = "account_id";
-const SIGNED_IN_AT_KEY: &str = "signed_in_at";
+/// Milliseconds since the epoch: whole seconds would let a short lifetime run a second long.
+const SIGNED_IN_AT_KEY: &str = "signed_in_at_ms";
 /// When the session was last saved because of activity: saving it moves the idle
 /// deadline (and the cookie's max-age) on.
 const SEEN_AT_KEY: &str = "seen_at";
@@ -41,7 +42,7 @@ pub async fn begin(session: &Session, signed_in: SignedIn) -> Result<(), AppErro
         .map_err(internal)?;
     let now = Utc::now().timestamp();
     session
-        .insert(SIGNED_IN_AT_KEY, now)
+        .insert(SIGNED_IN_AT_KEY, Utc::now().timestamp_millis())
         .await
         .map_err(internal)?;
     session.insert(SEEN_AT_KEY, now).await.map_err(internal)?;
@@ -82,8 +83,7 @@ pub async fn user_id(session: &Session) -> Result<Option<Uuid>, AppError> {
         .map_err(internal)?
         .unwrap_or(0);
     let limits = &platform().config.accounts.session;
-    let now = Utc::now().timestamp();
-    if now - signed_in_at > limits.absolute_timeout.as_secs() as i64 {
+    if Utc::now().timestamp_millis() - signed_in_at >= limits.absolute_timeout.as_millis() as i64 {
         end(session).await?;
         return Ok(None);
     }
@@ -93,6 +93,7 @@ pub async fn user_id(session: &Session) -> Result<Option<Uuid>, AppError> {
         .map_err(internal)?
         .unwrap_or(0);
     let refresh_after = (limits.idle_timeout.as_secs() / 4).min(60) as i64;
+    let now = Utc::now().timestamp();
     if now - seen_at >= refresh_after {
         session.insert(SEEN_AT_KEY, now).await.map_err(internal)?;
     }

@@ -1,21 +1,22 @@
 //! Password hashing with Argon2id (19 MiB, 2 passes, 1 lane: OWASP's baseline).
 //!
-//! Each hash takes tens of milliseconds of CPU and 19 MiB of memory, so it runs on the
-//! blocking thread pool (never on the async runtime) and at most
-//! `MUSTER_PASSWORD_HASH_CONCURRENCY` at a time: a burst of sign-ins waits its turn
-//! and, past `MUSTER_PASSWORD_HASH_WAIT_MS`, is told to retry, instead of exhausting
-//! memory.
+//! Each hash takes tens of milliseconds of CPU and 19 MiB of memory. Hashes run on
+//! `MUSTER_PASSWORD_HASH_CONCURRENCY` dedicated threads (never on the async runtime), each
+//! hashing into Argon2 memory it allocated once: a burst of sign-ins waits its turn and,
+//! past `MUSTER_PASSWORD_HASH_WAIT_MS`, is told to retry, and memory stays at
+//! threads × 19 MiB. (With Tokio's blocking pool and a fresh allocation per hash, the
+//! allocator kept the freed blocks: a burst grew the process by hundreds of MiB even two
+//! at a time; see BENCHMARKS.md.)
 
 use std::{
-    sync::{Arc, OnceLock},
+    cell::RefCell,
+    sync::{mpsc, Arc, Mutex, OnceLock},
     time::Duration,
 };
 
 use argon2::{
-    password_hash::{
-        rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString,
-    },
-    Algorithm, Argon2, Params, Version,
+    password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString},
+    Algorithm, Argon2, Block, Params, Version,
 };
 use tokio::sync::Semaphore;
 
@@ -32,17 +33,44 @@ pub enum PasswordError {
     Hashing(String),
 }
 
+type Work = Box<dyn FnOnce() + Send>;
+
+/// Cheap to clone; the hashing threads end when the last clone is dropped.
 #[derive(Clone)]
 pub struct Passwords {
+    /// One permit per hashing thread: holding one means a thread is free for the work.
     permits: Arc<Semaphore>,
     wait: Duration,
+    work: mpsc::Sender<Work>,
 }
 
 impl Passwords {
     pub fn new(concurrency: usize, wait: Duration) -> Self {
+        let threads = concurrency.max(1);
+        let (work, queue) = mpsc::channel::<Work>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..threads {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-hash-{n}"))
+                .spawn(move || loop {
+                    let next = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    match next {
+                        Ok(work) => work(),
+                        Err(_) => return, // every `Passwords` is gone
+                    }
+                });
+            if let Err(error) = spawned {
+                tracing::error!(%error, "could not start a password hashing thread");
+            }
+        }
         Self {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            permits: Arc::new(Semaphore::new(threads)),
             wait,
+            work,
         }
     }
 
@@ -65,11 +93,7 @@ impl Passwords {
                 Some(phc) => phc,
                 None => dummy_hash()?.to_owned(),
             };
-            let parsed =
-                PasswordHash::new(&phc).map_err(|e| PasswordError::Hashing(e.to_string()))?;
-            let matches = argon2()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok();
+            let matches = verify_now(&password, &phc)?;
             Ok(known && matches)
         })
         .await?
@@ -83,29 +107,103 @@ impl Passwords {
             .await
             .map_err(|_| PasswordError::Busy)?
             .map_err(|_| PasswordError::Busy)?;
-        let result = tokio::task::spawn_blocking(move || {
-            let value = work();
-            drop(permit);
-            value
-        })
-        .await
-        .map_err(|e| PasswordError::Hashing(e.to_string()))?;
-        Ok(result)
+        let (reply, result) = tokio::sync::oneshot::channel();
+        self.work
+            .send(Box::new(move || {
+                let _ = reply.send(work());
+                drop(permit);
+            }))
+            .map_err(|_| PasswordError::Hashing("the hashing threads are gone".into()))?;
+        result
+            .await
+            .map_err(|_| PasswordError::Hashing("a hashing thread stopped".into()))
     }
 }
 
-fn argon2() -> Argon2<'static> {
-    let params =
-        Params::new(MEMORY_KIB, PASSES, LANES, None).expect("constant Argon2 parameters are valid");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+fn params() -> Params {
+    Params::new(MEMORY_KIB, PASSES, LANES, None).expect("constant Argon2 parameters are valid")
+}
+
+thread_local! {
+    /// This hashing thread's Argon2 memory, allocated on first use and then reused.
+    static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+fn fail(error: impl std::fmt::Display) -> PasswordError {
+    PasswordError::Hashing(error.to_string())
+}
+
+/// Argon2 of `password` into `out`, in this thread's reusable memory.
+fn compute(
+    argon: &Argon2<'_>,
+    block_count: usize,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), PasswordError> {
+    MEMORY.with(|memory| {
+        let mut blocks = memory.borrow_mut();
+        if blocks.len() != block_count {
+            *blocks = vec![Block::default(); block_count];
+        }
+        argon
+            .hash_password_into_with_memory(password, salt, out, blocks.as_mut_slice())
+            .map_err(fail)
+    })
 }
 
 fn hash_now(password: &str) -> Result<String, PasswordError> {
     let salt = SaltString::generate(&mut OsRng);
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|e| PasswordError::Hashing(e.to_string()))
+    let mut salt_buffer = [0u8; 64];
+    let salt_bytes = salt.as_salt().decode_b64(&mut salt_buffer).map_err(fail)?;
+    let params = params();
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    compute(
+        &argon,
+        params.block_count(),
+        password.as_bytes(),
+        salt_bytes,
+        &mut out,
+    )?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(fail)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(fail)?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Checks `password` against a stored PHC string with the parameters stored in it, so
+/// hashes made with other costs keep working.
+fn verify_now(password: &str, phc: &str) -> Result<bool, PasswordError> {
+    let parsed = PasswordHash::new(phc).map_err(fail)?;
+    let algorithm = Algorithm::try_from(parsed.algorithm).map_err(fail)?;
+    let version = parsed
+        .version
+        .map(Version::try_from)
+        .transpose()
+        .map_err(fail)?
+        .unwrap_or_default();
+    let params = Params::try_from(&parsed).map_err(fail)?;
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return Ok(false);
+    };
+    let mut salt_buffer = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_buffer).map_err(fail)?;
+    let mut out = vec![0u8; expected.len()];
+    let argon = Argon2::new(algorithm, version, params.clone());
+    compute(
+        &argon,
+        params.block_count(),
+        password.as_bytes(),
+        salt_bytes,
+        &mut out,
+    )?;
+    // `Output`'s equality is constant-time.
+    Ok(Output::new(&out).map_err(fail)? == expected)
 }
 
 fn dummy_hash() -> Result<&'static str, PasswordError> {
@@ -147,6 +245,22 @@ mod tests {
                 .expect("verify"),
             "unknown user never matches"
         );
+        // Hashes made by the argon2 crate's own API, with other costs, still verify.
+        use argon2::password_hash::PasswordHasher as _;
+        let salt = SaltString::generate(&mut OsRng);
+        let cheaper = Params::new(8 * 1024, 1, 1, None).expect("params");
+        let foreign = Argon2::new(Algorithm::Argon2id, Version::V0x13, cheaper)
+            .hash_password(b"old password here", &salt)
+            .expect("hash")
+            .to_string();
+        assert!(!foreign.contains("m=19456"), "{foreign}");
+        for (password, matches) in [("old password here", true), ("not it", false)] {
+            let verified = passwords
+                .verify(password.into(), Some(foreign.clone()))
+                .await
+                .expect("verify");
+            assert_eq!(verified, matches, "{password}");
+        }
     }
 
     #[tokio::test]
