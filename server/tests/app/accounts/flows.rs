@@ -2,7 +2,7 @@
 //! form must refuse field by field.
 
 use crate::support::{
-    browser::{mailed_token, verified_user, Browser, GOOD_PASSWORD},
+    browser::{field_error, mailed_token, verified_user, Browser, GOOD_PASSWORD},
     TestApp, TestDatabase,
 };
 
@@ -38,10 +38,7 @@ async fn sign_up_creates_user_and_account_and_the_mailed_link_confirms_the_addre
     let (status, body) = browser.call("verify_email", &[("token", &token)]).await;
     assert_eq!(status, 422);
     assert!(
-        body["Invalid"]["token"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("already been used"),
+        field_error(&body, "token").contains("already been used"),
         "{body}"
     );
 }
@@ -59,24 +56,12 @@ async fn an_expired_or_unknown_confirmation_link_is_refused_with_a_reason() {
         .expect("age the link");
     let (status, body) = browser.call("verify_email", &[("token", &token)]).await;
     assert_eq!(status, 422);
-    assert!(
-        body["Invalid"]["token"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("expired"),
-        "{body}"
-    );
+    assert!(field_error(&body, "token").contains("expired"), "{body}");
     let (status, body) = browser
         .call("verify_email", &[("token", &"f".repeat(64))])
         .await;
     assert_eq!(status, 422);
-    assert!(
-        body["Invalid"]["token"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("not valid"),
-        "{body}"
-    );
+    assert!(field_error(&body, "token").contains("not valid"), "{body}");
     assert_eq!(browser.session().await["user"]["email_verified"], false);
 }
 
@@ -134,10 +119,7 @@ async fn invalid_sign_up_names_every_bad_field_and_stores_nothing() {
         .await;
     assert_eq!(status, 422);
     assert!(
-        body["Invalid"]["password"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("at least 10"),
+        field_error(&body, "password").contains("at least 10"),
         "{body}"
     );
 
@@ -163,10 +145,7 @@ async fn an_address_can_sign_up_only_once_whatever_its_case() {
         .await;
     assert_eq!(status, 422);
     assert!(
-        body["Invalid"]["email"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("exists already"),
+        field_error(&body, "email").contains("exists already"),
         "{body}"
     );
     assert_eq!(count(&app, "users").await, 1);
@@ -263,10 +242,7 @@ async fn a_password_reset_link_works_once_checks_the_new_password_and_signs_out_
         .await;
     assert_eq!(status, 422);
     assert!(
-        body["Invalid"]["password"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("too common"),
+        field_error(&body, "password").contains("too common"),
         "{body}"
     );
 
@@ -291,10 +267,7 @@ async fn a_password_reset_link_works_once_checks_the_new_password_and_signs_out_
         .await;
     assert_eq!(status, 422);
     assert!(
-        body["Invalid"]["token"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("already been used"),
+        field_error(&body, "token").contains("already been used"),
         "{body}"
     );
     assert_eq!(
@@ -332,13 +305,7 @@ async fn an_expired_reset_link_is_refused() {
         )
         .await;
     assert_eq!(status, 422);
-    assert!(
-        body["Invalid"]["token"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("expired"),
-        "{body}"
-    );
+    assert!(field_error(&body, "token").contains("expired"), "{body}");
 }
 
 #[tokio::test]

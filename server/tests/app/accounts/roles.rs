@@ -2,7 +2,7 @@
 //! changes take effect on the next request.
 
 use crate::support::{
-    browser::{ids, mailed_token, verified_user, Browser},
+    browser::{field_error, ids, mailed_token, verified_user, Browser},
     TestApp, TestDatabase,
 };
 
@@ -77,10 +77,7 @@ async fn an_invitation_joins_with_its_role_and_its_link_works_once() {
         .await;
     assert_eq!(status, 422);
     assert!(
-        body["Invalid"]["token"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("already been used"),
+        field_error(&body, "token").contains("already been used"),
         "{body}"
     );
 
@@ -125,13 +122,7 @@ async fn revoked_and_expired_invitations_cannot_be_used() {
         .call("load_invitation", &[("token", &cy_token)])
         .await;
     assert_eq!(status, 422);
-    assert!(
-        body["Invalid"]["token"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("withdrawn"),
-        "{body}"
-    );
+    assert!(field_error(&body, "token").contains("withdrawn"), "{body}");
 
     owner
         .call(
@@ -148,13 +139,7 @@ async fn revoked_and_expired_invitations_cannot_be_used() {
     di.sign_up("Di", "di@example.org", "Di alone").await;
     let (status, body) = di.call("accept_invitation", &[("token", &di_token)]).await;
     assert_eq!(status, 422);
-    assert!(
-        body["Invalid"]["token"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("expired"),
-        "{body}"
-    );
+    assert!(field_error(&body, "token").contains("expired"), "{body}");
     assert_ne!(di.session().await["account"]["name"], "Acme");
 }
 

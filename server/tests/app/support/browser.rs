@@ -103,6 +103,11 @@ impl Browser {
     }
 }
 
+/// The message a refused form shows under `field` (empty if none).
+pub fn field_error<'a>(body: &'a Value, field: &str) -> &'a str {
+    body["Invalid"][field].as_str().unwrap_or_default()
+}
+
 /// The secret in the newest mail to `to` whose subject contains `subject`, once the job
 /// queue delivered it to the outbox.
 pub async fn mailed_token(app: &TestApp, to: &str, subject: &str) -> String {
