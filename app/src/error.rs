@@ -7,7 +7,7 @@ use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
-use muster_domain::accounts::FieldErrors;
+use muster_domain::{accounts::FieldErrors, forms::validate::Problem};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -34,6 +34,12 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("Muster is very busy right now. Please try again in a few seconds.")]
     Busy,
+    /// Someone else changed it since it was loaded; reload to see their changes.
+    #[error("{0}")]
+    Conflict(String),
+    /// A form that cannot be published, with every problem.
+    #[error("The form cannot be published yet: fix the {} problem(s) listed.", .0.len())]
+    FormProblems(Vec<Problem>),
 }
 
 impl AppError {
@@ -49,6 +55,8 @@ impl AppError {
             AppError::Forbidden(_) => 403,
             AppError::RateLimited { .. } => 429,
             AppError::Busy => 503,
+            AppError::Conflict(_) => 409,
+            AppError::FormProblems(_) => 422,
         }
     }
 
@@ -75,7 +83,11 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Request(value.to_string())
+        let error = AppError::Request(value.to_string());
+        // A body that does not decode is the caller's mistake (400), not ours (500).
+        #[cfg(feature = "ssr")]
+        error.set_response_status();
+        error
     }
 }
 
@@ -109,6 +121,26 @@ mod server_side {
                     tracing::error!(%error, %reference, "account operation failed");
                     AppError::Internal { reference }
                 }
+            };
+            app_error.set_response_status();
+            app_error
+        }
+    }
+
+    impl From<muster_apps::AppsError> for AppError {
+        fn from(error: muster_apps::AppsError) -> Self {
+            use muster_apps::AppsError;
+            let app_error = match error {
+                AppsError::Invalid(fields) => AppError::Invalid(fields),
+                AppsError::Problems(problems) => AppError::FormProblems(problems),
+                AppsError::TooLarge(reason) => AppError::Invalid(muster_domain::accounts::FieldErrors::single("form", reason)),
+                AppsError::Conflict { current_revision } => AppError::Conflict(format!(
+                    "Someone saved this form in the meantime (now revision {current_revision}). Reload to see their changes."
+                )),
+                AppsError::NotFound => AppError::NotFound,
+                AppsError::Accounts(error) => return error.into(),
+                AppsError::Database(error) => return error.into(),
+                AppsError::Internal(message) => return internal(message),
             };
             app_error.set_response_status();
             app_error

@@ -6,6 +6,7 @@
 //! server functions (`api`) and its shared types together.
 
 pub mod accounts;
+pub mod builder;
 pub mod dev_mail;
 pub mod error;
 pub mod home;

@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod apps;
 mod cache;
 mod database;
 mod faults;

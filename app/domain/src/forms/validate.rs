@@ -60,6 +60,74 @@ impl Problems {
     }
 }
 
+/// Why a draft is too large to store, if it is: drafts may be unfinished (problems are
+/// fine until publishing) but never beyond the size limits.
+pub fn oversized(form: &Form) -> Option<String> {
+    let all = form.walk();
+    if all.len() > Limits::FIELDS {
+        return Some(format!(
+            "A form can have at most {} fields; this one has {}.",
+            Limits::FIELDS,
+            all.len()
+        ));
+    }
+    fn depth(fields: &[Field]) -> usize {
+        fields
+            .iter()
+            .map(|f| 1 + depth(f.kind.children()))
+            .max()
+            .unwrap_or(0)
+    }
+    if depth(&form.fields) > Limits::NESTING + 1 {
+        return Some(format!(
+            "Sections and repeat groups can be nested at most {} deep.",
+            Limits::NESTING
+        ));
+    }
+    for (field, _) in all {
+        let texts = std::iter::once(&field.label.text)
+            .chain(field.label.translations.values())
+            .chain(field.help.iter().map(|h| &h.text));
+        if texts.into_iter().any(|t| t.chars().count() > Limits::HELP) {
+            return Some(format!(
+                "A text of field `{}` is longer than {} characters.",
+                field.id,
+                Limits::HELP
+            ));
+        }
+        let expressions = [
+            field.show_if.as_deref(),
+            field.constraint.as_ref().map(|c| c.expression.as_str()),
+        ];
+        let calculated = match &field.kind {
+            Kind::Calculated { expression } => Some(expression.as_str()),
+            _ => None,
+        };
+        if expressions
+            .into_iter()
+            .chain([calculated])
+            .flatten()
+            .any(|e| e.chars().count() > expr::MAX_LENGTH)
+        {
+            return Some(format!(
+                "An expression of field `{}` is longer than {} characters.",
+                field.id,
+                expr::MAX_LENGTH
+            ));
+        }
+        if let Kind::SingleChoice { options } | Kind::MultipleChoice { options } = &field.kind {
+            if options.len() > Limits::OPTIONS {
+                return Some(format!(
+                    "Field `{}` has more than {} options.",
+                    field.id,
+                    Limits::OPTIONS
+                ));
+            }
+        }
+    }
+    None
+}
+
 pub fn validate(form: &Form) -> Vec<Problem> {
     let mut problems = Problems(Vec::new());
     let all = form.walk();
@@ -704,6 +772,28 @@ mod tests {
                 .any(|(f, _, m)| f == "consent" && m.contains("no field $hours")),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn drafts_may_be_unfinished_but_not_oversized() {
+        let unfinished = Form {
+            fields: vec![field("a", Kind::SingleChoice { options: vec![] })],
+        };
+        assert!(!validate(&unfinished).is_empty());
+        assert_eq!(oversized(&unfinished), None);
+        let many = Form {
+            fields: (0..1001)
+                .map(|i| field(&format!("f{i}"), Kind::YesNo))
+                .collect(),
+        };
+        assert!(oversized(&many)
+            .expect("too many")
+            .contains("at most 1000 fields"));
+        let mut long = survey();
+        long.fields[0].label = Label::new("x".repeat(2001));
+        assert!(oversized(&long)
+            .expect("too long")
+            .contains("longer than 2000"));
     }
 
     #[test]

@@ -5,7 +5,7 @@ mod csrf;
 mod flows;
 mod isolation;
 mod limits;
-mod roles;
+pub mod roles;
 mod sessions;
 
 use std::collections::HashMap;

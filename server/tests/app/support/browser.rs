@@ -57,6 +57,23 @@ impl Browser {
         (status, value)
     }
 
+    /// Calls a server function that takes JSON (`input = Json`).
+    pub async fn call_json(&self, function: &str, body: &Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}/api/{function}", self.base))
+            .json(body)
+            .send()
+            .await
+            .expect("server function answers");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
     pub async fn post(&self, function: &str, form: &[(&str, &str)]) -> reqwest::Response {
         self.http
             .post(format!("{}/api/{function}", self.base))

@@ -1,0 +1,73 @@
+//! Server functions of the builder. The form travels as JSON (`input = Json`): it is a
+//! tree, not a flat web form.
+
+use leptos::{prelude::*, server_fn::codec::Json};
+use muster_domain::forms::{
+    schema::Form,
+    views::{AppSummary, DraftView, VersionSummary},
+};
+
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+fn app_id(raw: &str) -> Result<uuid::Uuid, AppError> {
+    raw.trim().parse().map_err(|_| AppError::not_found())
+}
+
+#[server(prefix = "/api", endpoint = "create_app")]
+pub async fn create_app(name: String) -> Result<String, AppError> {
+    let actor = crate::accounts::session::actor().await?;
+    let platform = crate::accounts::session::platform();
+    Ok(muster_apps::create(&platform, &actor, &name)
+        .await?
+        .to_string())
+}
+
+#[server(prefix = "/api", endpoint = "load_apps")]
+pub async fn load_apps() -> Result<Vec<AppSummary>, AppError> {
+    let actor = crate::accounts::session::actor().await?;
+    Ok(muster_apps::list(&crate::accounts::session::platform(), &actor).await?)
+}
+
+#[server(prefix = "/api", endpoint = "load_draft")]
+pub async fn load_draft(app_id: String) -> Result<DraftView, AppError> {
+    let actor = crate::accounts::session::actor().await?;
+    let id = self::app_id(&app_id)?;
+    Ok(muster_apps::draft(&crate::accounts::session::platform(), &actor, id).await?)
+}
+
+/// Saves the draft if it is still at `base_revision`; returns the new revision.
+#[server(prefix = "/api", endpoint = "save_draft", input = Json)]
+pub async fn save_draft(app_id: String, form: Form, base_revision: i64) -> Result<i64, AppError> {
+    let actor = crate::accounts::session::actor().await?;
+    let id = self::app_id(&app_id)?;
+    Ok(muster_apps::save_draft(
+        &crate::accounts::session::platform(),
+        &actor,
+        id,
+        &form,
+        base_revision,
+    )
+    .await?)
+}
+
+#[server(prefix = "/api", endpoint = "publish_app")]
+pub async fn publish_app(app_id: String) -> Result<i32, AppError> {
+    let actor = crate::accounts::session::actor().await?;
+    let id = self::app_id(&app_id)?;
+    Ok(muster_apps::publish(&crate::accounts::session::platform(), &actor, id).await?)
+}
+
+#[server(prefix = "/api", endpoint = "load_versions")]
+pub async fn load_versions(app_id: String) -> Result<Vec<VersionSummary>, AppError> {
+    let actor = crate::accounts::session::actor().await?;
+    let id = self::app_id(&app_id)?;
+    Ok(muster_apps::versions(&crate::accounts::session::platform(), &actor, id).await?)
+}
+
+#[server(prefix = "/api", endpoint = "load_version")]
+pub async fn load_version(app_id: String, version: i32) -> Result<Form, AppError> {
+    let actor = crate::accounts::session::actor().await?;
+    let id = self::app_id(&app_id)?;
+    Ok(muster_apps::version(&crate::accounts::session::platform(), &actor, id, version).await?)
+}
