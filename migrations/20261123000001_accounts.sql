@@ -113,25 +113,26 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_account_time ON audit_events (account_id, occurred_at DESC, id DESC);
 
--- Row level security on every tenant-owned table.
-ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
-ALTER TABLE accounts FORCE ROW LEVEL SECURITY;
-ALTER TABLE memberships ENABLE ROW LEVEL SECURITY;
-ALTER TABLE memberships FORCE ROW LEVEL SECURITY;
-ALTER TABLE invitations ENABLE ROW LEVEL SECURITY;
-ALTER TABLE invitations FORCE ROW LEVEL SECURITY;
-ALTER TABLE audit_events ENABLE ROW LEVEL SECURITY;
-ALTER TABLE audit_events FORCE ROW LEVEL SECURITY;
+-- Makes a tenant-owned table private to its account: row level security enabled and
+-- forced (the owner role is bound by it too; only superusers are not), and one policy
+-- confining every command to the transaction's account. Every tenant-owned table of
+-- later migrations calls it too.
+CREATE FUNCTION muster_isolate_tenant_table(target regclass, account_column text DEFAULT 'account_id')
+    RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', target);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', target);
+    EXECUTE format(
+        'CREATE POLICY tenant_rows ON %s USING (%I = muster_current_account()) WITH CHECK (%I = muster_current_account())',
+        target, account_column, account_column);
+END
+$$;
+REVOKE EXECUTE ON FUNCTION muster_isolate_tenant_table(regclass, text) FROM PUBLIC;
 
--- Changes only ever inside the current account.
-CREATE POLICY tenant_rows ON accounts
-    USING (id = muster_current_account()) WITH CHECK (id = muster_current_account());
-CREATE POLICY tenant_rows ON memberships
-    USING (account_id = muster_current_account()) WITH CHECK (account_id = muster_current_account());
-CREATE POLICY tenant_rows ON invitations
-    USING (account_id = muster_current_account()) WITH CHECK (account_id = muster_current_account());
-CREATE POLICY tenant_rows ON audit_events
-    USING (account_id = muster_current_account()) WITH CHECK (account_id = muster_current_account());
+SELECT muster_isolate_tenant_table('accounts', 'id');
+SELECT muster_isolate_tenant_table('memberships');
+SELECT muster_isolate_tenant_table('invitations');
+SELECT muster_isolate_tenant_table('audit_events');
 
 -- Reading a little more: the signed-in user's own memberships and their accounts (to
 -- list and switch between them), and an invitation whose secret was presented.

@@ -32,18 +32,8 @@ CREATE TABLE app_versions (
     PRIMARY KEY (app_id, version)
 );
 
-ALTER TABLE apps ENABLE ROW LEVEL SECURITY;
-ALTER TABLE apps FORCE ROW LEVEL SECURITY;
-ALTER TABLE app_drafts ENABLE ROW LEVEL SECURITY;
-ALTER TABLE app_drafts FORCE ROW LEVEL SECURITY;
-ALTER TABLE app_versions ENABLE ROW LEVEL SECURITY;
-ALTER TABLE app_versions FORCE ROW LEVEL SECURITY;
-
-CREATE POLICY tenant_rows ON apps
-    USING (account_id = muster_current_account()) WITH CHECK (account_id = muster_current_account());
-CREATE POLICY tenant_rows ON app_drafts
-    USING (account_id = muster_current_account()) WITH CHECK (account_id = muster_current_account());
-CREATE POLICY tenant_rows ON app_versions
-    USING (account_id = muster_current_account()) WITH CHECK (account_id = muster_current_account());
+SELECT muster_isolate_tenant_table('apps');
+SELECT muster_isolate_tenant_table('app_drafts');
+SELECT muster_isolate_tenant_table('app_versions');
 
 REVOKE UPDATE, DELETE ON app_versions FROM muster_app;
