@@ -173,19 +173,7 @@ pub async fn create_account(
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(AccountsError::NotSignedIn)?;
-    users::create_account_in(&mut tx, account_id, name.trim(), user_id).await?;
-    audit::record(
-        &mut tx,
-        Entry {
-            account_id,
-            actor: Some((user_id, &email)),
-            action: Action::AccountCreated,
-            subject: Some(name.trim()),
-            detail: None,
-            client_ip: Some(ip),
-        },
-    )
-    .await?;
+    users::create_account_in(&mut tx, account_id, name.trim(), (user_id, &email), ip).await?;
     tx.commit().await?;
     Ok(account_id)
 }

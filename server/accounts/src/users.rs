@@ -107,17 +107,12 @@ pub async fn sign_up(
         // Someone signed up with this address a moment ago.
         return Err(email_taken_error());
     }
-    create_account_in(&mut tx, account_id, input.account_name.trim(), user_id).await?;
-    audit::record(
+    create_account_in(
         &mut tx,
-        Entry {
-            account_id,
-            actor: Some((user_id, &email)),
-            action: Action::AccountCreated,
-            subject: Some(input.account_name.trim()),
-            detail: None,
-            client_ip: Some(ip),
-        },
+        account_id,
+        input.account_name.trim(),
+        (user_id, &email),
+        ip,
     )
     .await?;
     send_verification(platform, &mut tx, user_id, &email, name).await?;
@@ -144,12 +139,14 @@ async fn email_taken(platform: &Platform, email: &str) -> Result<bool, AccountsE
     .await?)
 }
 
-/// An account and its first owner, in a transaction scoped to that account.
+/// An account, its first owner and the audit entry saying so, in a transaction scoped
+/// to that account.
 pub(crate) async fn create_account_in(
     conn: &mut PgConnection,
     account_id: Uuid,
     name: &str,
-    owner: Uuid,
+    (owner, owner_email): (Uuid, &str),
+    ip: ClientIp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO accounts (id, name, created_by) VALUES ($1, $2, $3)")
         .bind(account_id)
@@ -163,7 +160,18 @@ pub(crate) async fn create_account_in(
         .bind(Role::Owner.as_str())
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    audit::record(
+        conn,
+        Entry {
+            account_id,
+            actor: Some((owner, owner_email)),
+            action: Action::AccountCreated,
+            subject: Some(name),
+            detail: None,
+            client_ip: Some(ip),
+        },
+    )
+    .await
 }
 
 async fn send_verification(

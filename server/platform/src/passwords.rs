@@ -15,7 +15,7 @@ use std::{
 };
 
 use argon2::{
-    password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString},
+    password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, Salt, SaltString},
     Algorithm, Argon2, Block, Params, Version,
 };
 use tokio::sync::Semaphore;
@@ -133,37 +133,39 @@ fn fail(error: impl std::fmt::Display) -> PasswordError {
     PasswordError::Hashing(error.to_string())
 }
 
-/// Argon2 of `password` into `out`, in this thread's reusable memory.
+/// Argon2 of `password` with `salt` into `out`, in this thread's reusable memory.
 fn compute(
-    argon: &Argon2<'_>,
-    block_count: usize,
-    password: &[u8],
-    salt: &[u8],
+    algorithm: Algorithm,
+    version: Version,
+    params: &Params,
+    password: &str,
+    salt: Salt<'_>,
     out: &mut [u8],
 ) -> Result<(), PasswordError> {
+    let mut salt_buffer = [0u8; 64];
+    let salt = salt.decode_b64(&mut salt_buffer).map_err(fail)?;
+    let argon = Argon2::new(algorithm, version, params.clone());
     MEMORY.with(|memory| {
         let mut blocks = memory.borrow_mut();
-        if blocks.len() != block_count {
-            *blocks = vec![Block::default(); block_count];
+        if blocks.len() != params.block_count() {
+            *blocks = vec![Block::default(); params.block_count()];
         }
         argon
-            .hash_password_into_with_memory(password, salt, out, blocks.as_mut_slice())
+            .hash_password_into_with_memory(password.as_bytes(), salt, out, blocks.as_mut_slice())
             .map_err(fail)
     })
 }
 
 fn hash_now(password: &str) -> Result<String, PasswordError> {
     let salt = SaltString::generate(&mut OsRng);
-    let mut salt_buffer = [0u8; 64];
-    let salt_bytes = salt.as_salt().decode_b64(&mut salt_buffer).map_err(fail)?;
     let params = params();
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
-    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
     compute(
-        &argon,
-        params.block_count(),
-        password.as_bytes(),
-        salt_bytes,
+        Algorithm::Argon2id,
+        Version::V0x13,
+        &params,
+        password,
+        salt.as_salt(),
         &mut out,
     )?;
     let phc = PasswordHash {
@@ -191,17 +193,8 @@ fn verify_now(password: &str, phc: &str) -> Result<bool, PasswordError> {
     let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
         return Ok(false);
     };
-    let mut salt_buffer = [0u8; 64];
-    let salt_bytes = salt.decode_b64(&mut salt_buffer).map_err(fail)?;
     let mut out = vec![0u8; expected.len()];
-    let argon = Argon2::new(algorithm, version, params.clone());
-    compute(
-        &argon,
-        params.block_count(),
-        password.as_bytes(),
-        salt_bytes,
-        &mut out,
-    )?;
+    compute(algorithm, version, &params, password, salt, &mut out)?;
     // `Output`'s equality is constant-time.
     Ok(Output::new(&out).map_err(fail)? == expected)
 }
