@@ -15,7 +15,7 @@ use super::session;
 
 /// The members page: everyone in the account, and (for managers) open invitations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MembersPage {
+pub struct MembersView {
     pub you: String,
     pub your_role: muster_domain::accounts::Role,
     pub members: Vec<MemberView>,
@@ -155,7 +155,7 @@ pub async fn create_account(name: String) -> Result<(), AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "load_members")]
-pub async fn load_members() -> Result<MembersPage, AppError> {
+pub async fn load_members() -> Result<MembersView, AppError> {
     let actor = session::actor().await?;
     let platform = session::platform();
     let members = muster_accounts::members::members(&platform, &actor).await?;
@@ -167,7 +167,7 @@ pub async fn load_members() -> Result<MembersPage, AppError> {
     } else {
         Vec::new()
     };
-    Ok(MembersPage {
+    Ok(MembersView {
         you: actor.user_id.to_string(),
         your_role: actor.role,
         members,

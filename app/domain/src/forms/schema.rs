@@ -45,13 +45,6 @@ impl Label {
             translations: BTreeMap::new(),
         }
     }
-
-    /// The text in `language`, or the default.
-    pub fn in_language(&self, language: &str) -> &str {
-        self.translations
-            .get(language)
-            .map_or(&self.text, String::as_str)
-    }
 }
 
 /// A whole form.
