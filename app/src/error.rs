@@ -43,6 +43,19 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// Whether trying again later may succeed (the network, the server's load), as
+    /// opposed to an answer that will not change.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            AppError::Unavailable
+                | AppError::Internal { .. }
+                | AppError::Request(_)
+                | AppError::RateLimited { .. }
+                | AppError::Busy
+        )
+    }
+
     /// The HTTP status this error is answered with. The one place that decides it.
     pub fn http_status(&self) -> u16 {
         match self {

@@ -18,7 +18,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 pub use shell::document::shell;
@@ -50,6 +50,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("account") view=accounts::AccountPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("members")) view=accounts::MembersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("audit")) view=accounts::AuditPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("apps") view=builder::AppsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("apps"), ParamSegment("id"), StaticSegment("build")) view=builder::BuilderPage ssr=SsrMode::Async/>
                 </Routes>
             </shell::layout::Layout>
         </Router>

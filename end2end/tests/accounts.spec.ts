@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { followMailLink, hydrated, password } from './support';
 
 // The whole accounts journey in Chromium, two people in two browser contexts:
 // sign up (with the form's field errors first) → confirm the address with the link from
@@ -6,24 +7,6 @@ import { expect, test, type Page } from '@playwright/test';
 // up from the invitation and joins → the owner changes their role → the colleague sees
 // only what the new role allows.
 
-async function hydrated(page: Page) {
-  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 30_000 });
-}
-
-/** Follows the link in the newest outbox mail to `to` whose text contains `about`. */
-async function followMailLink(page: Page, to: string, about: string) {
-  await page.goto('/dev/mail');
-  await hydrated(page);
-  const mail = page.locator('[data-testid="mail"]', { hasText: to }).filter({ hasText: about }).first();
-  // Mail is delivered by the job queue: refresh until it is there.
-  await expect(async () => {
-    await page.getByRole('button', { name: 'Refresh' }).click();
-    await expect(mail).toBeVisible({ timeout: 1_000 });
-  }).toPass({ timeout: 20_000 });
-  await mail.locator('[data-testid="mail-link"]').first().click();
-}
-
-const password = 'copper lantern orbit mouse';
 
 test('sign up, confirm, sign in, invite, join, change role', async ({ browser }) => {
   test.setTimeout(120_000);

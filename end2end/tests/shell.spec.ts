@@ -1,9 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-
-/** Resolves once the WASM bundle has hydrated the page (set by the frontend crate). */
-async function hydrated(page: Page) {
-  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 30_000 });
-}
+import { expect, test } from '@playwright/test';
+import { hydrated } from './support';
 
 test.describe('on a phone (360 px)', () => {
   test.use({ viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });

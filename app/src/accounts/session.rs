@@ -73,6 +73,11 @@ pub async fn switch_to(session: &Session, account: Uuid) -> Result<(), AppError>
 /// session active: at most every quarter of the idle timeout (and every minute), so an
 /// active user is never signed out and a busy page does not write on every request.
 pub async fn user_id(session: &Session) -> Result<Option<Uuid>, AppError> {
+    user_id_in(&platform(), session).await
+}
+
+/// [`user_id`] outside a Leptos request (the realtime socket).
+pub async fn user_id_in(platform: &Platform, session: &Session) -> Result<Option<Uuid>, AppError> {
     let user: Option<String> = session.get(USER_ID_KEY).await.map_err(internal)?;
     let Some(user) = user.and_then(|text| text.parse::<Uuid>().ok()) else {
         return Ok(None);
@@ -82,7 +87,7 @@ pub async fn user_id(session: &Session) -> Result<Option<Uuid>, AppError> {
         .await
         .map_err(internal)?
         .unwrap_or(0);
-    let limits = &platform().config.accounts.session;
+    let limits = &platform.config.accounts.session;
     if Utc::now().timestamp_millis() - signed_in_at >= limits.absolute_timeout.as_millis() as i64 {
         end(session).await?;
         return Ok(None);
@@ -100,28 +105,33 @@ pub async fn user_id(session: &Session) -> Result<Option<Uuid>, AppError> {
     Ok(Some(user))
 }
 
+fn sign_in_required() -> AppError {
+    let error = AppError::SignInRequired;
+    error.set_response_status();
+    error
+}
+
 pub async fn require_user(session: &Session) -> Result<Uuid, AppError> {
-    user_id(session).await?.ok_or_else(|| {
-        let error = AppError::SignInRequired;
-        error.set_response_status();
-        error
-    })
+    user_id(session).await?.ok_or_else(sign_in_required)
 }
 
 /// The signed-in user acting in their current account. If they lost that membership
 /// they continue in another of their accounts.
 pub async fn actor() -> Result<Actor, AppError> {
-    let session = current().await?;
-    let user = require_user(&session).await?;
-    let platform = platform();
+    actor_in(&platform(), &current().await?).await
+}
+
+/// [`actor`] outside a Leptos request (the realtime socket).
+pub async fn actor_in(platform: &Platform, session: &Session) -> Result<Actor, AppError> {
+    let user = user_id_in(platform, session).await?.ok_or_else(sign_in_required)?;
     let account: Option<String> = session.get(ACCOUNT_KEY).await.map_err(internal)?;
     if let Some(account) = account.and_then(|text| text.parse::<Uuid>().ok()) {
-        match members::actor(&platform, user, account).await {
+        match members::actor(platform, user, account).await {
             Err(AccountsError::NotAMember) => {}
             result => return result.map_err(AppError::from),
         }
     }
-    let accounts = members::accounts(&platform, user).await?;
+    let accounts = members::accounts(platform, user).await?;
     let Some(first) = accounts.first().and_then(|a| a.id.parse::<Uuid>().ok()) else {
         let error = AppError::Forbidden(
             "You are not a member of any account. Create one on the Accounts page, or ask for an invitation.".to_owned(),
@@ -129,6 +139,6 @@ pub async fn actor() -> Result<Actor, AppError> {
         error.set_response_status();
         return Err(error);
     };
-    switch_to(&session, first).await?;
-    Ok(members::actor(&platform, user, first).await?)
+    switch_to(session, first).await?;
+    Ok(members::actor(platform, user, first).await?)
 }

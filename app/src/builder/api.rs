@@ -3,7 +3,9 @@
 
 use leptos::{prelude::*, server_fn::codec::Json};
 use muster_domain::forms::{
-    schema::Form,
+    edit::Edit,
+    replica::EditOutcome,
+    schema::{FieldId, Form},
     views::{AppSummary, DraftView, VersionSummary},
 };
 
@@ -47,6 +49,46 @@ pub async fn save_draft(app_id: String, form: Form, base_revision: i64) -> Resul
         id,
         &form,
         base_revision,
+    )
+    .await?)
+}
+
+/// Applies a builder tab's edits to the draft; co-editors receive what was applied.
+#[server(prefix = "/api", endpoint = "edit_draft", input = Json)]
+pub async fn edit_draft(
+    app_id: String,
+    client: String,
+    edits: Vec<Edit>,
+) -> Result<EditOutcome, AppError> {
+    let actor = crate::accounts::session::actor().await?;
+    let id = self::app_id(&app_id)?;
+    Ok(muster_apps::edit(
+        &crate::accounts::session::platform(),
+        &actor,
+        id,
+        &client,
+        &edits,
+    )
+    .await?)
+}
+
+/// Tells co-editors that this tab is in the builder (or leaving) and what it selected.
+#[server(prefix = "/api", endpoint = "draft_presence", input = Json)]
+pub async fn draft_presence(
+    app_id: String,
+    client: String,
+    selected: Option<FieldId>,
+    leaving: bool,
+) -> Result<(), AppError> {
+    let actor = crate::accounts::session::actor().await?;
+    let id = self::app_id(&app_id)?;
+    Ok(muster_apps::presence(
+        &crate::accounts::session::platform(),
+        &actor,
+        id,
+        &client,
+        selected,
+        leaving,
     )
     .await?)
 }

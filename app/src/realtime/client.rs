@@ -69,7 +69,7 @@ mod browser {
     use std::{cell::RefCell, collections::HashMap, time::Duration};
 
     use leptos::prelude::*;
-    use wasm_bindgen::{closure::Closure, prelude::wasm_bindgen, JsCast};
+    use wasm_bindgen::{closure::Closure, JsCast};
     use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
     use super::Connection;
@@ -254,14 +254,8 @@ mod browser {
             .saturating_mul(1 << attempt.min(6))
             .min(MAX_RETRY);
         // Jitter spreads the reconnects of many tabs after a server restart.
-        let jitter = Duration::from_millis((math_random().clamp(0.0, 1.0) * 250.0) as u64);
+        let jitter = Duration::from_millis((crate::shell::random::unit() * 250.0) as u64);
         set_timeout(connect, backoff + jitter);
-    }
-
-    #[wasm_bindgen]
-    extern "C" {
-        #[wasm_bindgen(js_namespace = Math, js_name = random)]
-        fn math_random() -> f64;
     }
 
     fn receive(message: ServerMessage) {
@@ -286,6 +280,9 @@ mod browser {
                 }
             }
             ServerMessage::Resync { topic } => missed(&topic),
+            ServerMessage::Denied { topic, reason } => {
+                leptos::logging::warn!("realtime topic {topic} refused: {reason}");
+            }
             ServerMessage::Pong => {}
         }
     }

@@ -34,6 +34,12 @@ pub enum ServerMessage {
     Resync {
         topic: String,
     },
+    /// Not subscribed: the user may not follow this topic (signed out, not allowed, or
+    /// no such thing).
+    Denied {
+        topic: String,
+        reason: String,
+    },
     Pong,
 }
 

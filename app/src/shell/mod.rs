@@ -4,3 +4,4 @@
 pub mod document;
 pub mod layout;
 pub mod not_found;
+pub mod random;

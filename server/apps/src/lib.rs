@@ -4,6 +4,7 @@
 //! Every operation takes the caller's [`Actor`], checks the role, and runs in a
 //! transaction scoped to the actor's account (row level security does the rest).
 
+mod editing;
 mod error;
 
 use chrono::{DateTime, Utc};
@@ -14,6 +15,7 @@ use muster_domain::{
         diff::diff,
         schema::Form,
         validate::{oversized, validate},
+        replica::DraftEvent,
         views::{AppSummary, DraftView, VersionSummary},
     },
 };
@@ -21,12 +23,13 @@ use muster_platform::{tenancy, Platform};
 use sqlx::{types::Json, PgConnection};
 use uuid::Uuid;
 
+pub use editing::{draft_topic, edit, may_follow, presence, MAX_EDITS_PER_BATCH};
 pub use error::AppsError;
 
 /// Largest draft stored, as JSON.
 pub const MAX_DRAFT_BYTES: usize = 1024 * 1024;
 
-const BUILDERS_ONLY: &str = "Only builders, admins and owners can build apps.";
+pub(crate) const BUILDERS_ONLY: &str = "Only builders, admins and owners can build apps.";
 
 pub async fn create(platform: &Platform, actor: &Actor, name: &str) -> Result<Uuid, AppsError> {
     actor.require(Capability::Build, BUILDERS_ONLY)?;
@@ -111,7 +114,8 @@ pub async fn draft(platform: &Platform, actor: &Actor, app: Uuid) -> Result<Draf
             .as_ref()
             .map(|(_, published)| diff(published, &form))
             .unwrap_or_default(),
-        latest_version: latest.map(|(version, _)| version),
+        latest_version: latest.as_ref().map(|(version, _)| *version),
+        published: latest.map(|(_, published)| published),
         form,
         revision,
     })
@@ -159,6 +163,15 @@ pub async fn save_draft(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    editing::announce(
+        platform,
+        app,
+        &DraftEvent::Replaced {
+            revision: current + 1,
+            by: actor.name.clone(),
+        },
+    )
+    .await;
     Ok(current + 1)
 }
 
@@ -204,6 +217,15 @@ pub async fn publish(platform: &Platform, actor: &Actor, app: Uuid) -> Result<i3
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    editing::announce(
+        platform,
+        app,
+        &DraftEvent::Published {
+            version,
+            by: actor.name.clone(),
+        },
+    )
+    .await;
     Ok(version)
 }
 

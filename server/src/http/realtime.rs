@@ -19,13 +19,15 @@ use axum::{
 };
 use futures::{SinkExt, StreamExt};
 use muster_app::realtime::protocol::{
-    parse_topic, ClientMessage, ServerMessage, MAX_CLIENT_FRAME_BYTES, MAX_SUBSCRIPTIONS,
+    parse_topic, ClientMessage, ServerMessage, TopicKind, MAX_CLIENT_FRAME_BYTES,
+    MAX_SUBSCRIPTIONS,
 };
 use muster_platform::{
     realtime::{Delivery, Hub, Subscription},
     Platform,
 };
 use tokio::{sync::mpsc, task::JoinHandle};
+use tower_sessions::Session;
 
 pub const HEARTBEAT: Duration = Duration::from_secs(20);
 const OUTGOING_QUEUE: usize = 64;
@@ -49,6 +51,7 @@ enum Outgoing {
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     headers: HeaderMap,
+    session: Session,
     State(platform): State<Platform>,
 ) -> Response {
     // A page of another site must not open a socket in the user's name (the upgrade is
@@ -62,10 +65,11 @@ pub async fn upgrade(
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(MAX_WRITE_BACKLOG)
-        .on_upgrade(move |socket| serve(socket, platform.hub))
+        .on_upgrade(move |socket| serve(socket, platform, session))
 }
 
-async fn serve(socket: WebSocket, hub: Hub) {
+async fn serve(socket: WebSocket, platform: Platform, session: Session) {
+    let hub = platform.hub.clone();
     let (mut sink, mut stream) = socket.split();
     let (out, mut outgoing) = mpsc::channel::<Outgoing>(OUTGOING_QUEUE);
 
@@ -130,7 +134,7 @@ async fn serve(socket: WebSocket, hub: Hub) {
                 break;
             }
         };
-        if let Err(reason) = handle(message, &hub, &out, &mut forwarders).await {
+        if let Err(reason) = handle(message, &platform, &session, &hub, &out, &mut forwarders).await {
             let _ = out.send(Outgoing::Close(POLICY_VIOLATION, reason)).await;
             break;
         }
@@ -144,6 +148,8 @@ async fn serve(socket: WebSocket, hub: Hub) {
 
 async fn handle(
     message: ClientMessage,
+    platform: &Platform,
+    session: &Session,
     hub: &Hub,
     out: &mpsc::Sender<Outgoing>,
     forwarders: &mut HashMap<String, JoinHandle<()>>,
@@ -158,7 +164,13 @@ async fn handle(
             }
         }
         ClientMessage::Subscribe { topic } => {
-            parse_topic(&topic).map_err(|e| e.to_string())?;
+            let kind = parse_topic(&topic).map_err(|e| e.to_string())?;
+            if let Err(reason) = authorize(platform, session, kind, &topic).await {
+                let _ = out
+                    .send(Outgoing::Message(ServerMessage::Denied { topic, reason }))
+                    .await;
+                return Ok(());
+            }
             forwarders.retain(|_, f| !f.is_finished());
             if let Some(running) = forwarders.remove(&topic) {
                 running.abort();
@@ -190,6 +202,32 @@ async fn handle(
         }
     }
     Ok(())
+}
+
+/// Whether this connection's user may follow `topic`, checked at each subscription (the
+/// role is read afresh, like on every request). Plan and inbox topics get their checks
+/// with those features; nothing publishes on them yet.
+async fn authorize(
+    platform: &Platform,
+    session: &Session,
+    kind: TopicKind,
+    topic: &str,
+) -> Result<(), String> {
+    match kind {
+        TopicKind::Draft => {
+            let app = topic
+                .split_once(':')
+                .and_then(|(_, id)| id.parse::<uuid::Uuid>().ok())
+                .ok_or_else(|| "not found".to_owned())?;
+            let actor = muster_app::accounts::session::actor_in(platform, session)
+                .await
+                .map_err(|e| e.to_string())?;
+            muster_apps::may_follow(platform, &actor, app)
+                .await
+                .map_err(|e| muster_app::error::AppError::from(e).to_string())
+        }
+        TopicKind::Plan | TopicKind::Inbox => Ok(()),
+    }
 }
 
 async fn forward(mut subscription: Subscription, out: mpsc::Sender<Outgoing>) {

@@ -7,6 +7,7 @@ mod accounts;
 mod apps;
 mod cache;
 mod database;
+mod editing;
 mod faults;
 mod jobs;
 mod mail;

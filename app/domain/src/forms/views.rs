@@ -24,6 +24,9 @@ pub struct DraftView {
     pub problems: Vec<Problem>,
     pub latest_version: Option<i32>,
     pub changes: Vec<Change>,
+    /// The latest published version's form: the builder compares the draft with it as
+    /// it changes.
+    pub published: Option<Form>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

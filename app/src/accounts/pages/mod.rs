@@ -26,7 +26,7 @@ use crate::error::AppError;
 /// What a page shows instead of its content when loading it failed: a way to sign in,
 /// why the role does not allow it, or what went wrong.
 #[component]
-fn LoadError(error: AppError) -> impl IntoView {
+pub fn LoadError(error: AppError) -> impl IntoView {
     // Also when the error did not come from a server function (signed out: no session).
     #[cfg(feature = "ssr")]
     error.set_response_status();

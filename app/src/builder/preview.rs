@@ -1,0 +1,219 @@
+//! The live preview: the form as a field worker will fill it in, running the same
+//! engine as the runner and the server (`muster_domain::forms::fill`), so conditions,
+//! calculations and messages behave here exactly as they will there.
+
+use leptos::{ev, prelude::*};
+use muster_domain::forms::{
+    arrange,
+    edit,
+    fill::{evaluate, Answers, Evaluation},
+    schema::{Field, FieldId, Kind},
+};
+
+use super::state::Builder;
+
+#[derive(Clone, Copy)]
+struct Preview {
+    answers: RwSignal<Answers>,
+    evaluation: Memo<Evaluation>,
+}
+
+#[component]
+pub fn PreviewPanel(builder: Builder) -> impl IntoView {
+    let answers = RwSignal::new(Answers::new());
+    let evaluation = Memo::new(move |_| {
+        let now = chrono::Utc::now().naive_utc();
+        answers.with(|answers| builder.form.with(|form| evaluate(form, answers, now)))
+    });
+    provide_context(Preview {
+        answers,
+        evaluation,
+    });
+    view! {
+        <section class="preview" aria-label="Preview" data-testid="preview">
+            <div class="preview-header">
+                <h2>"Preview"</h2>
+                <button type="button" class="button small" on:click=move |_| answers.set(Answers::new())>"Clear answers"</button>
+            </div>
+            <form class="preview-form" on:submit=|event: ev::SubmitEvent| event.prevent_default()>
+                <PreviewList builder parent=None/>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn PreviewList(builder: Builder, parent: Option<FieldId>) -> impl IntoView {
+    let ids = Memo::new(move |_| {
+        builder.form.with(|form| {
+            arrange::siblings(form, parent.as_ref())
+                .iter()
+                .map(|f| f.id.clone())
+                .collect::<Vec<_>>()
+        })
+    });
+    view! {
+        <For each=move || ids.get() key=|id| id.clone() let:id>
+            <PreviewField builder id/>
+        </For>
+    }
+}
+
+#[component]
+fn PreviewField(builder: Builder, id: FieldId) -> impl IntoView {
+    let preview = expect_context::<Preview>();
+    let field = {
+        let id = id.clone();
+        Memo::new(move |_| builder.form.with(|form| edit::find(&form.fields, &id).cloned()))
+    };
+    let hidden = {
+        let id = id.clone();
+        move || preview.evaluation.with(|e| e.hidden.contains(&id))
+    };
+    let message = {
+        let id = id.clone();
+        move || preview.evaluation.with(|e| e.messages.get(&id).cloned())
+    };
+    let input_id = format!("preview-{}", id.0);
+    let body = {
+        let id = id.clone();
+        move || field.get().map(|field| control(builder, &id, &field, &input_id))
+    };
+    view! {
+        <div class="preview-field" data-preview=id.0.clone() class:hidden=hidden.clone() aria-hidden=move || hidden().to_string()>
+            {body}
+            {move || message().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+        </div>
+    }
+    .into_any()
+}
+
+fn control(builder: Builder, id: &FieldId, field: &Field, input_id: &str) -> AnyView {
+    let preview = expect_context::<Preview>();
+    let answer = {
+        let id = id.clone();
+        move || preview.answers.with(|a| a.get(&id).cloned().unwrap_or_default())
+    };
+    let set = {
+        let id = id.clone();
+        move |value: String| preview.answers.update(|a| {
+            a.insert(id.clone(), value);
+        })
+    };
+    let label = field.label.text.clone();
+    let required = field.required.then_some(" *");
+    let help = field
+        .help
+        .as_ref()
+        .map(|h| view! { <p class="field-hint">{h.text.clone()}</p> });
+    let labelled = |input: AnyView| {
+        view! {
+            <label for=input_id.to_owned()>{label.clone()}{required}</label>
+            {help.clone()}
+            {input}
+        }
+        .into_any()
+    };
+    let text_input = |kind: &'static str| {
+        let set = set.clone();
+        view! {
+            <input id=input_id.to_owned() type=kind step="any" prop:value=answer.clone()
+                on:input=move |event| set(event_target_value(&event))/>
+        }
+        .into_any()
+    };
+    match &field.kind {
+        Kind::ShortText { .. } | Kind::Barcode => labelled(text_input("text")),
+        Kind::LongText { .. } => {
+            let set = set.clone();
+            labelled(view! {
+                <textarea id=input_id.to_owned() prop:value=answer.clone() on:input=move |event| set(event_target_value(&event))></textarea>
+            }.into_any())
+        }
+        Kind::Number { .. } => labelled(text_input("number")),
+        Kind::Date => labelled(text_input("date")),
+        Kind::Time => labelled(text_input("time")),
+        Kind::DateTime => labelled(text_input("datetime-local")),
+        Kind::YesNo => {
+            let options = [("yes", "Yes"), ("no", "No")].map(|(value, text)| (value.to_owned(), text.to_owned()));
+            labelled(choices(id, &options, false, answer, set))
+        }
+        Kind::SingleChoice { options } | Kind::MultipleChoice { options } => {
+            let multiple = matches!(field.kind, Kind::MultipleChoice { .. });
+            let options: Vec<(String, String)> = options.iter().map(|o| (o.value.clone(), o.label.text.clone())).collect();
+            labelled(choices(id, &options, multiple, answer, set))
+        }
+        Kind::Photo { max_count, .. } => {
+            let multiple = *max_count > 1;
+            labelled(view! {
+                <input id=input_id.to_owned() type="file" accept="image/*" multiple=multiple disabled=true/>
+            }.into_any())
+        }
+        Kind::Location { .. } => labelled(view! { <button type="button" class="button small" id=input_id.to_owned() disabled=true>"Use my location"</button> }.into_any()),
+        Kind::Signature => labelled(view! { <div class="signature-pad" id=input_id.to_owned()>"Signature"</div> }.into_any()),
+        Kind::Note => view! { <p class="note">{label}</p> }.into_any(),
+        Kind::Calculated { .. } => {
+            let id = id.clone();
+            let value = move || preview.evaluation.with(|e| e.calculated.get(&id).cloned().unwrap_or_default());
+            labelled(view! { <output id=input_id.to_owned() data-testid="calculated">{value}</output> }.into_any())
+        }
+        Kind::PageBreak => view! { <hr class="page-break" aria-label="Page break"/> }.into_any(),
+        Kind::Section { .. } | Kind::Repeat { .. } => {
+            let repeat = matches!(field.kind, Kind::Repeat { .. });
+            view! {
+                <fieldset class="preview-group">
+                    <legend>{label}{repeat.then_some(" (one row shown)")}</legend>
+                    {help}
+                    <PreviewList builder parent=Some(id.clone())/>
+                </fieldset>
+            }
+            .into_any()
+        }
+    }
+}
+
+fn choices(
+    id: &FieldId,
+    options: &[(String, String)],
+    multiple: bool,
+    answer: impl Fn() -> String + Clone + Send + Sync + 'static,
+    set: impl Fn(String) + Clone + Send + Sync + 'static,
+) -> AnyView {
+    let name = format!("preview-{}", id.0);
+    options
+        .iter()
+        .map(|(value, text)| {
+            let value = value.clone();
+            let is_checked = {
+                let answer = answer.clone();
+                let value = value.clone();
+                move || answer().lines().any(|line| line == value)
+            };
+            let toggle = {
+                let answer = answer.clone();
+                let set = set.clone();
+                let value = value.clone();
+                move |event: ev::Event| {
+                    let on = event_target_checked(&event);
+                    if multiple {
+                        let mut ticked: Vec<String> = answer().lines().map(str::to_owned).filter(|v| v != &value).collect();
+                        if on {
+                            ticked.push(value.clone());
+                        }
+                        set(ticked.join("\n"));
+                    } else if on {
+                        set(value.clone());
+                    }
+                }
+            };
+            view! {
+                <label class="choice">
+                    <input type=if multiple { "checkbox" } else { "radio" } name=name.clone() value=value.clone()
+                        prop:checked=is_checked on:change=toggle/>
+                    {text.clone()}
+                </label>
+            }
+        })
+        .collect_view()
+        .into_any()
+}

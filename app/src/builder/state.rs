@@ -1,0 +1,314 @@
+//! The builder's state, shared by its panels: the draft as this builder sees it, the
+//! selection, undo/redo, how saving is going, what co-editors are doing, and the
+//! messages owed to the builder. Every change to the form goes through [`Builder::perform`]
+//! as edits, so undo, autosave and co-editing all see the same thing.
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use muster_domain::forms::{
+    edit::{self, Edit},
+    replica::Replica,
+    schema::{Field, FieldId, Form},
+    views::DraftView,
+};
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveState {
+    Saved,
+    Saving,
+    /// Changes are kept and will be sent when the server can be reached again.
+    Offline,
+    /// The server refused the changes as a whole; the text says why.
+    Failed(String),
+}
+
+/// Another builder tab on the same draft.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Peer {
+    pub name: String,
+    pub selected: Option<FieldId>,
+    /// When they were last heard of (milliseconds, the browser's clock).
+    pub seen_ms: f64,
+}
+
+/// One thing the builder did, and how to take it back.
+#[derive(Debug, Clone)]
+struct Step {
+    undo: Vec<Edit>,
+    redo: Vec<Edit>,
+}
+
+#[derive(Clone, Copy)]
+pub struct Builder {
+    pub app_id: StoredValue<String>,
+    /// This tab's id on the realtime topic and in presence.
+    pub client: StoredValue<String>,
+    replica: StoredValue<Replica>,
+    /// The draft as shown: confirmed by the server, with this tab's edits on top.
+    pub form: RwSignal<Form>,
+    pub selected: RwSignal<Option<FieldId>>,
+    undo: StoredValue<Vec<Step>>,
+    redo: StoredValue<Vec<Step>>,
+    /// (undo steps, redo steps), for the buttons.
+    pub history: RwSignal<(usize, usize)>,
+    pub save_state: RwSignal<SaveState>,
+    /// Messages for the builder: their edits that were refused, others' publishing.
+    pub notices: RwSignal<Vec<String>>,
+    pub peers: RwSignal<HashMap<String, Peer>>,
+    pub published: RwSignal<Option<(i32, Form)>>,
+}
+
+/// Steps kept for undo.
+const HISTORY: usize = 200;
+
+impl Builder {
+    pub fn new(draft: &DraftView, client: String) -> Self {
+        Self {
+            app_id: StoredValue::new(draft.app_id.clone()),
+            client: StoredValue::new(client),
+            replica: StoredValue::new(Replica::new(draft.form.clone(), draft.revision)),
+            form: RwSignal::new(draft.form.clone()),
+            selected: RwSignal::new(None),
+            undo: StoredValue::new(Vec::new()),
+            redo: StoredValue::new(Vec::new()),
+            history: RwSignal::new((0, 0)),
+            save_state: RwSignal::new(SaveState::Saved),
+            notices: RwSignal::new(Vec::new()),
+            peers: RwSignal::new(HashMap::new()),
+            published: RwSignal::new(
+                draft
+                    .latest_version
+                    .zip(draft.published.clone()),
+            ),
+        }
+    }
+
+    /// A field of the draft as shown (untracked read).
+    pub fn field(&self, id: &FieldId) -> Option<Field> {
+        self.form
+            .with_untracked(|form| edit::find(&form.fields, id).cloned())
+    }
+
+    /// Does what the builder asked: applies `edits` locally at once, records how to undo
+    /// them, and queues them for saving. Edits that do not apply to the draft as shown
+    /// are dropped.
+    pub fn perform(&self, edits: Vec<Edit>) {
+        let Some(step) = self.record(edits) else {
+            return;
+        };
+        self.undo.update_value(|undo| {
+            // Typing into one property is one step, not one per keystroke.
+            if let (Some(last), [Edit::Set { id, property, .. }]) = (undo.last_mut(), step.redo.as_slice()) {
+                if let [Edit::Set { id: last_id, property: last_property, .. }] = last.redo.as_mut_slice() {
+                    if last_id == id && last_property == property {
+                        last.redo = step.redo.clone();
+                        return;
+                    }
+                }
+            }
+            undo.push(step);
+            if undo.len() > HISTORY {
+                undo.remove(0);
+            }
+        });
+        self.redo.set_value(Vec::new());
+        self.changed();
+    }
+
+    pub fn undo(&self) {
+        let Some(step) = self.undo.try_update_value(Vec::pop).flatten() else {
+            return;
+        };
+        // Recorded afresh: the inverse is computed against the draft as it is now,
+        // which may include others' edits since.
+        if let Some(done) = self.record(step.undo) {
+            self.redo.update_value(|redo| {
+                redo.push(Step {
+                    undo: done.redo,
+                    redo: done.undo,
+                })
+            });
+        }
+        self.changed();
+    }
+
+    pub fn redo(&self) {
+        let Some(step) = self.redo.try_update_value(Vec::pop).flatten() else {
+            return;
+        };
+        if let Some(done) = self.record(step.redo) {
+            self.undo.update_value(|undo| undo.push(done));
+        }
+        self.changed();
+    }
+
+    /// Applies `edits` to the replica; returns them with their inverses.
+    fn record(&self, edits: Vec<Edit>) -> Option<Step> {
+        let mut scratch = self.form.get_untracked();
+        let mut undo = Vec::new();
+        let mut redo = Vec::new();
+        for edit in edits {
+            let Some(inverse) = edit::inverse(&scratch, &edit) else {
+                continue;
+            };
+            if edit::apply(&mut scratch, &edit).is_err() {
+                continue;
+            }
+            undo.insert(0, inverse);
+            self.replica.update_value(|r| r.edit(edit.clone()));
+            redo.push(edit);
+        }
+        (!redo.is_empty()).then_some(Step { undo, redo })
+    }
+
+    /// Sets one property of a field, as edited in the properties panel.
+    pub fn set_property(&self, id: &FieldId, property: &str, value: Option<Value>) {
+        let Some(field) = self.field(id) else { return };
+        let before = edit::property(&field, property);
+        let after = value.filter(|v| !v.is_null());
+        if before == after {
+            return;
+        }
+        self.perform(vec![Edit::Set {
+            id: id.clone(),
+            property: property.to_owned(),
+            before,
+            after,
+        }]);
+    }
+
+    fn changed(&self) {
+        self.refresh();
+        self.history.set((
+            self.undo.with_value(Vec::len),
+            self.redo.with_value(Vec::len),
+        ));
+        #[cfg(feature = "hydrate")]
+        super::sync::schedule_save(*self);
+    }
+
+    /// Shows the replica's view.
+    pub fn refresh(&self) {
+        let view = self.replica.with_value(Replica::view);
+        self.form.set(view);
+        if let Some(selected) = self.selected.get_untracked() {
+            if self.field(&selected).is_none() {
+                self.selected.set(None);
+            }
+        }
+    }
+
+    pub fn is_saved(&self) -> bool {
+        self.replica.with_value(Replica::is_saved)
+    }
+
+    pub fn tell(&self, message: String) {
+        self.notices.update(|notices| {
+            notices.push(message);
+            if notices.len() > 5 {
+                notices.remove(0);
+            }
+        });
+    }
+}
+
+/// What the saving and co-editing code (`sync`) does with the replica.
+#[cfg(feature = "hydrate")]
+use muster_domain::forms::{
+    edit::Refusal,
+    replica::{EditOutcome, NeedsReload},
+};
+
+#[cfg(feature = "hydrate")]
+impl Builder {
+    pub(crate) fn take_batch(&self) -> Option<Vec<Edit>> {
+        self.replica.try_update_value(|r| r.take_batch()).flatten()
+    }
+
+    pub(crate) fn send_failed(&self) {
+        self.replica.update_value(Replica::send_failed);
+    }
+
+    pub(crate) fn discard_in_flight(&self) {
+        self.replica.update_value(Replica::discard_in_flight);
+    }
+
+    pub(crate) fn has_unsent(&self) -> bool {
+        self.replica.with_value(Replica::has_unsent)
+    }
+
+    pub(crate) fn acknowledged(&self, outcome: &EditOutcome) -> Result<(), NeedsReload> {
+        let result = self
+            .replica
+            .try_update_value(|r| r.acknowledged(outcome))
+            .unwrap_or(Err(NeedsReload));
+        for refusal in &outcome.refused {
+            self.tell(self.describe(refusal));
+        }
+        if outcome.refused.is_empty() {
+            result
+        } else {
+            // The draft is not what this tab thought (a change it has not seen yet):
+            // reload it.
+            Err(NeedsReload)
+        }
+    }
+
+    pub(crate) fn remote(&self, revision: i64, edits: &[Edit]) -> Result<(), NeedsReload> {
+        let result = self
+            .replica
+            .try_update_value(|r| r.remote(revision, edits))
+            .unwrap_or(Err(NeedsReload));
+        self.refresh();
+        result
+    }
+
+    pub(crate) fn reloaded(&self, form: Form, revision: i64) {
+        self.replica.update_value(|r| r.reloaded(form, revision));
+        self.refresh();
+    }
+
+    fn describe(&self, refusal: &Refusal) -> String {
+        let name = self
+            .field(&refusal.field)
+            .map(|f| format!("“{}”", f.label.text))
+            .unwrap_or_else(|| format!("`{}`", refusal.field));
+        let property = refusal
+            .property
+            .as_deref()
+            .map(|p| format!(" ({})", property_label(p)))
+            .unwrap_or_default();
+        let now = refusal
+            .current
+            .as_ref()
+            .map(|value| format!(" It is now: {}.", shown(value)))
+            .unwrap_or_default();
+        format!("Your change to {name}{property} was not kept: {}{now}", refusal.message)
+    }
+}
+
+/// A property's name as the properties panel labels it.
+pub fn property_label(property: &str) -> &str {
+    match property {
+        "label" => "label",
+        "help" => "help text",
+        "required" => "required",
+        "show_if" => "show if",
+        "constraint" => "validation rule",
+        "type" => "type",
+        "max_length" => "maximum length",
+        "expression" => "calculation",
+        other => other,
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn shown(value: &Value) -> String {
+    match value {
+        Value::String(text) => format!("“{text}”"),
+        Value::Object(map) if map.contains_key("text") => shown(&map["text"]),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,149 @@
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { confirmedBuilder, hydrated, signedIn } from './support';
+
+// The form builder in Chromium: dragging from the palette and on the canvas, the
+// properties panel, a show-if condition working in the preview, keyboard moves, undo,
+// publishing and what changed since; then two browsers editing the same draft live.
+
+const canvas = (page: Page) => page.getByTestId('canvas');
+const fields = (page: Page) => canvas(page).getByTestId('field');
+const labels = (page: Page) => fields(page).locator('.field-label');
+const paletteItem = (page: Page, name: string) =>
+  page.locator('.palette').getByRole('button', { name, exact: true });
+const endOfForm = (page: Page) => page.locator('[data-testid="canvas"] > .drop-end');
+const saved = (page: Page) => expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved');
+
+async function newApp(page: Page, name: string) {
+  await page.goto('/apps');
+  await hydrated(page);
+  await page.getByLabel('Name').fill(name);
+  await page.getByRole('button', { name: 'Create and open the builder' }).click();
+  await expect(page).toHaveURL(/\/apps\/[0-9a-f-]+\/build$/);
+  await hydrated(page);
+  await expect(page.getByTestId('builder')).toBeVisible();
+}
+
+/** Drags with the mouse (pointer events) onto the upper or lower part of `target`. */
+async function drag(page: Page, source: Locator, target: Locator, part: 'top' | 'bottom' | 'middle' = 'middle') {
+  const box = await target.boundingBox();
+  if (!box) throw new Error('drop target not visible');
+  const y = part === 'top' ? 3 : part === 'bottom' ? box.height - 3 : box.height / 2;
+  await source.hover();
+  await page.mouse.down();
+  await page.mouse.move(box.x + 30, box.y + y, { steps: 8 });
+  await expect(page.getByTestId('drop-line')).toBeVisible();
+  await page.mouse.up();
+}
+
+async function fieldId(field: Locator): Promise<string> {
+  return ((await field.locator('.field-id').textContent()) ?? '').replace('$', '');
+}
+
+test('build a form by dragging, set properties, preview a condition, publish', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const { page } = await confirmedBuilder(browser, 'Bea Builder');
+  await newApp(page, 'Site inspection');
+
+  // --- From the palette onto the canvas. ---
+  await drag(page, paletteItem(page, 'number'), endOfForm(page));
+  await expect(fields(page)).toHaveCount(1);
+  await page.getByLabel('Label', { exact: true }).fill('Age');
+  await drag(page, paletteItem(page, 'yes/no'), endOfForm(page));
+  await page.getByLabel('Label', { exact: true }).fill('Consent');
+  // Dropped on the upper half of "Age": it goes before it.
+  await drag(page, paletteItem(page, 'short text'), fields(page).first(), 'top');
+  await page.getByLabel('Label', { exact: true }).fill('Inspector');
+  await expect(labels(page)).toHaveText(['Inspector', 'Age', 'Consent']);
+
+  // --- Reorder on the canvas: "Age" onto the upper half of "Inspector". ---
+  await drag(page, fields(page).nth(1), fields(page).first(), 'top');
+  await expect(labels(page)).toHaveText(['Age', 'Inspector', 'Consent']);
+
+  // --- Keyboard equivalent: Alt+↓ moves the focused field down. ---
+  await fields(page).first().focus();
+  await page.keyboard.press('Alt+ArrowDown');
+  await expect(labels(page)).toHaveText(['Inspector', 'Age', 'Consent']);
+  await expect(fields(page).nth(1)).toBeFocused();
+
+  // --- A show-if condition: first with a mistake, pointed at; then working. ---
+  const ageId = await fieldId(fields(page).nth(1));
+  await fields(page).nth(2).click();
+  const showIf = page.getByLabel('Show only if');
+  await showIf.fill(`$${ageId} >= `);
+  await expect(page.getByTestId('problem-show_if')).toBeVisible();
+  await showIf.fill(`$${ageId} >= 18`);
+  await expect(page.getByTestId('problem-show_if')).toHaveCount(0);
+  await page.getByLabel('An answer is required').check();
+
+  const preview = page.getByTestId('preview');
+  const consent = preview.locator(`[data-preview]`, { hasText: 'Consent' });
+  await expect(consent).toBeHidden();
+  await preview.getByLabel('Age').fill('30');
+  await expect(consent).toBeVisible();
+  await expect(consent.getByRole('alert')).toHaveText('This question needs an answer.');
+  await preview.getByLabel('Age').fill('12');
+  await expect(consent).toBeHidden();
+
+  // --- Undo takes back the last change (the "required" tick). ---
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.getByLabel('An answer is required')).not.toBeChecked();
+
+  // --- Publish, then see what changed since. ---
+  await saved(page);
+  await page.getByTestId('publish').click();
+  await expect(page.getByTestId('published')).toHaveText('Published version 1.');
+  await expect(page.getByTestId('versions')).toContainText('Version 1');
+  await fields(page).first().click();
+  await page.getByLabel('Label', { exact: true }).fill('Inspector name');
+  await expect(page.getByTestId('changes')).toContainText('Changed: Inspector name');
+
+  // --- Everything was saved: a reload shows the same form. ---
+  await saved(page);
+  await page.reload();
+  await hydrated(page);
+  await expect(labels(page)).toHaveText(['Inspector name', 'Age', 'Consent']);
+});
+
+test('two builders edit the same draft live and are told of a conflict', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const { page: ann, email } = await confirmedBuilder(browser, 'Ann');
+  await newApp(ann, 'Shared form');
+  await paletteItem(ann, 'short text').click();
+  await saved(ann);
+
+  const other = await signedIn(browser, email);
+  await other.goto(ann.url());
+  await hydrated(other);
+  await expect(labels(other)).toHaveText(['Short text']);
+
+  // Ann adds a field: the other builder sees it.
+  await paletteItem(ann, 'date').click();
+  await expect(labels(other)).toHaveText(['Short text', 'Date'], { timeout: 5_000 });
+
+  // Presence: the other builder selects "Date"; Ann sees it marked.
+  await fields(other).nth(1).click();
+  await expect(fields(ann).nth(1).getByTestId('peer-selection')).toHaveText('Ann', { timeout: 10_000 });
+
+  // Different properties of the same field merge.
+  await fields(ann).first().click();
+  await ann.getByLabel('Label', { exact: true }).fill('Full name');
+  await fields(other).first().click();
+  await other.getByLabel('An answer is required').check();
+  for (const page of [ann, other]) {
+    await expect(labels(page).first()).toHaveText('Full name', { timeout: 5_000 });
+    await expect(fields(page).first().locator('.required-mark')).toBeVisible({ timeout: 5_000 });
+  }
+
+  // The same property while one of them is offline: the first to reach the server is
+  // kept, and the other is told.
+  await other.context().setOffline(true);
+  await other.getByLabel('Label', { exact: true }).fill('Name (offline)');
+  await expect(other.getByTestId('save-status')).toHaveAttribute('data-state', 'offline');
+  await ann.getByLabel('Label', { exact: true }).fill('Name (online)');
+  await saved(ann);
+  await other.context().setOffline(false);
+  await expect(other.getByTestId('notices')).toContainText('was not kept', { timeout: 15_000 });
+  for (const page of [ann, other]) {
+    await expect(labels(page).first()).toHaveText('Name (online)', { timeout: 10_000 });
+  }
+});

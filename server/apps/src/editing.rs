@@ -1,0 +1,185 @@
+//! Co-editing a draft: builders send batches of [`Edit`]s, which are applied to the
+//! stored draft one by one (each either applies or is refused with the reason), and
+//! everyone following the draft's realtime topic receives what was applied. Presence
+//! (who is in the builder, what they selected) travels the same topic and is never
+//! stored.
+
+use muster_accounts::Actor;
+use muster_domain::{
+    accounts::Capability,
+    forms::{
+        edit::{apply, Edit},
+        replica::{DraftEvent, EditOutcome},
+        schema::{FieldId, Form},
+        validate::oversized,
+    },
+};
+use muster_platform::{tenancy, Platform};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use crate::{AppsError, BUILDERS_ONLY, MAX_DRAFT_BYTES};
+
+/// Most edits in one batch: far more than a builder makes between two saves.
+pub const MAX_EDITS_PER_BATCH: usize = 500;
+/// Longest tab id a builder may send (it is only echoed back to tell own edits apart).
+const MAX_CLIENT_ID: usize = 64;
+
+/// The realtime topic of an app's draft.
+pub fn draft_topic(app: Uuid) -> String {
+    format!("draft:{app}")
+}
+
+/// Applies `edits` (made by the builder tab `client`) to the draft in order. The batch is
+/// stored whole or not at all: if the result would be over the size limits, nothing is
+/// stored and the error says which limit.
+pub async fn edit(
+    platform: &Platform,
+    actor: &Actor,
+    app: Uuid,
+    client: &str,
+    edits: &[Edit],
+) -> Result<EditOutcome, AppsError> {
+    actor.require(Capability::Build, BUILDERS_ONLY)?;
+    let client = client_id(client)?;
+    if edits.len() > MAX_EDITS_PER_BATCH {
+        return Err(AppsError::TooLarge(format!(
+            "At most {MAX_EDITS_PER_BATCH} changes can be saved at once; this batch has {}.",
+            edits.len()
+        )));
+    }
+    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
+    let row: Option<(Json<Form>, i64)> =
+        sqlx::query_as("SELECT form, revision FROM app_drafts WHERE app_id = $1 FOR UPDATE")
+            .bind(app)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (Json(stored), revision) = row.ok_or(AppsError::NotFound)?;
+    let mut form = stored.clone();
+    let mut outcome = EditOutcome {
+        revision,
+        applied: Vec::new(),
+        refused: Vec::new(),
+    };
+    for edit in edits {
+        match apply(&mut form, edit) {
+            Ok(()) => outcome.applied.push(edit.clone()),
+            Err(refusal) => outcome.refused.push(refusal),
+        }
+    }
+    if form == stored {
+        // Nothing new (everything refused, or already in effect): same revision, and
+        // nothing for co-editors.
+        outcome.applied.clear();
+        tx.commit().await?;
+        return Ok(outcome);
+    }
+    if let Some(reason) = oversized(&form) {
+        return Err(AppsError::TooLarge(reason));
+    }
+    let json = serde_json::to_vec(&form).map_err(|e| AppsError::Internal(e.to_string()))?;
+    if json.len() > MAX_DRAFT_BYTES {
+        return Err(AppsError::TooLarge(format!(
+            "The form would be {} KiB; the limit is {} KiB.",
+            json.len() / 1024,
+            MAX_DRAFT_BYTES / 1024
+        )));
+    }
+    outcome.revision = revision + 1;
+    sqlx::query(
+        "UPDATE app_drafts SET form = $2, revision = $3, updated_by = $4, updated_at = now() WHERE app_id = $1",
+    )
+    .bind(app)
+    .bind(Json(&form))
+    .bind(outcome.revision)
+    .bind(actor.user_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    announce(
+        platform,
+        app,
+        &DraftEvent::Edited {
+            revision: outcome.revision,
+            client: client.to_owned(),
+            by: actor.name.clone(),
+            edits: outcome.applied.clone(),
+        },
+    )
+    .await;
+    Ok(outcome)
+}
+
+/// Tells the draft's co-editors that `client` is (still) in the builder, or leaving, and
+/// what it has selected.
+pub async fn presence(
+    platform: &Platform,
+    actor: &Actor,
+    app: Uuid,
+    client: &str,
+    selected: Option<FieldId>,
+    leaving: bool,
+) -> Result<(), AppsError> {
+    may_follow(platform, actor, app).await?;
+    let client = client_id(client)?;
+    announce(
+        platform,
+        app,
+        &DraftEvent::Presence {
+            client: client.to_owned(),
+            by: actor.name.clone(),
+            selected: selected.filter(FieldId::is_valid),
+            leaving,
+        },
+    )
+    .await;
+    Ok(())
+}
+
+/// Whether `actor` may follow (and appear in) the draft of `app`: builders of the
+/// app's account only. `NotFound` for apps of other accounts, like every other call.
+pub async fn may_follow(platform: &Platform, actor: &Actor, app: Uuid) -> Result<(), AppsError> {
+    actor.require(Capability::Build, BUILDERS_ONLY)?;
+    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM apps WHERE id = $1)")
+        .bind(app)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    if exists {
+        Ok(())
+    } else {
+        Err(AppsError::NotFound)
+    }
+}
+
+/// Publishes a draft event. The change is already stored: if the hub is unavailable,
+/// co-editors notice the missing revision with the next event (or on reconnecting) and
+/// reload, so a failure here is logged, not reported to the builder.
+pub(crate) async fn announce(platform: &Platform, app: Uuid, event: &DraftEvent) {
+    let payload = match serde_json::to_value(event) {
+        Ok(payload) => payload,
+        Err(error) => {
+            tracing::error!(%error, "draft event not serialisable");
+            return;
+        }
+    };
+    if let Err(error) = platform.hub.publish(&draft_topic(app), payload).await {
+        tracing::warn!(%error, %app, "draft event not delivered to co-editors");
+    }
+}
+
+fn client_id(client: &str) -> Result<&str, AppsError> {
+    let ok = (1..=MAX_CLIENT_ID).contains(&client.len())
+        && client
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(client)
+    } else {
+        Err(AppsError::Invalid(muster_domain::accounts::FieldErrors::single(
+            "client",
+            "The builder tab's id must be 1–64 letters, digits, - or _.",
+        )))
+    }
+}
