@@ -41,7 +41,7 @@ async function measure(page: Page, action: 'type' | 'move'): Promise<number[]> {
     for (let i = 0; i < rounds; i++) {
       const start = performance.now();
       if (action === 'type') {
-        const input = document.getElementById('prop-label-5') as HTMLInputElement;
+        const input = document.getElementById('prop-label') as HTMLInputElement;
         input.value = `Question ${i}`;
         input.dispatchEvent(new Event('input', { bubbles: true }));
       } else {

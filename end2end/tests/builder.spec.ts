@@ -25,14 +25,33 @@ async function newApp(page: Page, name: string) {
 
 /** Drags with the mouse (pointer events) onto the upper or lower part of `target`. */
 async function drag(page: Page, source: Locator, target: Locator, part: 'top' | 'bottom' | 'middle' = 'middle') {
+  await target.scrollIntoViewIfNeeded();
+  await source.hover();
   const box = await target.boundingBox();
   if (!box) throw new Error('drop target not visible');
   const y = part === 'top' ? 3 : part === 'bottom' ? box.height - 3 : box.height / 2;
-  await source.hover();
   await page.mouse.down();
   await page.mouse.move(box.x + 30, box.y + y, { steps: 8 });
   await expect(page.getByTestId('drop-line')).toBeVisible();
   await page.mouse.up();
+}
+
+/** Drags with a finger: real touch events (Chrome turns them into touch pointer events). */
+async function touchDrag(page: Page, source: Locator, target: Locator, part: 'top' | 'bottom') {
+  await target.scrollIntoViewIfNeeded();
+  const from = await source.boundingBox();
+  const to = await target.boundingBox();
+  if (!from || !to) throw new Error('not visible');
+  const cdp = await page.context().newCDPSession(page);
+  const start = { x: from.x + 20, y: from.y + from.height / 2 };
+  const end = { x: to.x + 30, y: part === 'top' ? to.y + 3 : to.y + to.height - 3 };
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [start] });
+  for (let i = 1; i <= 8; i++) {
+    const point = { x: start.x + ((end.x - start.x) * i) / 8, y: start.y + ((end.y - start.y) * i) / 8 };
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [point] });
+  }
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  await cdp.detach();
 }
 
 async function fieldId(field: Locator): Promise<string> {
@@ -146,4 +165,84 @@ test('two builders edit the same draft live and are told of a conflict', async (
   for (const page of [ann, other]) {
     await expect(labels(page).first()).toHaveText('Name (online)', { timeout: 10_000 });
   }
+});
+
+test('fields go into and out of sections by dragging, by touch and by keyboard', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const { page } = await confirmedBuilder(browser, 'Gil Groups');
+  await newApp(page, 'Grouped form');
+  const rootLabels = page.locator('[data-testid="canvas"] > .field-row > [data-testid="field"] .field-label');
+  const inGroup = page.locator('.field-children [data-testid="field"] .field-label');
+
+  await paletteItem(page, 'section').click();
+  await expect(page.locator('.field-children > .drop-end')).toHaveText('Drop fields here to add them to this group');
+  // Onto the lower half of the section's heading: first inside it.
+  await drag(page, paletteItem(page, 'short text'), fields(page).first(), 'bottom');
+  await expect(inGroup).toHaveText(['Short text']);
+  // Onto the space at the end of the group: last inside it.
+  await drag(page, paletteItem(page, 'number'), page.locator('.field-children > .drop-end'));
+  await expect(inGroup).toHaveText(['Short text', 'Number']);
+  // Out of the group: onto the end of the form.
+  await drag(page, page.locator('.field-children [data-testid="field"]').first(), endOfForm(page));
+  await expect(rootLabels).toHaveText(['Section', 'Short text']);
+  await expect(inGroup).toHaveText(['Number']);
+
+  // The keyboard does the same: into the group above, out of it, duplicate, delete.
+  const shortText = fields(page).filter({ hasText: 'Short text' });
+  await shortText.focus();
+  await page.keyboard.press('Alt+ArrowRight');
+  await expect(inGroup).toHaveText(['Number', 'Short text']);
+  await page.keyboard.press('Alt+ArrowLeft');
+  await expect(rootLabels).toHaveText(['Section', 'Short text']);
+  await page.keyboard.press('Control+d');
+  await expect(rootLabels).toHaveText(['Section', 'Short text', 'Short text (copy)']);
+  await page.keyboard.press('Delete');
+  await expect(rootLabels).toHaveText(['Section', 'Short text']);
+  await saved(page);
+});
+
+test.describe('on a touch screen', () => {
+  test.use({ hasTouch: true });
+
+  test('a field is dragged with a finger', async ({ browser }) => {
+    test.setTimeout(120_000);
+    const { page: first } = await confirmedBuilder(browser, 'Tia Touch');
+    // A context with touch, signed in as the same person.
+    const context = await browser.newContext({ hasTouch: true });
+    const page = await context.newPage();
+    await page.context().addCookies(await first.context().cookies());
+    await newApp(page, 'Touch form');
+    await paletteItem(page, 'short text').click();
+    await paletteItem(page, 'date').click();
+    await expect(labels(page)).toHaveText(['Short text', 'Date']);
+    await touchDrag(page, fields(page).nth(1), fields(page).first(), 'top');
+    await expect(labels(page)).toHaveText(['Date', 'Short text']);
+    await saved(page);
+  });
+});
+
+test('edits made offline survive closing the tab and are saved on the next visit', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const { page } = await confirmedBuilder(browser, 'Olu Offline');
+  await newApp(page, 'Offline form');
+  await paletteItem(page, 'short text').click();
+  await saved(page);
+  const url = page.url();
+
+  await page.context().setOffline(true);
+  await page.getByLabel('Label', { exact: true }).fill('Written offline');
+  await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'offline');
+  const context = page.context();
+  await page.close();
+  await context.setOffline(false);
+
+  const again = await context.newPage();
+  await again.goto(url);
+  await hydrated(again);
+  await expect(labels(again)).toHaveText(['Written offline']);
+  await expect(again.getByTestId('notices')).toContainText('left unsaved on your last visit');
+  await saved(again);
+  await again.reload();
+  await hydrated(again);
+  await expect(labels(again)).toHaveText(['Written offline']);
 });

@@ -35,6 +35,7 @@ export async function confirmedBuilder(browser: Browser, name: string): Promise<
   await page.getByRole('button', { name: 'Sign up' }).click();
   await expect(page).toHaveURL(/\/account$/);
   await followMailLink(page, email, 'Confirm');
+  await expect(page).toHaveURL(/\/verify-email\?token=/);
   await hydrated(page);
   await page.getByRole('button', { name: 'Confirm my address' }).click();
   await expect(page.getByTestId('email-confirmed')).toBeVisible();

@@ -133,6 +133,7 @@ pub fn provide_dragging(builder: Builder) {
             dragging.active.set(true);
         }
         event.prevent_default();
+        scroll_near_edges(y);
         dragging.target.set(target_at(builder, x, y));
     });
     let on_up = window_event_listener(ev::pointerup, move |event| {
@@ -160,6 +161,24 @@ pub fn provide_dragging(builder: Builder) {
         on_up.remove();
         on_cancel.remove();
     });
+}
+
+/// Within this distance of the window's top or bottom edge, a drag scrolls the page, so
+/// a field can be dropped anywhere in a long form.
+const SCROLL_EDGE: f64 = 48.0;
+const SCROLL_STEP: f64 = 24.0;
+
+fn scroll_near_edges(y: f64) {
+    let height = window()
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .unwrap_or(0.0);
+    if y < SCROLL_EDGE {
+        window().scroll_by_with_x_and_y(0.0, -SCROLL_STEP);
+    } else if height > 0.0 && y > height - SCROLL_EDGE {
+        window().scroll_by_with_x_and_y(0.0, SCROLL_STEP);
+    }
 }
 
 fn drop_at(builder: Builder, source: Source, target: Target) {

@@ -43,8 +43,8 @@ fn FieldProperties(builder: Builder, id: FieldId, problems: Memo<Vec<Problem>>) 
         Memo::new(move |_| builder.form.with(|f| edit::find(&f.fields, &id).cloned()))
     };
     let kind = Memo::new(move |_| field.with(|f| f.as_ref().map(|f| type_name(&f.kind))));
-    let text = |property: &'static str, label: &'static str, multiline: bool, read: Read, write: Write| {
-        view! { <TextProperty builder id=id.clone() field property label multiline read write problems/> }
+    let text = |input_id: &'static str, property: &'static str, label: &'static str, multiline: bool, read: Read, write: Write| {
+        view! { <TextProperty builder id=id.clone() field input_id property label multiline read write problems/> }
     };
     let settings = {
         let id = id.clone();
@@ -69,23 +69,23 @@ fn FieldProperties(builder: Builder, id: FieldId, problems: Memo<Vec<Problem>>) 
                 }).collect_view()}
             </select>
         </div>
-        {text("label", "Label", false, |f| f.label.text.clone(), |f, value| {
+        {text("prop-label", "label", "Label", false, |f| f.label.text.clone(), |f, value| {
             let mut label = f.label.clone();
             label.text = value;
             serde_json::to_value(label).ok()
         })}
-        {text("help", "Help text", true, |f| f.help.as_ref().map(|h| h.text.clone()).unwrap_or_default(), |_, value| {
+        {text("prop-help", "help", "Help text", true, |f| f.help.as_ref().map(|h| h.text.clone()).unwrap_or_default(), |_, value| {
             (!value.trim().is_empty()).then(|| json!({ "text": value }))
         })}
         <CheckProperty builder id=id.clone() field property="required" label="An answer is required"/>
-        {text("show_if", "Show only if", true, |f| f.show_if.clone().unwrap_or_default(), |_, value| {
+        {text("prop-show-if", "show_if", "Show only if", true, |f| f.show_if.clone().unwrap_or_default(), |_, value| {
             (!value.trim().is_empty()).then(|| json!(value))
         })}
-        {text("constraint", "Validation rule", true, |f| f.constraint.as_ref().map(|c| c.expression.clone()).unwrap_or_default(), |f, value| {
+        {text("prop-rule", "constraint", "Validation rule", true, |f| f.constraint.as_ref().map(|c| c.expression.clone()).unwrap_or_default(), |f, value| {
             let message = f.constraint.as_ref().map(|c| c.message.text.clone()).unwrap_or_default();
             (!value.trim().is_empty() || !message.is_empty()).then(|| json!({ "expression": value, "message": { "text": message } }))
         })}
-        {text("constraint", "Message when the rule is broken", false, |f| f.constraint.as_ref().map(|c| c.message.text.clone()).unwrap_or_default(), |f, value| {
+        {text("prop-rule-message", "constraint", "Message when the rule is broken", false, |f| f.constraint.as_ref().map(|c| c.message.text.clone()).unwrap_or_default(), |f, value| {
             let expression = f.constraint.as_ref().map(|c| c.expression.clone()).unwrap_or_default();
             (!value.is_empty() || !expression.trim().is_empty()).then(|| json!({ "expression": expression, "message": { "text": value } }))
         })}
@@ -122,7 +122,7 @@ fn kind_settings(
         .into_any(),
         "location" => number("accuracy_m", "Required accuracy (metres)").into_any(),
         "calculated" => view! {
-            <TextProperty builder id field property="expression" label="Calculation" multiline=true
+            <TextProperty builder id field input_id="prop-calculation" property="expression" label="Calculation" multiline=true
                 read=|f| match &f.kind { muster_domain::forms::schema::Kind::Calculated { expression } => expression.clone(), _ => String::new() }
                 write=|_, value| Some(json!(value)) problems/>
         }
@@ -169,6 +169,8 @@ fn TextProperty(
     builder: Builder,
     id: FieldId,
     field: Memo<Option<Field>>,
+    /// The input's element id (two inputs edit parts of `constraint`).
+    input_id: &'static str,
     property: &'static str,
     label: &'static str,
     multiline: bool,
@@ -176,7 +178,6 @@ fn TextProperty(
     write: Write,
     problems: Memo<Vec<Problem>>,
 ) -> impl IntoView {
-    let input_id = format!("prop-{property}-{}", label.len());
     let value = move || field.with(|f| f.as_ref().map(read).unwrap_or_default());
     let on_input = {
         let id = id.clone();
@@ -191,7 +192,7 @@ fn TextProperty(
     let problem = {
         let id = id.clone();
         move || {
-            if !matches!(property, "show_if" | "constraint" | "expression") || label.starts_with("Message") {
+            if !matches!(input_id, "prop-show-if" | "prop-rule" | "prop-calculation") {
                 return None;
             }
             let source = value();
@@ -218,9 +219,9 @@ fn TextProperty(
         }
     };
     let input = if multiline {
-        view! { <textarea id=input_id.clone() rows="2" spellcheck="false" prop:value=value on:input=on_input></textarea> }.into_any()
+        view! { <textarea id=input_id rows="2" spellcheck="false" prop:value=value on:input=on_input></textarea> }.into_any()
     } else {
-        view! { <input id=input_id.clone() type="text" prop:value=value on:input=on_input/> }.into_any()
+        view! { <input id=input_id type="text" prop:value=value on:input=on_input/> }.into_any()
     };
     view! {
         <div class="field">

@@ -231,6 +231,21 @@ impl Builder {
         self.replica.update_value(Replica::send_failed);
     }
 
+    pub(crate) fn pending(&self) -> Vec<Edit> {
+        self.replica.with_value(Replica::pending)
+    }
+
+    pub(crate) fn restore(&self, edits: Vec<Edit>) {
+        self.replica.update_value(|r| r.restore(edits));
+        self.refresh();
+    }
+
+    /// Whether this tab has missed edits up to `revision` (and may reload now).
+    pub(crate) fn is_behind(&self, revision: i64) -> bool {
+        self.replica
+            .with_value(|r| !r.is_sending() && r.revision() < revision)
+    }
+
     pub(crate) fn discard_in_flight(&self) {
         self.replica.update_value(Replica::discard_in_flight);
     }

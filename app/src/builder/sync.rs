@@ -2,7 +2,9 @@
 //! batches shortly after they are made (one batch at a time), others' edits and
 //! presence arrive over the draft's realtime topic, and anything missed means a reload
 //! with this tab's unsaved edits kept on top. While the server cannot be reached the
-//! edits wait, and are sent when it can.
+//! edits wait, and are sent when it can; they are also kept in the browser's storage, so
+//! closing the tab (or a crash) before they were saved does not lose them: the next
+//! visit to the builder sends them.
 
 use std::{cell::Cell, time::Duration};
 
@@ -32,6 +34,7 @@ thread_local! {
 
 /// Called after every local edit.
 pub fn schedule_save(builder: Builder) {
+    backup(builder);
     if SAVE_SCHEDULED.replace(true) {
         return;
     }
@@ -88,6 +91,7 @@ fn save(builder: Builder) {
                 // Refused as a whole and it will stay refused (too large, no longer
                 // allowed): say why and show the draft as the server has it.
                 builder.discard_in_flight();
+                backup(builder);
                 builder.save_state.set(SaveState::Failed(error_text(&error)));
                 reload(builder);
             }
@@ -96,6 +100,7 @@ fn save(builder: Builder) {
 }
 
 fn after_save(builder: Builder) {
+    backup(builder);
     if builder.has_unsent() {
         save(builder);
     } else if builder.is_saved() {
@@ -133,8 +138,66 @@ pub fn reload(builder: Builder) {
     });
 }
 
+/// The storage key of one tab's unsaved edits of one app's draft.
+fn backup_key(app_id: &str, client: &str) -> String {
+    format!("{}{client}", backup_prefix(app_id))
+}
+
+fn backup_prefix(app_id: &str) -> String {
+    format!("muster.builder.unsaved.{app_id}.")
+}
+
+/// Keeps this tab's unsaved edits in the browser's storage (or removes them once saved).
+fn backup(builder: Builder) {
+    let Some(storage) = window().local_storage().ok().flatten() else {
+        return;
+    };
+    let key = backup_key(&builder.app_id.get_value(), &builder.client.get_value());
+    let pending = builder.pending();
+    if pending.is_empty() {
+        let _ = storage.remove_item(&key);
+    } else if let Ok(json) = serde_json::to_string(&pending) {
+        // Storage full: the edits are still in memory and the page warns on leaving.
+        let _ = storage.set_item(&key, &json);
+    }
+}
+
+/// Takes over the edits that earlier tabs of this draft left unsaved.
+fn restore_backups(builder: Builder) {
+    let Some(storage) = window().local_storage().ok().flatten() else {
+        return;
+    };
+    let prefix = backup_prefix(&builder.app_id.get_value());
+    let keys: Vec<String> = (0..storage.length().unwrap_or(0))
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|key| key.starts_with(&prefix))
+        .collect();
+    let mut restored = Vec::new();
+    for key in keys {
+        if let Some(edits) = storage
+            .get_item(&key)
+            .ok()
+            .flatten()
+            .and_then(|json| serde_json::from_str::<Vec<muster_domain::forms::edit::Edit>>(&json).ok())
+        {
+            restored.extend(edits);
+        }
+        let _ = storage.remove_item(&key);
+    }
+    if !restored.is_empty() {
+        let count = restored.len();
+        builder.restore(restored);
+        builder.tell(format!(
+            "{count} change(s) left unsaved on your last visit are being saved now; any that clash with later changes are listed here."
+        ));
+        schedule_save(builder);
+    }
+}
+
 /// Follows the draft's topic and keeps presence up for as long as the builder is open.
 pub fn start(builder: Builder) {
+    // After hydration: the first render must match the server's.
+    Effect::new(move |_| untrack(|| restore_backups(builder)));
     let app_id = builder.app_id.get_value();
     let feed = use_topic(&format!("draft:{app_id}"));
     Effect::new(move |_| {
@@ -213,9 +276,13 @@ fn receive(builder: Builder, event: DraftEvent) {
             by,
             selected,
             leaving,
+            revision,
         } => {
             if client == own {
                 return;
+            }
+            if builder.is_behind(revision) {
+                reload(builder);
             }
             builder.peers.update(|peers| {
                 if leaving {

@@ -120,7 +120,7 @@ pub async fn presence(
     selected: Option<FieldId>,
     leaving: bool,
 ) -> Result<(), AppsError> {
-    may_follow(platform, actor, app).await?;
+    let revision = may_follow(platform, actor, app).await?;
     let client = client_id(client)?;
     announce(
         platform,
@@ -130,6 +130,7 @@ pub async fn presence(
             by: actor.name.clone(),
             selected: selected.filter(FieldId::is_valid),
             leaving,
+            revision,
         },
     )
     .await;
@@ -138,19 +139,17 @@ pub async fn presence(
 
 /// Whether `actor` may follow (and appear in) the draft of `app`: builders of the
 /// app's account only. `NotFound` for apps of other accounts, like every other call.
-pub async fn may_follow(platform: &Platform, actor: &Actor, app: Uuid) -> Result<(), AppsError> {
+/// Returns the draft's current revision.
+pub async fn may_follow(platform: &Platform, actor: &Actor, app: Uuid) -> Result<i64, AppsError> {
     actor.require(Capability::Build, BUILDERS_ONLY)?;
     let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM apps WHERE id = $1)")
-        .bind(app)
-        .fetch_one(&mut *tx)
-        .await?;
+    let revision: Option<i64> =
+        sqlx::query_scalar("SELECT revision FROM app_drafts WHERE app_id = $1")
+            .bind(app)
+            .fetch_optional(&mut *tx)
+            .await?;
     tx.commit().await?;
-    if exists {
-        Ok(())
-    } else {
-        Err(AppsError::NotFound)
-    }
+    revision.ok_or(AppsError::NotFound)
 }
 
 /// Publishes a draft event. The change is already stored: if the hub is unavailable,

@@ -224,6 +224,7 @@ async fn authorize(
                 .map_err(|e| e.to_string())?;
             muster_apps::may_follow(platform, &actor, app)
                 .await
+                .map(|_| ())
                 .map_err(|e| muster_app::error::AppError::from(e).to_string())
         }
         TopicKind::Plan | TopicKind::Inbox => Ok(()),

@@ -232,6 +232,8 @@ async fn only_builders_of_the_account_follow_a_draft_and_they_receive_its_edits(
     let presence = next_json(&mut builder).await;
     assert_eq!(presence["payload"]["kind"], "presence");
     assert_eq!(presence["payload"]["selected"], "site");
+    // It carries the draft's revision, so a tab that missed an edit notices.
+    assert_eq!(presence["payload"]["revision"], outcome["revision"]);
     let (status, _) = member
         .call_json(
             "draft_presence",
@@ -271,4 +273,34 @@ async fn a_type_change_after_publishing_leaves_the_published_version_as_it_was()
     assert_eq!(status, 200, "{v1}");
     assert_eq!(v1["fields"][0]["type"], "short_text");
     assert_eq!(v1["fields"][1]["id"], "notes");
+}
+
+#[tokio::test]
+async fn the_builder_page_answers_with_the_status_of_who_asks() {
+    let db = TestDatabase::create().await;
+    let (app, owner, id) = setup(&db).await;
+    let member = join(&app, &owner, "Mo", "mo@example.org", "member").await;
+    let stranger = verified_user(&app, "Eve", "eve@example.org", "Other Org").await;
+    let path = format!("/apps/{id}/build");
+    let page = |browser: &Browser| {
+        let request = browser.http.get(app.url(&path));
+        async move {
+            let response = request.send().await.expect("page");
+            (
+                response.status().as_u16(),
+                response.text().await.expect("html"),
+            )
+        }
+    };
+    let (status, html) = page(&Browser::new(&app)).await;
+    assert_eq!(status, 401, "{html}");
+    let (status, html) = page(&member).await;
+    assert_eq!(status, 403);
+    assert!(!html.contains("Notes"), "{html}");
+    let (status, html) = page(&stranger).await;
+    assert_eq!(status, 404);
+    assert!(!html.contains("Inspections"), "{html}");
+    let (status, html) = page(&owner).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Inspections") && html.contains("Notes"), "{html}");
 }

@@ -42,6 +42,9 @@ pub enum DraftEvent {
         by: String,
         selected: Option<super::schema::FieldId>,
         leaving: bool,
+        /// The draft's revision when it was sent: a tab behind it missed an event
+        /// (events are not replayed) and reloads.
+        revision: i64,
     },
     /// The whole draft was saved at once (not edit by edit): reload it.
     Replaced {
@@ -93,6 +96,23 @@ impl Replica {
     /// Whether everything this builder did has been saved.
     pub fn is_saved(&self) -> bool {
         self.in_flight.is_empty() && self.unsent.is_empty()
+    }
+
+    /// Every edit of this builder not yet confirmed by the server, oldest first: what
+    /// the tab keeps in the browser's storage in case it is closed before saving.
+    pub fn pending(&self) -> Vec<Edit> {
+        self.in_flight.iter().chain(&self.unsent).cloned().collect()
+    }
+
+    /// Edits left unsaved by an earlier visit, to be sent like new ones (the server
+    /// applies or refuses each; applied ones are not applied twice).
+    pub fn restore(&mut self, edits: Vec<Edit>) {
+        self.unsent.extend(edits);
+    }
+
+    /// Whether a batch is on its way to the server.
+    pub fn is_sending(&self) -> bool {
+        !self.in_flight.is_empty()
     }
 
     pub fn has_unsent(&self) -> bool {
@@ -348,4 +368,22 @@ mod tests {
         r.remote(8, &batch).unwrap();
         assert_eq!(r.view().fields.len(), 3);
     }
+
+    #[test]
+    fn pending_edits_carry_over_to_a_new_replica() {
+        let mut r = start();
+        r.edit(label("a", "a", "One"));
+        r.take_batch().unwrap();
+        r.edit(label("b", "b", "Two"));
+        let kept = r.pending();
+        assert_eq!(kept, vec![label("a", "a", "One"), label("b", "b", "Two")]);
+
+        // The next visit: a fresh copy of the draft, then the kept edits.
+        let mut next = start();
+        next.restore(kept.clone());
+        assert!(!next.is_saved());
+        assert_eq!(label_of(&next.view(), "b"), "Two");
+        assert_eq!(next.take_batch().unwrap(), kept);
+    }
 }
+
