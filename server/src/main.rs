@@ -21,8 +21,10 @@ enum Mode {
 }
 
 /// Stack of each runtime thread. Server-side rendering walks the component tree
-/// recursively (nested form sections, every field of a 300-field form); unoptimised
-/// builds need far more than Tokio's 2 MiB default for that.
+/// recursively, and a stack overflow aborts the whole process (every user's requests),
+/// not one request. The builder's components erase their view types so that 2 MiB
+/// suffice for the deepest form allowed (tested on a test thread's 2 MiB); this is the
+/// margin for unoptimised builds and pages to come. It costs address space, not memory.
 const THREAD_STACK_BYTES: usize = 16 * 1024 * 1024;
 
 fn main() -> ExitCode {

@@ -97,6 +97,7 @@ pub fn Palette(builder: Builder) -> impl IntoView {
             </ul>
         </nav>
     }
+    .into_any()
 }
 
 fn start_drag(dragging: Dragging, event: &ev::PointerEvent, source: Source) {
@@ -286,6 +287,7 @@ pub fn Canvas(builder: Builder) -> impl IntoView {
             {indicator}
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -313,6 +315,7 @@ fn FieldList(builder: Builder, parent: Option<FieldId>) -> impl IntoView {
         </For>
         <li class="drop-end" class:empty=move || ids.with(Vec::is_empty) data-parent=parent_attr aria-hidden="true">{end_label}</li>
     }
+    .into_any()
 }
 
 #[component]
@@ -410,6 +413,7 @@ fn FieldHead(
             {peers}
         </div>
     }
+    .into_any()
 }
 
 fn keyboard(builder: Builder, id: &FieldId, event: &ev::KeyboardEvent) {

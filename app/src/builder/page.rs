@@ -34,6 +34,7 @@ pub fn BuilderPage() -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }
 
 #[component]
@@ -95,6 +96,7 @@ fn Designer(draft: DraftView) -> impl IntoView {
             <PublishPanel builder problems/>
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -143,6 +145,7 @@ fn Peers(builder: Builder) -> impl IntoView {
             <ul class="inline-list" data-testid="peers">{list}</ul>
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -158,6 +161,7 @@ fn Notices(builder: Builder) -> impl IntoView {
             }).collect_view()}
         </div>
     }
+    .into_any()
 }
 
 /// Publishing: what stops it, what changed since the last version, the versions so far.
@@ -286,4 +290,5 @@ fn PublishPanel(builder: Builder, problems: Memo<Vec<Problem>>) -> impl IntoView
             </Transition>
         </section>
     }
+    .into_any()
 }

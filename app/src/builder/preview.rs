@@ -40,6 +40,7 @@ pub fn PreviewPanel(builder: Builder) -> impl IntoView {
             </form>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -57,6 +58,7 @@ fn PreviewList(builder: Builder, parent: Option<FieldId>) -> impl IntoView {
             <PreviewField builder id/>
         </For>
     }
+    .into_any()
 }
 
 #[component]
@@ -102,14 +104,12 @@ fn control(builder: Builder, id: &FieldId, field: &Field, input_id: &str) -> Any
     };
     let label = field.label.text.clone();
     let required = field.required.then_some(" *");
-    let help = field
-        .help
-        .as_ref()
-        .map(|h| view! { <p class="field-hint">{h.text.clone()}</p> });
+    let help = field.help.as_ref().map(|h| h.text.clone());
+    let hint = move |help: Option<String>| help.map(|text| view! { <p class="field-hint">{text}</p> });
     let labelled = |input: AnyView| {
         view! {
             <label for=input_id.to_owned()>{label.clone()}{required}</label>
-            {help.clone()}
+            {hint(help.clone())}
             {input}
         }
         .into_any()
@@ -163,7 +163,7 @@ fn control(builder: Builder, id: &FieldId, field: &Field, input_id: &str) -> Any
             view! {
                 <fieldset class="preview-group">
                     <legend>{label}{repeat.then_some(" (one row shown)")}</legend>
-                    {help}
+                    {hint(help)}
                     <PreviewList builder parent=Some(id.clone())/>
                 </fieldset>
             }

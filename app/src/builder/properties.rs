@@ -34,6 +34,7 @@ pub fn PropertiesPanel(builder: Builder, problems: Memo<Vec<Problem>>) -> impl I
             }}
         </aside>
     }
+    .into_any()
 }
 
 #[component]
@@ -92,6 +93,7 @@ fn FieldProperties(builder: Builder, id: FieldId, problems: Memo<Vec<Problem>>) 
         {settings}
         <FieldProblems id problems/>
     }
+    .into_any()
 }
 
 /// The settings that belong to the field's type.
@@ -162,6 +164,7 @@ fn Toolbar(builder: Builder, id: FieldId) -> impl IntoView {
             }>"Delete"</button>
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -269,6 +272,7 @@ fn NumberProperty(
             <input id=input_id type="number" step="any" prop:value=value on:input=on_input/>
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -295,6 +299,7 @@ fn CheckProperty(
             <label for=input_id>{label}</label>
         </div>
     }
+    .into_any()
 }
 
 /// The options of a choice field: label and stored value for each.
@@ -387,6 +392,7 @@ fn OptionsEditor(builder: Builder, id: FieldId, field: Memo<Option<Field>>) -> i
             <button type="button" class="button small" on:click=add>"Add option"</button>
         </fieldset>
     }
+    .into_any()
 }
 
 /// What stops this field from being published.

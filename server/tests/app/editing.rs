@@ -303,4 +303,25 @@ async fn the_builder_page_answers_with_the_status_of_who_asks() {
     let (status, html) = page(&owner).await;
     assert_eq!(status, 200);
     assert!(html.contains("Inspections") && html.contains("Notes"), "{html}");
+
+    // A large form nested as deep as allowed renders too (server rendering must not
+    // run out of stack on a test thread's 2 MiB).
+    let mut edits = Vec::new();
+    let mut parent: Option<String> = None;
+    for depth in 1..=5 {
+        let id = format!("level_{depth}");
+        edits.push(json!({ "edit": "insert", "parent": parent, "after": null,
+            "field": { "id": id, "label": { "text": format!("Level {depth}") }, "type": "section", "children": [] } }));
+        parent = Some(id);
+    }
+    edits.push(json!({ "edit": "insert", "parent": parent, "after": null,
+        "field": { "id": "deepest", "label": { "text": "Deepest question" }, "type": "number" } }));
+    for n in 0..300 {
+        edits.push(insert(&format!("q{n}"), &format!("Question {n}"), Some("notes")));
+    }
+    let (status, body) = edit(&owner, &id, "tab-a", Value::Array(edits)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, html) = page(&owner).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Deepest question") && html.contains("Question 299"));
 }
