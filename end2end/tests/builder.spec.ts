@@ -84,6 +84,19 @@ test('build a form by dragging, set properties, preview a condition, publish', a
   await expect(labels(page)).toHaveText(['Inspector', 'Age', 'Consent']);
   await expect(fields(page).nth(1)).toBeFocused();
 
+  // --- A translation of a label, shown in the preview's language. ---
+  await fields(page).nth(1).click();
+  await page.getByLabel('Language tag').fill('French');
+  await expect(page.getByText('Use a language tag such as fr or pt-BR.')).toBeVisible();
+  await page.getByLabel('Language tag').fill('fr');
+  await page.getByRole('button', { name: 'Add translation' }).click();
+  await page.getByLabel('Label (fr)').fill('Âge');
+  const language = page.getByTestId('preview').getByLabel('Language', { exact: true });
+  await language.selectOption('fr');
+  await expect(page.getByTestId('preview').locator('label', { hasText: 'Âge' })).toBeVisible();
+  await language.selectOption('');
+  await expect(page.getByTestId('preview').locator('label', { hasText: 'Âge' })).toHaveCount(0);
+
   // --- A show-if condition: first with a mistake, pointed at; then working. ---
   const ageId = await fieldId(fields(page).nth(1));
   await fields(page).nth(2).click();
@@ -97,10 +110,10 @@ test('build a form by dragging, set properties, preview a condition, publish', a
   const preview = page.getByTestId('preview');
   const consent = preview.locator(`[data-preview]`, { hasText: 'Consent' });
   await expect(consent).toBeHidden();
-  await preview.getByLabel('Age').fill('30');
+  await preview.getByRole('spinbutton', { name: 'Age' }).fill('30');
   await expect(consent).toBeVisible();
   await expect(consent.getByRole('alert')).toHaveText('This question needs an answer.');
-  await preview.getByLabel('Age').fill('12');
+  await preview.getByRole('spinbutton', { name: 'Age' }).fill('12');
   await expect(consent).toBeHidden();
 
   // --- Undo takes back the last change (the "required" tick). ---

@@ -228,9 +228,9 @@ fn PublishPanel(builder: Builder, problems: Memo<Vec<Problem>>) -> impl IntoView
             view! {
                 <h3>{format!("{} problem(s) stop publishing", problems.len())}</h3>
                 <ul class="problems" data-testid="problems">
-                    {problems.iter().cloned().map(|problem| {
+                    {problems.iter().map(|problem| {
                         let field = problem.field.clone();
-                        let name = field.as_ref().map(|id| label_of(id)).unwrap_or_else(|| "The form".into());
+                        let name = field.as_ref().map(&label_of).unwrap_or_else(|| "The form".into());
                         view! {
                             <li>
                                 <button type="button" class="link-button" on:click=move |_| {

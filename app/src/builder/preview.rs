@@ -16,6 +16,8 @@ use super::state::Builder;
 struct Preview {
     answers: RwSignal<Answers>,
     evaluation: Memo<Evaluation>,
+    /// The language labels are shown in (`None`: the default text).
+    language: RwSignal<Option<String>>,
 }
 
 #[component]
@@ -25,16 +27,34 @@ pub fn PreviewPanel(builder: Builder) -> impl IntoView {
         let now = chrono::Utc::now().naive_utc();
         answers.with(|answers| builder.form.with(|form| evaluate(form, answers, now)))
     });
+    let language = RwSignal::new(None::<String>);
     provide_context(Preview {
         answers,
         evaluation,
+        language,
     });
+    let languages = Memo::new(move |_| builder.form.with(|f| f.languages()));
     view! {
         <section class="preview" aria-label="Preview" data-testid="preview">
             <div class="preview-header">
                 <h2>"Preview"</h2>
                 <button type="button" class="button small" on:click=move |_| answers.set(Answers::new())>"Clear answers"</button>
             </div>
+            {move || (!languages.with(|l| l.is_empty())).then(|| view! {
+                <div class="field">
+                    <label for="preview-language">"Language"</label>
+                    <select id="preview-language" on:change=move |event| {
+                        let tag = event_target_value(&event);
+                        language.set((!tag.is_empty()).then_some(tag));
+                    }>
+                        <option value="" selected=move || language.with(Option::is_none)>"Default"</option>
+                        {languages.get().into_iter().map(|tag| {
+                            let selected = { let tag = tag.clone(); move || language.with(|l| l.as_deref() == Some(tag.as_str())) };
+                            view! { <option value=tag.clone() selected=selected>{tag.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+            })}
             <form class="preview-form" on:submit=|event: ev::SubmitEvent| event.prevent_default()>
                 <PreviewList builder parent=None/>
             </form>
@@ -79,7 +99,12 @@ fn PreviewField(builder: Builder, id: FieldId) -> impl IntoView {
     let input_id = format!("preview-{}", id.0);
     let body = {
         let id = id.clone();
-        move || field.get().map(|field| control(builder, &id, &field, &input_id))
+        move || {
+            let language = preview.language.get();
+            field
+                .get()
+                .map(|field| control(builder, &id, &field, &input_id, language.as_deref()))
+        }
     };
     view! {
         <div class="preview-field" data-preview=id.0.clone() class:hidden=hidden.clone() aria-hidden=move || hidden().to_string()>
@@ -90,7 +115,13 @@ fn PreviewField(builder: Builder, id: FieldId) -> impl IntoView {
     .into_any()
 }
 
-fn control(builder: Builder, id: &FieldId, field: &Field, input_id: &str) -> AnyView {
+fn control(
+    builder: Builder,
+    id: &FieldId,
+    field: &Field,
+    input_id: &str,
+    language: Option<&str>,
+) -> AnyView {
     let preview = expect_context::<Preview>();
     let answer = {
         let id = id.clone();
@@ -102,7 +133,7 @@ fn control(builder: Builder, id: &FieldId, field: &Field, input_id: &str) -> Any
             a.insert(id.clone(), value);
         })
     };
-    let label = field.label.text.clone();
+    let label = field.label.text_in(language).to_owned();
     let required = field.required.then_some(" *");
     let help = field.help.as_ref().map(|h| h.text.clone());
     let hint = move |help: Option<String>| help.map(|text| view! { <p class="field-hint">{text}</p> });

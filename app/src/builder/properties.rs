@@ -10,7 +10,7 @@ use leptos::{ev, prelude::*};
 use muster_domain::forms::{
     arrange::{self, FIELD_TYPES},
     edit::{self, blank_kind, type_name},
-    schema::{Field, FieldId},
+    schema::{Field, FieldId, Label},
     validate::Problem,
 };
 use serde_json::{json, Value};
@@ -75,6 +75,7 @@ fn FieldProperties(builder: Builder, id: FieldId, problems: Memo<Vec<Problem>>) 
             label.text = value;
             serde_json::to_value(label).ok()
         })}
+        <Translations builder id=id.clone() field/>
         {text("prop-help", "help", "Help text", true, |f| f.help.as_ref().map(|h| h.text.clone()).unwrap_or_default(), |_, value| {
             (!value.trim().is_empty()).then(|| json!({ "text": value }))
         })}
@@ -390,6 +391,88 @@ fn OptionsEditor(builder: Builder, id: FieldId, field: Memo<Option<Field>>) -> i
             <legend>"Options (label, stored value)"</legend>
             <ol class="plain-list">{rows}</ol>
             <button type="button" class="button small" on:click=add>"Add option"</button>
+        </fieldset>
+    }
+    .into_any()
+}
+
+/// The label in other languages (`fr`, `pt-BR`, …); the preview can show each.
+#[component]
+fn Translations(builder: Builder, id: FieldId, field: Memo<Option<Field>>) -> impl IntoView {
+    let label = Memo::new(move |_| field.with(|f| f.as_ref().map(|f| f.label.clone()).unwrap_or_default()));
+    let languages = Memo::new(move |_| label.with(|l| l.translations.keys().cloned().collect::<Vec<_>>()));
+    let write = {
+        let id = id.clone();
+        move |change: &dyn Fn(&mut Label)| {
+            let mut new = label.get_untracked();
+            change(&mut new);
+            builder.set_property(&id, "label", serde_json::to_value(new).ok());
+        }
+    };
+    let rows = {
+        let write = write.clone();
+        move || {
+            languages
+                .get()
+                .into_iter()
+                .map(|language| {
+                    let input_id = format!("prop-label-{language}");
+                    let value = {
+                        let language = language.clone();
+                        move || label.with(|l| l.translations.get(&language).cloned().unwrap_or_default())
+                    };
+                    let on_input = {
+                        let (write, language) = (write.clone(), language.clone());
+                        move |event: ev::Event| {
+                            let text = event_target_value(&event);
+                            write(&|l| {
+                                l.translations.insert(language.clone(), text.clone());
+                            })
+                        }
+                    };
+                    let remove = {
+                        let (write, language) = (write.clone(), language.clone());
+                        move |_| write(&|l| {
+                            l.translations.remove(&language);
+                        })
+                    };
+                    view! {
+                        <li class="option-row">
+                            <label for=input_id.clone()>{format!("Label ({language})")}</label>
+                            <input id=input_id type="text" prop:value=value on:input=on_input/>
+                            <button type="button" class="button small" aria-label=format!("Remove the {language} translation") on:click=remove>"✕"</button>
+                        </li>
+                    }
+                })
+                .collect_view()
+        }
+    };
+    let (new_language, set_new_language) = signal(String::new());
+    let invalid = move || {
+        let tag = new_language.get();
+        (!tag.is_empty() && !Label::is_language_tag(&tag)).then_some("Use a language tag such as fr or pt-BR.")
+    };
+    let add = move |_| {
+        let tag = new_language.get_untracked().trim().to_owned();
+        if Label::is_language_tag(&tag) {
+            let default = label.with_untracked(|l| l.text.clone());
+            write(&|l| {
+                l.translations.entry(tag.clone()).or_insert_with(|| default.clone());
+            });
+            set_new_language.set(String::new());
+        }
+    };
+    view! {
+        <fieldset class="options-editor">
+            <legend>"Translations"</legend>
+            <ol class="plain-list">{rows}</ol>
+            <div class="option-row">
+                <label for="prop-new-language" class="visually-hidden">"Language tag"</label>
+                <input id="prop-new-language" type="text" placeholder="fr, pt-BR…" prop:value=new_language
+                    on:input=move |event| set_new_language.set(event_target_value(&event))/>
+                <button type="button" class="button small" on:click=add>"Add translation"</button>
+            </div>
+            <p class="field-error">{invalid}</p>
         </fieldset>
     }
     .into_any()

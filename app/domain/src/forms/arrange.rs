@@ -4,7 +4,7 @@
 
 use super::{
     edit::{blank_kind, find, position, Edit},
-    schema::{Field, FieldId, Form, Kind, Label},
+    schema::{Field, FieldId, Form, Kind},
 };
 
 /// Every field type, in palette order, by its `type` name.
@@ -36,15 +36,7 @@ pub fn new_field(type_name: &str, id: FieldId) -> Option<Field> {
     if let Some(first) = label.get_mut(0..1) {
         first.make_ascii_uppercase();
     }
-    Some(Field {
-        id,
-        label: Label::new(label),
-        help: None,
-        required: false,
-        show_if: None,
-        constraint: None,
-        kind,
-    })
+    Some(Field::new(id, label, kind))
 }
 
 /// A copy of field `id` (with its children) right after it; every copied field gets a

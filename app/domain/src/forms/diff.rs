@@ -124,15 +124,7 @@ mod tests {
     use crate::forms::schema::{Kind, Label};
 
     fn field(id: &str, kind: Kind) -> Field {
-        Field {
-            id: FieldId(id.into()),
-            label: Label::new(id),
-            help: None,
-            required: false,
-            show_if: None,
-            constraint: None,
-            kind,
-        }
+        Field::new(FieldId(id.into()), id, kind)
     }
 
     fn ids(changes: &[Change]) -> Vec<String> {

@@ -14,6 +14,9 @@ use serde_json::{Map, Value};
 
 use super::schema::{Field, FieldId, Form, Kind};
 
+// An insert carries a whole field; edits are few and short-lived, so boxing it would
+// only add noise where edits are built and matched.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "edit", rename_all = "snake_case")]
 pub enum Edit {
@@ -429,18 +432,9 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::forms::schema::Label;
 
     fn field(id: &str, kind: Kind) -> Field {
-        Field {
-            id: FieldId(id.into()),
-            label: Label::new(id),
-            help: None,
-            required: false,
-            show_if: None,
-            constraint: None,
-            kind,
-        }
+        Field::new(FieldId(id.into()), id, kind)
     }
 
     fn text(id: &str) -> Field {

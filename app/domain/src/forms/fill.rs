@@ -292,15 +292,7 @@ mod tests {
     use crate::forms::schema::{Constraint, Label};
 
     fn field(id: &str, kind: Kind) -> Field {
-        Field {
-            id: FieldId(id.into()),
-            label: Label::new(id),
-            help: None,
-            required: false,
-            show_if: None,
-            constraint: None,
-            kind,
-        }
+        Field::new(FieldId(id.into()), id, kind)
     }
 
     fn number(id: &str) -> Field {

@@ -225,19 +225,11 @@ mod tests {
     use super::*;
     use crate::forms::{
         edit::find,
-        schema::{Field, FieldId, Kind, Label},
+        schema::{Field, FieldId, Kind},
     };
 
     fn text(id: &str) -> Field {
-        Field {
-            id: FieldId(id.into()),
-            label: Label::new(id),
-            help: None,
-            required: false,
-            show_if: None,
-            constraint: None,
-            kind: Kind::ShortText { max_length: None },
-        }
+        Field::new(FieldId(id.into()), id, Kind::ShortText { max_length: None })
     }
 
     fn label(id: &str, before: &str, after: &str) -> Edit {

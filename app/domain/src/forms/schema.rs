@@ -45,6 +45,25 @@ impl Label {
             translations: BTreeMap::new(),
         }
     }
+
+    /// The text in `language`; the default text when there is no translation.
+    pub fn text_in(&self, language: Option<&str>) -> &str {
+        language
+            .and_then(|language| self.translations.get(language))
+            .filter(|text| !text.trim().is_empty())
+            .unwrap_or(&self.text)
+    }
+
+    /// Whether `tag` is shaped like a language tag: a 2–3 letter language, then
+    /// optional subtags of 2–8 letters or digits (`fr`, `pt-BR`, `sr-Latn`).
+    pub fn is_language_tag(tag: &str) -> bool {
+        let mut parts = tag.split('-');
+        let language_ok = parts
+            .next()
+            .is_some_and(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()));
+        language_ok
+            && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+    }
 }
 
 /// A whole form.
@@ -68,6 +87,21 @@ pub struct Field {
     pub constraint: Option<Constraint>,
     #[serde(flatten)]
     pub kind: Kind,
+}
+
+impl Field {
+    /// A field with only the essentials: not required, no help, rules or conditions.
+    pub fn new(id: FieldId, label: impl Into<String>, kind: Kind) -> Self {
+        Self {
+            id,
+            label: Label::new(label),
+            help: None,
+            required: false,
+            show_if: None,
+            constraint: None,
+            kind,
+        }
+    }
 }
 
 /// A rule the answer must satisfy, and what to tell the person when it does not.
@@ -188,6 +222,14 @@ impl Kind {
 }
 
 impl Form {
+    /// The languages the form's labels are translated into.
+    pub fn languages(&self) -> std::collections::BTreeSet<String> {
+        self.walk()
+            .into_iter()
+            .flat_map(|(field, _)| field.label.translations.keys().cloned())
+            .collect()
+    }
+
     /// Every field, depth first, with the repeat group it is in (if any).
     pub fn walk(&self) -> Vec<(&Field, Option<&FieldId>)> {
         fn visit<'a>(
@@ -207,5 +249,31 @@ impl Form {
         let mut out = Vec::new();
         visit(&self.fields, None, &mut out);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn translations_fall_back_to_the_default_text() {
+        let mut label = Label::new("Age");
+        label.translations.insert("fr".into(), "Âge".into());
+        label.translations.insert("de".into(), " ".into());
+        assert_eq!(label.text_in(Some("fr")), "Âge");
+        assert_eq!(label.text_in(Some("de")), "Age", "a blank translation is no translation");
+        assert_eq!(label.text_in(Some("es")), "Age");
+        assert_eq!(label.text_in(None), "Age");
+    }
+
+    #[test]
+    fn language_tags() {
+        for good in ["fr", "pt-BR", "sr-Latn", "es-419", "gsw"] {
+            assert!(Label::is_language_tag(good), "{good}");
+        }
+        for bad in ["", "f", "French", "FR", "pt_BR", "pt-", "en-US-x-averyveryverylong", "<b>"] {
+            assert!(!Label::is_language_tag(bad), "{bad}");
+        }
     }
 }

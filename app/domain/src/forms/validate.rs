@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     expr::{self, ExprError, Span, Type, TypeEnv},
-    schema::{Field, FieldId, Form, Kind},
+    schema::{Field, FieldId, Form, Kind, Label},
 };
 
 /// Size limits: a form beyond them is refused with a message saying which.
@@ -216,7 +216,14 @@ fn check_field(field: &Field, problems: &mut Problems) {
         labelled,
         problems,
     );
-    for text in field.label.translations.values() {
+    for (language, text) in &field.label.translations {
+        if !Label::is_language_tag(language) {
+            problems.add(
+                field,
+                "label",
+                format!("`{language}` is not a language tag such as fr or pt-BR."),
+            );
+        }
         check_text(field, "label", text, Limits::LABEL, false, problems);
     }
     if let Some(help) = &field.help {
@@ -517,15 +524,7 @@ mod tests {
     use crate::forms::schema::{Choice, Constraint, Label};
 
     fn field(id: &str, kind: Kind) -> Field {
-        Field {
-            id: FieldId(id.into()),
-            label: Label::new(format!("Question {id}")),
-            help: None,
-            required: false,
-            show_if: None,
-            constraint: None,
-            kind,
-        }
+        Field::new(FieldId(id.into()), format!("Question {id}"), kind)
     }
 
     fn choice(value: &str) -> Choice {
@@ -621,6 +620,17 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn a_translation_needs_a_language_tag() {
+        let mut form = survey();
+        form.fields[0].label.translations.insert("fr".into(), "Âge".into());
+        assert_eq!(problems_of(&form), Vec::<(String, String, String)>::new());
+        form.fields[0].label.translations.insert("French".into(), "Âge".into());
+        let problems = problems_of(&form);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].2.contains("`French` is not a language tag"), "{problems:?}");
     }
 
     #[test]

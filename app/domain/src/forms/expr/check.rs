@@ -162,7 +162,7 @@ fn call(
             true
         } else {
             errors.push(ExprError::new(
-                format!("{}", usage(signature, wanted)),
+                usage(signature, wanted).to_string(),
                 expr.span,
             ));
             false
