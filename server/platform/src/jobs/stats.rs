@@ -43,7 +43,14 @@ pub struct DeadJob {
 
 impl QueueStats {
     /// Read from the primary: an administrator retrying a job must see it move at once.
+    /// The three reads share one snapshot, so the counts and the lists describe the same
+    /// moment (a job dying between two reads would otherwise be listed dead but not
+    /// counted).
     pub async fn load(primary: &PgPool) -> Result<Self, sqlx::Error> {
+        let mut tx = primary.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
         let kinds = sqlx::query_as::<_, KindStats>(sqlx::AssertSqlSafe(format!(
             "SELECT task_identifier AS kind,
                 count(*) FILTER (WHERE locked_at IS NULL AND attempts < max_attempts AND run_at <= now()) AS waiting,
@@ -55,7 +62,7 @@ impl QueueStats {
              GROUP BY task_identifier
              ORDER BY task_identifier"
         )))
-        .fetch_all(primary)
+        .fetch_all(&mut *tx)
         .await?;
         let listed = |condition: &str| {
             format!(
@@ -69,13 +76,14 @@ impl QueueStats {
         };
         let dead =
             sqlx::query_as::<_, DeadJob>(sqlx::AssertSqlSafe(listed("attempts >= max_attempts")))
-                .fetch_all(primary)
+                .fetch_all(&mut *tx)
                 .await?;
         let retrying = sqlx::query_as::<_, DeadJob>(sqlx::AssertSqlSafe(listed(
             "attempts < max_attempts AND last_error IS NOT NULL",
         )))
-        .fetch_all(primary)
+        .fetch_all(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(Self {
             kinds,
             dead: dead.into_iter().map(DeadJob::readable).collect(),
