@@ -53,11 +53,16 @@ pub fn fresh_id(form: &Form, type_name: &str, reserved: &[FieldId]) -> FieldId {
     }
 }
 
+/// A new field of `type_name` with an id unused in `form`.
+fn palette_field(form: &Form, type_name: &str) -> Option<muster_domain::forms::schema::Field> {
+    arrange::new_field(type_name, fresh_id(form, type_name, &[]))
+}
+
 /// Inserts a new field of `type_name`: after the selected field (inside it, if it is
 /// an empty group), or at the end.
 pub fn add_field(builder: Builder, type_name: &'static str) {
     let form = builder.form.get_untracked();
-    let Some(field) = arrange::new_field(type_name, fresh_id(&form, type_name, &[])) else {
+    let Some(field) = palette_field(&form, type_name) else {
         return;
     };
     let (parent, after) = match builder.selected.get_untracked() {
@@ -186,7 +191,7 @@ fn drop_at(builder: Builder, source: Source, target: Target) {
     let form = builder.form.get_untracked();
     let edit = match source {
         Source::Palette(type_name) => {
-            let Some(field) = arrange::new_field(type_name, fresh_id(&form, type_name, &[])) else {
+            let Some(field) = palette_field(&form, type_name) else {
                 return;
             };
             builder.selected.set(Some(field.id.clone()));
@@ -292,17 +297,7 @@ pub fn Canvas(builder: Builder) -> impl IntoView {
 
 #[component]
 fn FieldList(builder: Builder, parent: Option<FieldId>) -> impl IntoView {
-    let ids = {
-        let parent = parent.clone();
-        Memo::new(move |_| {
-            builder.form.with(|form| {
-                arrange::siblings(form, parent.as_ref())
-                    .iter()
-                    .map(|f| f.id.clone())
-                    .collect::<Vec<_>>()
-            })
-        })
-    };
+    let ids = builder.child_ids(parent.clone());
     let end_label = if parent.is_some() {
         "Drop fields here to add them to this group"
     } else {
@@ -320,10 +315,7 @@ fn FieldList(builder: Builder, parent: Option<FieldId>) -> impl IntoView {
 
 #[component]
 fn FieldRow(builder: Builder, id: FieldId) -> impl IntoView {
-    let field = {
-        let id = id.clone();
-        Memo::new(move |_| builder.form.with(|form| edit::find(&form.fields, &id).cloned()))
-    };
+    let field = builder.field_memo(id.clone());
     let is_group = Memo::new(move |_| {
         field.with(|f| {
             f.as_ref()

@@ -4,8 +4,6 @@
 
 use leptos::{ev, prelude::*};
 use muster_domain::forms::{
-    arrange,
-    edit,
     fill::{evaluate, Answers, Evaluation},
     schema::{Field, FieldId, Kind},
 };
@@ -65,14 +63,7 @@ pub fn PreviewPanel(builder: Builder) -> impl IntoView {
 
 #[component]
 fn PreviewList(builder: Builder, parent: Option<FieldId>) -> impl IntoView {
-    let ids = Memo::new(move |_| {
-        builder.form.with(|form| {
-            arrange::siblings(form, parent.as_ref())
-                .iter()
-                .map(|f| f.id.clone())
-                .collect::<Vec<_>>()
-        })
-    });
+    let ids = builder.child_ids(parent);
     view! {
         <For each=move || ids.get() key=|id| id.clone() let:id>
             <PreviewField builder id/>
@@ -84,10 +75,7 @@ fn PreviewList(builder: Builder, parent: Option<FieldId>) -> impl IntoView {
 #[component]
 fn PreviewField(builder: Builder, id: FieldId) -> impl IntoView {
     let preview = expect_context::<Preview>();
-    let field = {
-        let id = id.clone();
-        Memo::new(move |_| builder.form.with(|form| edit::find(&form.fields, &id).cloned()))
-    };
+    let field = builder.field_memo(id.clone());
     let hidden = {
         let id = id.clone();
         move || preview.evaluation.with(|e| e.hidden.contains(&id))

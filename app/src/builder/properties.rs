@@ -39,10 +39,7 @@ pub fn PropertiesPanel(builder: Builder, problems: Memo<Vec<Problem>>) -> impl I
 
 #[component]
 fn FieldProperties(builder: Builder, id: FieldId, problems: Memo<Vec<Problem>>) -> impl IntoView {
-    let field = {
-        let id = id.clone();
-        Memo::new(move |_| builder.form.with(|f| edit::find(&f.fields, &id).cloned()))
-    };
+    let field = builder.field_memo(id.clone());
     let kind = Memo::new(move |_| field.with(|f| f.as_ref().map(|f| type_name(&f.kind))));
     let text = |input_id: &'static str, property: &'static str, label: &'static str, multiline: bool, read: Read, write: Write| {
         view! { <TextProperty builder id=id.clone() field input_id property label multiline read write problems/> }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use muster_domain::forms::{
+    arrange,
     edit::{self, Edit},
     replica::Replica,
     schema::{Field, FieldId, Form},
@@ -89,6 +90,26 @@ impl Builder {
     pub fn field(&self, id: &FieldId) -> Option<Field> {
         self.form
             .with_untracked(|form| edit::find(&form.fields, id).cloned())
+    }
+
+    /// A field of the draft as shown, as a memo: a component reading it re-renders only
+    /// when that field changes, not on every edit of the form.
+    pub fn field_memo(&self, id: FieldId) -> Memo<Option<Field>> {
+        let form = self.form;
+        Memo::new(move |_| form.with(|form| edit::find(&form.fields, &id).cloned()))
+    }
+
+    /// The ids of the fields in `parent`'s group (`None`: the form), as a memo.
+    pub fn child_ids(&self, parent: Option<FieldId>) -> Memo<Vec<FieldId>> {
+        let form = self.form;
+        Memo::new(move |_| {
+            form.with(|form| {
+                arrange::siblings(form, parent.as_ref())
+                    .iter()
+                    .map(|f| f.id.clone())
+                    .collect()
+            })
+        })
     }
 
     /// Does what the builder asked: applies `edits` locally at once, records how to undo

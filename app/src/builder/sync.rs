@@ -232,7 +232,7 @@ pub fn start(builder: Builder) {
     let heartbeat = set_interval_with_handle(
         move || {
             announce(false);
-            let now = js_sys_now();
+            let now = now_ms();
             let gone = PRESENCE_EVERY.as_millis() as f64 * 3.0;
             builder
                 .peers
@@ -293,7 +293,7 @@ fn receive(builder: Builder, event: DraftEvent) {
                         Peer {
                             name: by,
                             selected,
-                            seen_ms: js_sys_now(),
+                            seen_ms: now_ms(),
                         },
                     );
                 }
@@ -307,6 +307,7 @@ fn receive(builder: Builder, event: DraftEvent) {
     }
 }
 
-fn js_sys_now() -> f64 {
+/// Milliseconds on the page's monotonic clock.
+fn now_ms() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }

@@ -11,14 +11,13 @@ use muster_domain::{
         edit::{apply, Edit},
         replica::{DraftEvent, EditOutcome},
         schema::{FieldId, Form},
-        validate::oversized,
     },
 };
 use muster_platform::{tenancy, Platform};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::{AppsError, BUILDERS_ONLY, MAX_DRAFT_BYTES};
+use crate::{check_size, AppsError, BUILDERS_ONLY};
 
 /// Most edits in one batch: far more than a builder makes between two saves.
 pub const MAX_EDITS_PER_BATCH: usize = 500;
@@ -74,17 +73,7 @@ pub async fn edit(
         tx.commit().await?;
         return Ok(outcome);
     }
-    if let Some(reason) = oversized(&form) {
-        return Err(AppsError::TooLarge(reason));
-    }
-    let json = serde_json::to_vec(&form).map_err(|e| AppsError::Internal(e.to_string()))?;
-    if json.len() > MAX_DRAFT_BYTES {
-        return Err(AppsError::TooLarge(format!(
-            "The form would be {} KiB; the limit is {} KiB.",
-            json.len() / 1024,
-            MAX_DRAFT_BYTES / 1024
-        )));
-    }
+    check_size(&form)?;
     outcome.revision = revision + 1;
     sqlx::query(
         "UPDATE app_drafts SET form = $2, revision = $3, updated_by = $4, updated_at = now() WHERE app_id = $1",

@@ -121,16 +121,9 @@ pub async fn draft(platform: &Platform, actor: &Actor, app: Uuid) -> Result<Draf
     })
 }
 
-/// Stores `form` as the draft if nobody saved since `base_revision`; returns the new
-/// revision. Unfinished forms are fine; oversized ones are refused and nothing is stored.
-pub async fn save_draft(
-    platform: &Platform,
-    actor: &Actor,
-    app: Uuid,
-    form: &Form,
-    base_revision: i64,
-) -> Result<i64, AppsError> {
-    actor.require(Capability::Build, BUILDERS_ONLY)?;
+/// Refuses a draft over the size limits (fields, nesting, texts, stored bytes), saying
+/// which; problems that only stop publishing are fine in a draft.
+pub(crate) fn check_size(form: &Form) -> Result<(), AppsError> {
     if let Some(reason) = oversized(form) {
         return Err(AppsError::TooLarge(reason));
     }
@@ -142,6 +135,20 @@ pub async fn save_draft(
             MAX_DRAFT_BYTES / 1024
         )));
     }
+    Ok(())
+}
+
+/// Stores `form` as the draft if nobody saved since `base_revision`; returns the new
+/// revision. Unfinished forms are fine; oversized ones are refused and nothing is stored.
+pub async fn save_draft(
+    platform: &Platform,
+    actor: &Actor,
+    app: Uuid,
+    form: &Form,
+    base_revision: i64,
+) -> Result<i64, AppsError> {
+    actor.require(Capability::Build, BUILDERS_ONLY)?;
+    check_size(form)?;
     let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
     let current: Option<i64> =
         sqlx::query_scalar("SELECT revision FROM app_drafts WHERE app_id = $1 FOR UPDATE")

@@ -88,7 +88,7 @@ pub fn evaluate(form: &Form, answers: &Answers, now: NaiveDateTime) -> Evaluatio
         if let Kind::Calculated { .. } = field.kind {
             evaluation
                 .calculated
-                .insert(field.id.clone(), display(&value));
+                .insert(field.id.clone(), value.as_text());
             continue;
         }
         let raw = answers.get(&field.id).map(String::as_str).unwrap_or("");
@@ -181,22 +181,6 @@ pub fn answer(kind: &Kind, raw: &str) -> Value {
         _ => None,
     };
     parsed.unwrap_or(Value::Empty)
-}
-
-fn display(value: &Value) -> String {
-    match value {
-        Value::Number(n) => format_number(*n),
-        Value::Empty => String::new(),
-        Value::Bool(true) => "yes".into(),
-        Value::Bool(false) => "no".into(),
-        Value::Text(text) => text.clone(),
-        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
-        Value::Time(t) => t.format("%H:%M").to_string(),
-        Value::DateTime(dt) => dt.format("%Y-%m-%d %H:%M").to_string(),
-        Value::Choices(choices) => choices.join(", "),
-        Value::Rows(n) => n.to_string(),
-        Value::Many(values) => values.iter().map(display).collect::<Vec<_>>().join(", "),
-    }
 }
 
 fn message(field: &Field, raw: &str, value: &Value, scope: &Values) -> Option<String> {

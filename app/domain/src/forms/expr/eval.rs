@@ -37,7 +37,8 @@ impl Value {
         }
     }
 
-    fn as_text(&self) -> String {
+    /// The value as a person reads it (and as `concat` joins it).
+    pub fn as_text(&self) -> String {
         match self {
             Value::Empty => String::new(),
             Value::Number(n) => format_number(*n),
