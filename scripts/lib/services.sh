@@ -25,11 +25,23 @@ services_profile() {
     STARTED_SERVICES=()
 }
 
-pg_bin() {
-    local dir
-    dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
-    [ -n "$dir" ] || die "PostgreSQL server binaries not found (apt-get install postgresql)"
-    printf '%s/%s' "$dir" "$1"
+STARTED_SERVICES=()
+
+# Debian installs each PostgreSQL major version's server programs under its own
+# directory; the newest is used. Resolved once, in the script's own shell (never inside
+# `$(...)`, where a failure would end only the subshell).
+PG_BIN=""
+resolve_pg_bin() {
+    [ -n "$PG_BIN" ] && return 0
+    local root="${MUSTER_POSTGRES_LIBDIR:-/usr/lib/postgresql}" dir="" candidate
+    for candidate in "$root"/*/bin; do
+        [ -x "$candidate/pg_ctl" ] || continue
+        if [ -z "$dir" ] || [ "$(printf '%s\n%s\n' "$dir" "$candidate" | sort -V | tail -n1)" = "$candidate" ]; then
+            dir="$candidate"
+        fi
+    done
+    [ -n "$dir" ] || die "PostgreSQL server programs not found under $root (Debian package postgresql)"
+    PG_BIN="$dir"
 }
 
 # Postgres refuses to run as root: when we are root, its processes run as the
@@ -60,7 +72,7 @@ _load_secrets() {
     _pg_owns "$PGPASS_FILE"
 }
 
-_pg_running() { as_pg "$(pg_bin pg_ctl)" status -D "$1" >/dev/null 2>&1; }
+_pg_running() { as_pg "$PG_BIN/pg_ctl" status -D "$1" >/dev/null 2>&1; }
 
 _psql() {
     PGPASSFILE="$PGPASS_FILE" psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U muster "$@"
@@ -75,7 +87,7 @@ _init_primary() {
     local pwfile="$SERVICES_DIR/.pwfile"
     (umask 077; printf '%s\n' "$PG_PASSWORD" > "$pwfile")
     _pg_owns "$pwfile"
-    as_pg "$(pg_bin initdb)" -D "$PG_PRIMARY_DIR" -U muster --pwfile="$pwfile" -A scram-sha-256 -E UTF8 --no-locale >/dev/null
+    as_pg "$PG_BIN/initdb" -D "$PG_PRIMARY_DIR" -U muster --pwfile="$pwfile" -A scram-sha-256 -E UTF8 --no-locale >/dev/null
     rm -f "$pwfile"
     local durability=""
     # Test data is thrown away: skipping fsync makes creating a database per test cheap.
@@ -124,7 +136,7 @@ _init_replica() {
     chmod 700 "$PG_REPLICA_DIR"
     _psql -d postgres -c "SELECT pg_drop_replication_slot('muster_replica_1') FROM pg_replication_slots WHERE slot_name = 'muster_replica_1'" >/dev/null
     # -c fast: checkpoint at once instead of spreading it over minutes.
-    as_pg env PGPASSFILE="$PGPASS_FILE" "$(pg_bin pg_basebackup)" -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U muster \
+    as_pg env PGPASSFILE="$PGPASS_FILE" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U muster \
         -D "$PG_REPLICA_DIR" -X stream -C -S muster_replica_1 -R -c fast
     # Our own connection string (pg_basebackup -R may leave the password out).
     as_pg sh -c "cat >> '$PG_REPLICA_DIR/postgresql.auto.conf'" <<CONF
@@ -145,46 +157,79 @@ _start_pg() {
     fi
     _port_taken "$port" && die "port $port is taken by another process (another checkout's services?); stop it or choose other ports (README: MUSTER_*_PORT)"
     rm -f "$dir/postmaster.pid"
-    as_pg "$(pg_bin pg_ctl)" -D "$dir" -l "$LOG_DIR/$name.log" -w -t 120 start >/dev/null \
+    as_pg "$PG_BIN/pg_ctl" -D "$dir" -l "$LOG_DIR/$name.log" -w -t 120 start >/dev/null \
         || die "$name did not start; see $LOG_DIR/$name.log"
     STARTED_SERVICES+=("$name")
 }
 
-_redis_cli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" --no-auth-warning -a "$REDIS_PASSWORD" "$@"; }
-_redis_running() { [ "$(_redis_cli ping 2>/dev/null)" = PONG ]; }
+# The password travels in the environment (REDISCLI_AUTH), never on a command line
+# that `ps` shows to every user.
+_redis_cli() { REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
+# Only call after _require_redis_tools: without redis-cli every Redis would look stopped.
+_redis_running() { [ "$(_redis_cli ping 2>/dev/null || true)" = PONG ]; }
+_require_redis_tools() {
+    require_command redis-cli "it comes with Debian's redis-tools package (\`scripts/services up\` installs it)"
+    require_command redis-server "it comes with Debian's redis-server package (\`scripts/services up\` installs it)"
+}
 
 _start_redis() {
+    _require_redis_tools
     if _redis_running; then
         log "redis already running (reused)"
         return 0
     fi
     _port_taken "$REDIS_PORT" && die "port $REDIS_PORT is taken by another process; stop it or choose other ports (README: MUSTER_*_PORT)"
     mkdir -p "$REDIS_DIR"
-    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$REDIS_DIR" --daemonize yes \
-        --pidfile "$REDIS_DIR/redis.pid" --logfile "$LOG_DIR/redis.log" \
-        --requirepass "$REDIS_PASSWORD" --appendonly yes --save "" >/dev/null
+    # Settings, the password among them, go in a file only we can read: command-line
+    # arguments are visible to every user in `ps`.
+    local conf="$REDIS_DIR/redis.conf"
+    (umask 077; cat > "$conf" <<CONF
+bind 127.0.0.1
+port $REDIS_PORT
+dir $REDIS_DIR
+daemonize yes
+pidfile $REDIS_DIR/redis.pid
+logfile $LOG_DIR/redis.log
+requirepass $REDIS_PASSWORD
+appendonly yes
+save ""
+CONF
+    )
+    redis-server "$conf" >/dev/null
     wait_until 30 _redis_running || die "redis did not start; see $LOG_DIR/redis.log"
     STARTED_SERVICES+=(redis)
 }
 
+# True when the user configured services of their own (README "Services"); the
+# configuration is checked beforehand by validate_configuration.
+services_configured() { [ -n "${DATABASE_URL:-}" ]; }
+
 # Starts (or reuses) primary, replica and Redis, and exports DATABASE_URL,
-# DATABASE_MIGRATION_URL, DATABASE_REPLICA_URLS and REDIS_URL for them. Does nothing when all three variables
-# are already set: then the configured services are used as they are.
+# DATABASE_MIGRATION_URL, DATABASE_REPLICA_URLS and REDIS_URL for them. With services of
+# one's own configured, starts nothing and uses those as they are.
 services_up() {
-    if [ -n "${DATABASE_URL:-}" ] && [ -n "${REDIS_URL:-}" ]; then
+    if services_configured; then
         log "using configured services (DATABASE_URL, DATABASE_REPLICA_URLS, REDIS_URL)"
+        export DATABASE_REPLICA_URLS="${DATABASE_REPLICA_URLS:-}"
         return 0
     fi
     ensure_service_packages
+    resolve_pg_bin
     _load_secrets
+    # shellcheck disable=SC2034 # read by the ERR trap (common.sh)
+    MUSTER_STEP="starting the project-local services ($MUSTER_SERVICES_PROFILE)"
+    MUSTER_HINT="see the logs in $LOG_DIR; \`scripts/services status\` shows what runs; then run the same command again"
     [ -f "$PG_PRIMARY_DIR/PG_VERSION" ] || _init_primary
     _start_pg pg-primary "$PG_PRIMARY_DIR" "$PG_PRIMARY_PORT"
-    _psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'muster'" | grep -q 1 \
-        || _psql -d postgres -c "CREATE DATABASE muster" >/dev/null
+    if ! _psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'muster'" | grep -q 1; then
+        _psql -d postgres -c "CREATE DATABASE muster" >/dev/null
+    fi
     _ensure_runtime_role
     [ -f "$PG_REPLICA_DIR/PG_VERSION" ] || _init_replica
     _start_pg pg-replica "$PG_REPLICA_DIR" "$PG_REPLICA_PORT"
     _start_redis
+    # shellcheck disable=SC2034 # read by the ERR trap (common.sh)
+    MUSTER_STEP="" MUSTER_HINT=""
 
     export DATABASE_URL="postgres://muster_web:$APP_PG_PASSWORD@127.0.0.1:$PG_PRIMARY_PORT/muster"
     export DATABASE_MIGRATION_URL="postgres://muster:$PG_PASSWORD@127.0.0.1:$PG_PRIMARY_PORT/muster"
@@ -194,28 +239,52 @@ services_up() {
 }
 
 # Stops what services_up started in this invocation (services that were already
-# running belong to someone else and are left alone).
+# running belong to someone else and are left alone). Runs from EXIT traps: it never
+# fails, whatever it finds.
 services_down_if_started() {
     local svc
+    [ "${#STARTED_SERVICES[@]}" -gt 0 ] || return 0
     for svc in "${STARTED_SERVICES[@]}"; do
         case "$svc" in
-            pg-replica) as_pg "$(pg_bin pg_ctl)" -D "$PG_REPLICA_DIR" -m fast -w stop >/dev/null 2>&1 || warn "could not stop the replica" ;;
+            pg-replica) as_pg "$PG_BIN/pg_ctl" -D "$PG_REPLICA_DIR" -m fast -w stop >/dev/null 2>&1 || warn "could not stop the replica" ;;
             pg-primary) ;; # after the replica, below
             redis) _redis_cli shutdown >/dev/null 2>&1 || true ;;
         esac
     done
     for svc in "${STARTED_SERVICES[@]}"; do
         if [ "$svc" = pg-primary ]; then
-            as_pg "$(pg_bin pg_ctl)" -D "$PG_PRIMARY_DIR" -m fast -w stop >/dev/null 2>&1 || warn "could not stop the primary"
+            as_pg "$PG_BIN/pg_ctl" -D "$PG_PRIMARY_DIR" -m fast -w stop >/dev/null 2>&1 || warn "could not stop the primary"
         fi
     done
-    [ "${#STARTED_SERVICES[@]}" -gt 0 ] && log "stopped ${STARTED_SERVICES[*]}"
+    log "stopped ${STARTED_SERVICES[*]}"
     STARTED_SERVICES=()
 }
 
 # Stops every service of the profile, whoever started it.
 services_stop_all() {
+    resolve_pg_bin
+    _require_redis_tools
     _load_secrets
     STARTED_SERVICES=(pg-replica pg-primary redis)
     services_down_if_started
+}
+
+# One line per service: running or stopped (or not installed).
+services_status() {
+    _load_secrets
+    # In a subshell: a missing Postgres is something to report here, not to die of.
+    if ! (resolve_pg_bin) 2>/dev/null; then
+        echo "postgres: not installed (\`scripts/services up\` installs it)"
+    else
+        resolve_pg_bin
+        if _pg_running "$PG_PRIMARY_DIR"; then echo "primary: running on 127.0.0.1:$PG_PRIMARY_PORT"; else echo "primary: stopped"; fi
+        if _pg_running "$PG_REPLICA_DIR"; then echo "replica: running on 127.0.0.1:$PG_REPLICA_PORT"; else echo "replica: stopped"; fi
+    fi
+    if ! command -v redis-cli >/dev/null 2>&1; then
+        echo "redis: not installed (\`scripts/services up\` installs it)"
+    elif _redis_running; then
+        echo "redis: running on 127.0.0.1:$REDIS_PORT"
+    else
+        echo "redis: stopped"
+    fi
 }

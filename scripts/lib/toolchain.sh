@@ -1,75 +1,103 @@
 # Installs what building and testing Muster needs, skipping whatever is already there.
 # Only the package registries are used (Debian, crates.io, npm): nothing is downloaded
 # from anywhere else. Facts behind the versions: ../shared/TOOLCHAIN.md.
+#
+# Every "is it there, which version?" check goes through `probe` (common.sh), which never
+# fails: a missing tool is something to install, not a reason to stop.
 # shellcheck shell=bash
 
 CARGO_LEPTOS_VERSION="0.3.10"   # 0.3.11 needs a newer rustc than the machine's 1.95
+NODE_MIN_MAJOR="20"             # Playwright's minimum
+REGISTRY_HINT="check that the package registries (Debian, crates.io, npm) can be reached and that the disk has room (df -h), then run the same command again: finished steps are skipped"
 
 _apt_updated=""
+_apt_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
 ensure_apt_packages() {
-    local missing=()
+    local missing=() pkg
     for pkg in "$@"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+        _apt_installed "$pkg" || missing+=("$pkg")
     done
     [ "${#missing[@]}" -eq 0 ] && return 0
-    log "installing Debian packages: ${missing[*]}"
-    if [ -z "$_apt_updated" ]; then as_root apt-get update -qq; _apt_updated=1; fi
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    require_command apt-get "this needs Debian's packages ${missing[*]}: install them by hand, or run on Debian 12 (README)"
+    if [ -z "$_apt_updated" ]; then
+        run_step "updating Debian's package lists" "" "$REGISTRY_HINT" as_root apt-get update -qq
+        _apt_updated=1
+    fi
+    run_step "installing Debian packages: ${missing[*]}" "a minute or two" "$REGISTRY_HINT" \
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-ensure_service_packages() {
-    ensure_apt_packages postgresql postgresql-contrib redis-server redis-tools
+# cargo and rustup are the one thing a new machine must bring (README). A rustup
+# installation not yet on PATH (a new shell before ~/.profile ran) is found anyway.
+ensure_rust() {
+    local cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+    if ! command -v cargo >/dev/null 2>&1 && [ -x "$cargo_bin/cargo" ]; then
+        export PATH="$cargo_bin:$PATH"
+    fi
+    require_command rustup "install Rust with rustup first (README \"Requirements\"), then open a new shell"
+    require_command cargo "rustup is there but cargo is not: run \`rustup default stable\`"
 }
 
 ensure_wasm_target() {
-    rustup target list --installed | grep -qx wasm32-unknown-unknown && return 0
-    log "adding the wasm32-unknown-unknown Rust target"
-    rustup target add wasm32-unknown-unknown
+    rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown && return 0
+    run_step "adding the wasm32-unknown-unknown Rust target" "about 10 s" "$REGISTRY_HINT" \
+        rustup target add wasm32-unknown-unknown
 }
 
 # The wasm-bindgen CLI must match the wasm-bindgen crate exactly; the pin lives in the
 # workspace Cargo.toml.
+wasm_bindgen_pin() {
+    sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' "$MUSTER_ROOT/Cargo.toml"
+}
+
 ensure_wasm_bindgen_cli() {
     local want have
-    want="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' "$MUSTER_ROOT/Cargo.toml")"
+    want="$(wasm_bindgen_pin)"
     [ -n "$want" ] || die "wasm-bindgen is not pinned with \"=X.Y.Z\" in Cargo.toml"
-    have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')"
+    have="$(probe wasm-bindgen --version | awk '{print $2}')"
     [ "$have" = "$want" ] && return 0
-    log "installing wasm-bindgen-cli $want (takes ~8 minutes once)"
     # Not --locked: one of its locked dependencies is missing from the registry mirror.
-    cargo install wasm-bindgen-cli --version "$want" --force
+    run_step "installing wasm-bindgen-cli $want${have:+ (replacing $have)}" "2 to 8 minutes, once" "$REGISTRY_HINT" \
+        cargo install wasm-bindgen-cli --version "$want" --force
 }
 
 ensure_cargo_leptos() {
-    cargo leptos --version >/dev/null 2>&1 && return 0
-    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (takes ~20 minutes once)"
+    local have
+    have="$(probe cargo-leptos --version | awk '{print $2}')"
+    [ "$have" = "$CARGO_LEPTOS_VERSION" ] && return 0
     # no_downloads: fail fast instead of fetching sass/tailwind/wasm-opt from the internet.
-    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+    run_step "installing cargo-leptos $CARGO_LEPTOS_VERSION${have:+ (replacing $have)}" "10 to 20 minutes, once" "$REGISTRY_HINT" \
+        cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads --force
 }
 
-NODE_MIN_MAJOR="${NODE_MIN_MAJOR:-20}"   # Playwright's minimum
+_node_major() { probe node -p 'process.versions.node.split(".")[0]'; }
 
 # Node from Debian if absent; Debian 12 ships Node 18, too old for Playwright, in which
 # case the official Linux build of Node 20 comes from the npm registry (package
 # node-linux-<arch>) into the data directory.
 ensure_node() {
-    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || ensure_apt_packages nodejs npm
-    local major
-    major="$(node -p 'process.versions.node.split(".")[0]')"
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        ensure_apt_packages nodejs npm
+    fi
+    local major arch dir
+    major="$(_node_major)"
+    [ -n "$major" ] || die "node is installed but does not run (\`node -v\` fails): repair or remove it, then run the same command again"
     [ "$major" -ge "$NODE_MIN_MAJOR" ] && return 0
-    local arch dir
     case "$(uname -m)" in
         x86_64) arch=x64 ;;
         aarch64) arch=arm64 ;;
-        *) die "Node $major is too old (need $NODE_MIN_MAJOR+) and no npm build of Node exists for $(uname -m)" ;;
+        *) die "Node $major is too old (need $NODE_MIN_MAJOR+) and no npm build of Node exists for $(uname -m): install Node $NODE_MIN_MAJOR+ by hand" ;;
     esac
     dir="${MUSTER_DATA_DIR:-$MUSTER_ROOT/.muster}/node$NODE_MIN_MAJOR"
     if [ ! -x "$dir/node_modules/node-linux-$arch/bin/node" ]; then
-        log "installing Node $NODE_MIN_MAJOR from the npm registry (this Node $major is too old for Playwright)"
         mkdir -p "$dir"
-        (cd "$dir" && npm install --no-audit --no-fund --loglevel=error "node-linux-$arch@$NODE_MIN_MAJOR")
+        run_step "installing Node $NODE_MIN_MAJOR from the npm registry (this Node $major is too old for Playwright)" "under a minute" "$REGISTRY_HINT" \
+            npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "node-linux-$arch@$NODE_MIN_MAJOR"
     fi
     export PATH="$dir/node_modules/node-linux-$arch/bin:$PATH"
+    major="$(_node_major)"
+    [ "${major:-0}" -ge "$NODE_MIN_MAJOR" ] || die "Node $NODE_MIN_MAJOR from the npm registry does not run here (node -v says ${major:-nothing})"
 }
 
 # Playwright and binaryen (wasm-opt for release builds) come from npm, pinned by
@@ -77,23 +105,38 @@ ensure_node() {
 ensure_node_packages() {
     ensure_node
     local dir="$MUSTER_ROOT/end2end"
-    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-        log "installing end2end npm packages"
-        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+        run_step "installing end2end npm packages (Playwright, binaryen)" "about a minute" "$REGISTRY_HINT" \
+            npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
     fi
     export PATH="$dir/node_modules/.bin:$PATH"
 }
 
-ensure_chromium() {
-    ensure_apt_packages chromium
-}
-
 # Everything needed to build and serve the app.
 ensure_build_toolchain() {
-    command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust with rustup first"
+    ensure_rust
     ensure_apt_packages build-essential pkg-config curl
     ensure_wasm_target
     ensure_wasm_bindgen_cli
     ensure_cargo_leptos
     ensure_node_packages
+}
+
+# What only the tests need: the browser and the shell linter.
+ensure_test_tools() {
+    ensure_apt_packages chromium shellcheck
+}
+
+ensure_service_packages() {
+    ensure_apt_packages postgresql postgresql-contrib redis-server redis-tools
+}
+
+# The whole set-up of one of the README's commands, in the order it runs, so the
+# set-up test (scripts/setup-test) exercises exactly what they do. PROFILE: run | test.
+# Service packages are skipped when services of one's own are configured.
+ensure_prerequisites() {
+    ensure_build_toolchain
+    [ "$1" = test ] && ensure_test_tools
+    services_configured || ensure_service_packages
+    return 0
 }
