@@ -35,7 +35,7 @@ ensure_rust() {
     if ! command -v cargo >/dev/null 2>&1 && [ -x "$cargo_bin/cargo" ]; then
         export PATH="$cargo_bin:$PATH"
     fi
-    require_command rustup "install Rust with rustup first (README \"Requirements\"), then open a new shell"
+    require_command rustup "install Rust with rustup first (README.md, first section), then open a new shell"
     require_command cargo "rustup is there but cargo is not: run \`rustup default stable\`"
 }
 

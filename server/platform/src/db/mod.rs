@@ -51,6 +51,10 @@ pub enum DbError {
     Query(#[source] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// The migration role may not change the schema: almost always DATABASE_URL's
+    /// runtime role used for migrations because DATABASE_MIGRATION_URL is unset.
+    #[error("database migration failed: {0}. The role applying migrations may not change the schema: set DATABASE_MIGRATION_URL to the role that owns it (README \"Database roles\"); for the project-local services `eval \"$(scripts/services up)\"` exports it")]
+    MigrationNotAllowed(#[source] sqlx::migrate::MigrateError),
     #[error("job queue migration failed: {0}")]
     QueueMigration(String),
     #[error("invalid database connection settings: {0}")]
@@ -87,6 +91,18 @@ pub fn is_connection_error(error: &sqlx::Error) -> bool {
             .is_some_and(|code| code.starts_with("08") || code.starts_with("57P0")),
         _ => false,
     }
+}
+
+/// SQLSTATE 42501 (insufficient_privilege) from a migration statement.
+fn lacks_privilege(error: &sqlx::migrate::MigrateError) -> bool {
+    use sqlx::migrate::MigrateError;
+    let (MigrateError::Execute(error) | MigrateError::ExecuteMigration(error, _)) = error else {
+        return false;
+    };
+    error
+        .as_database_error()
+        .and_then(|db| db.code())
+        .is_some_and(|code| code == "42501")
 }
 
 /// How fresh the data of a read must be.
@@ -258,7 +274,13 @@ impl Database {
     /// once: sqlx holds a Postgres advisory lock for the whole run, so one instance
     /// migrates and the others wait, then find nothing left to do.
     pub async fn migrate(&self) -> Result<(), DbError> {
-        MIGRATOR.run(&self.inner.migrations).await?;
+        MIGRATOR.run(&self.inner.migrations).await.map_err(|error| {
+            if lacks_privilege(&error) {
+                DbError::MigrationNotAllowed(error)
+            } else {
+                DbError::Migration(error)
+            }
+        })?;
         self.record_schema_position().await
     }
 

@@ -298,19 +298,40 @@ async fn muster_refuses_to_serve_through_a_role_that_bypasses_row_level_security
 
     let mut env = super::env(&db);
     env.insert("DATABASE_URL".into(), db.owner_url.to_string());
-    let platform = muster_platform::Platform::connect(Config::from_source(&env).expect("config"))
+    let message = start_up_refusal(&env).await;
+    assert!(
+        message.contains("superuser") && message.contains("DATABASE_MIGRATION_URL"),
+        "{message}"
+    );
+}
+
+/// The development loop's old trap: services' URLs exported without the owner role, so
+/// the runtime role tries to migrate. Start-up must say which variable to set.
+#[tokio::test]
+async fn migrating_as_the_runtime_role_is_refused_with_what_to_set() {
+    let db = TestDatabase::create().await;
+    let mut env = super::env(&db);
+    env.remove("DATABASE_MIGRATION_URL");
+    let message = start_up_refusal(&env).await;
+    assert!(
+        message.contains("permission denied")
+            && message.contains("set DATABASE_MIGRATION_URL")
+            && message.contains("scripts/services up"),
+        "{message}"
+    );
+}
+
+/// Builds an instance from `env` and returns why it refused to start.
+async fn start_up_refusal(env: &std::collections::HashMap<String, String>) -> String {
+    let platform = muster_platform::Platform::connect(Config::from_source(env).expect("config"))
         .expect("platform");
     let options = leptos::prelude::LeptosOptions::builder()
         .output_name("muster")
         .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
         .build();
-    let refused = muster_server::Application::build(platform, options)
+    muster_server::Application::build(platform, options)
         .await
         .err()
-        .expect("refused");
-    let message = refused.to_string();
-    assert!(
-        message.contains("superuser") && message.contains("DATABASE_MIGRATION_URL"),
-        "{message}"
-    );
+        .expect("start-up refused")
+        .to_string()
 }
