@@ -15,7 +15,7 @@ pub mod shell;
 pub mod status;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     ParamSegment, SsrMode, StaticSegment,
@@ -33,7 +33,6 @@ pub fn App() -> impl IntoView {
     accounts::frame::provide_session();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/muster.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Muster".to_owned() } else { format!("{page} · Muster") }/>
         <Router>
             <shell::layout::Layout>

@@ -1,5 +1,5 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { confirmedBuilder, hydrated, signedIn } from './support';
+import { confirmedBuilder, hydrated, invitedPerson } from './support';
 
 // The form builder in Chromium: dragging from the palette and on the canvas, the
 // properties panel, a show-if condition working in the preview, keyboard moves, undo,
@@ -125,9 +125,13 @@ test('build a form by dragging, set properties, preview a condition, publish', a
   await page.getByTestId('publish').click();
   await expect(page.getByTestId('published')).toHaveText('Published version 1.');
   await expect(page.getByTestId('versions')).toContainText('Version 1');
+  // Publishing again would change nothing: the panel says so before any click, in the
+  // server's own words.
+  await expect(page.getByTestId('problems')).toContainText('Nothing changed since version 1');
   await fields(page).first().click();
   await page.getByLabel('Label', { exact: true }).fill('Inspector name');
   await expect(page.getByTestId('changes')).toContainText('Changed: Inspector name');
+  await expect(page.getByTestId('problems')).toHaveText('Nothing stops publishing.');
 
   // --- Everything was saved: a reload shows the same form. ---
   await saved(page);
@@ -138,23 +142,24 @@ test('build a form by dragging, set properties, preview a condition, publish', a
 
 test('two builders edit the same draft live and are told of a conflict', async ({ browser }) => {
   test.setTimeout(120_000);
-  const { page: ann, email } = await confirmedBuilder(browser, 'Ann');
+  // Two people: Ann owns the account, Ben joins it as a builder.
+  const { page: ann } = await confirmedBuilder(browser, 'Ann');
+  const other = await invitedPerson(browser, ann, 'Ben', 'builder');
   await newApp(ann, 'Shared form');
   await paletteItem(ann, 'short text').click();
   await saved(ann);
 
-  const other = await signedIn(browser, email);
   await other.goto(ann.url());
   await hydrated(other);
   await expect(labels(other)).toHaveText(['Short text']);
 
-  // Ann adds a field: the other builder sees it.
+  // Ann adds a field: Ben sees it.
   await paletteItem(ann, 'date').click();
   await expect(labels(other)).toHaveText(['Short text', 'Date'], { timeout: 5_000 });
 
-  // Presence: the other builder selects "Date"; Ann sees it marked.
+  // Presence: Ben selects "Date"; Ann sees it marked with his name.
   await fields(other).nth(1).click();
-  await expect(fields(ann).nth(1).getByTestId('peer-selection')).toHaveText('Ann', { timeout: 10_000 });
+  await expect(fields(ann).nth(1).getByTestId('peer-selection')).toHaveText('Ben', { timeout: 10_000 });
 
   // Different properties of the same field merge.
   await fields(ann).first().click();

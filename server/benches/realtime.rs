@@ -5,10 +5,14 @@
 //!
 //! Run through `scripts/bench` (services, and a raised open-files limit).
 
+mod support;
+
 use std::{
-    process::{Child, Command, Stdio},
+    sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
+
+use support::{start_muster, Server};
 
 use futures::{SinkExt, StreamExt};
 use muster_platform::{
@@ -23,7 +27,6 @@ const CLIENTS: usize = 1_000;
 /// Events published to the 1 000 clients, and (more, for as many samples) to the one.
 const EVENTS: usize = 30;
 const SINGLE_CLIENT_EVENTS: usize = 300;
-const TOPIC: &str = "plan:bench";
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -44,69 +47,106 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 async fn start_server(prefix: &str) -> (Server, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_muster"))
-        .env("LEPTOS_SITE_ADDR", &addr)
-        .env("LEPTOS_OUTPUT_NAME", "muster")
-        .env("REDIS_KEY_PREFIX", prefix)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start muster");
-    let server = Server(child);
-    let http = reqwest::Client::new();
-    for _ in 0..600 {
-        if http
-            .get(format!("http://{addr}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return (server, addr);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("muster did not become ready");
+    start_muster(&[
+        ("REDIS_KEY_PREFIX", prefix),
+        // The builder below confirms their address from the outbox.
+        ("MUSTER_DEV_OUTBOX", "1"),
+    ])
+    .await
 }
 
-async fn subscribed_client(addr: &str) -> Socket {
-    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/realtime"))
+/// Who the clients are: a builder's session and their app's draft topic. The server
+/// relays only topics a subscriber is allowed to follow.
+struct Follower {
+    cookie: String,
+    topic: String,
+}
+
+async fn call(http: &reqwest::Client, addr: &str, function: &str, form: &[(&str, &str)]) -> serde_json::Value {
+    let response = http
+        .post(format!("http://{addr}/api/{function}"))
+        .form(form)
+        .send()
+        .await
+        .expect("server function");
+    assert!(response.status().is_success(), "{function}: {}", response.status());
+    response.json().await.expect("json")
+}
+
+async fn signed_in_builder(addr: &str) -> Follower {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, format!("http://{addr}").parse().expect("origin"));
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .default_headers(headers)
+        .build()
+        .expect("client");
+    let email = format!("bench-{}-{}@example.org", std::process::id(), now_ns());
+    call(&http, addr, "sign_up", &[
+        ("name", "Bench"),
+        ("email", &email),
+        ("password", "copper lantern orbit mouse"),
+        ("account_name", "Bench"),
+    ])
+    .await;
+    let token = loop {
+        let mails = call(&http, addr, "load_dev_mail", &[]).await;
+        let token = mails.as_array().into_iter().flatten().find_map(|mail| {
+            let body = mail["body_text"].as_str()?;
+            (mail["to"].as_str()?.contains(&email)).then_some(())?;
+            let start = body.find("token=")? + "token=".len();
+            body.get(start..start + 64).map(str::to_owned)
+        });
+        match token {
+            Some(token) => break token,
+            None => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    };
+    call(&http, addr, "verify_email", &[("token", &token)]).await;
+    let app = call(&http, addr, "create_app", &[("name", "Bench")]).await;
+    let url = format!("http://{addr}/").parse().expect("url");
+    let cookie = reqwest::cookie::CookieStore::cookies(&*jar, &url)
+        .and_then(|value| value.to_str().ok().map(str::to_owned))
+        .expect("session cookie");
+    Follower {
+        cookie,
+        topic: format!("draft:{}", app.as_str().expect("app id")),
+    }
+}
+
+async fn subscribed_client(addr: &str, follower: &Follower) -> Socket {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{addr}/realtime").into_client_request().expect("request");
+    request
+        .headers_mut()
+        .insert("cookie", follower.cookie.parse().expect("cookie header"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
         .await
         .expect("connect");
     socket
         .send(Message::Text(
-            serde_json::json!({ "type": "subscribe", "topic": TOPIC })
+            serde_json::json!({ "type": "subscribe", "topic": follower.topic })
                 .to_string()
                 .into(),
         ))
         .await
         .expect("subscribe");
     loop {
-        if let Some(Ok(Message::Text(text))) = socket.next().await {
-            if text.as_str().contains("\"subscribed\"") {
-                return socket;
+        match socket.next().await {
+            Some(Ok(Message::Text(text))) if text.as_str().contains("\"subscribed\"") => return socket,
+            Some(Ok(Message::Text(text))) if text.as_str().contains("\"denied\"") => {
+                panic!("subscription denied: {}", text.as_str())
             }
+            Some(Ok(_)) => {}
+            other => panic!("connection ended before subscribing: {other:?}"),
         }
     }
 }
 
 /// Publishes `events` events, one at a time, and returns every client's delivery latency.
-async fn measure(hub: &Hub, clients: Vec<Socket>, events: usize) -> Vec<Duration> {
+async fn measure(hub: &Hub, topic: &str, clients: Vec<Socket>, events: usize) -> Vec<Duration> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Duration>();
     let mut readers = Vec::new();
     for mut socket in clients {
@@ -139,7 +179,7 @@ async fn measure(hub: &Hub, clients: Vec<Socket>, events: usize) -> Vec<Duration
     for _ in 0..events {
         let target = samples.len() + readers.len();
         hub.publish(
-            TOPIC,
+            topic,
             serde_json::json!({ "sent_ns": now_ns().to_string() }),
         )
         .await
@@ -187,10 +227,13 @@ async fn main() {
     assert!(hub.wait_until_relaying(Duration::from_secs(10)).await);
 
     // Warm-up (connections, allocations), then the single-client baseline.
-    measure(&hub, vec![subscribed_client(&addr).await], 20).await;
+    let follower = signed_in_builder(&addr).await;
+    let topic = follower.topic.as_str();
+    measure(&hub, topic, vec![subscribed_client(&addr, &follower).await], 20).await;
     let single = measure(
         &hub,
-        vec![subscribed_client(&addr).await],
+        topic,
+        vec![subscribed_client(&addr, &follower).await],
         SINGLE_CLIENT_EVENTS,
     )
     .await;
@@ -198,10 +241,10 @@ async fn main() {
     let idle_before = rss_kib(pid);
     let mut clients = Vec::with_capacity(CLIENTS);
     for _ in 0..CLIENTS {
-        clients.push(subscribed_client(&addr).await);
+        clients.push(subscribed_client(&addr, &follower).await);
     }
     let idle_after = rss_kib(pid);
-    let many = measure(&hub, clients, EVENTS).await;
+    let many = measure(&hub, topic, clients, EVENTS).await;
 
     println!("| fan-out (one publish at a time, loopback) | p50 ms | p99 ms | p50 vs 1 client | p99 vs 1 client |");
     println!("| --- | --- | --- | --- | --- |");

@@ -130,7 +130,7 @@ impl Application {
         });
         let router = http::router(self.state);
         let server = axum::serve(
-            self.listener,
+            http::connections::accept_without_nagle(self.listener),
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move {

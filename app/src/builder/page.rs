@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 use muster_domain::forms::{
     diff::{diff, Change},
     edit,
-    validate::{validate, Problem},
+    validate::{publishing_problems, validate},
     views::DraftView,
 };
 
@@ -93,7 +93,7 @@ fn Designer(draft: DraftView) -> impl IntoView {
                 <PropertiesPanel builder problems/>
                 <PreviewPanel builder/>
             </div>
-            <PublishPanel builder problems/>
+            <PublishPanel builder/>
         </div>
     }
     .into_any()
@@ -166,7 +166,7 @@ fn Notices(builder: Builder) -> impl IntoView {
 
 /// Publishing: what stops it, what changed since the last version, the versions so far.
 #[component]
-fn PublishPanel(builder: Builder, problems: Memo<Vec<Problem>>) -> impl IntoView {
+fn PublishPanel(builder: Builder) -> impl IntoView {
     let publish = Action::new(move |_: &()| {
         let app_id = builder.app_id.get_value();
         async move { publish_app(app_id).await }
@@ -220,8 +220,16 @@ fn PublishPanel(builder: Builder, problems: Memo<Vec<Problem>>) -> impl IntoView
             .into_any()
         })
     };
+    // The same rules the server applies when asked to publish.
+    let blocking = Memo::new(move |_| {
+        builder.published.with(|published| {
+            builder.form.with(|draft| {
+                publishing_problems(draft, published.as_ref().map(|(version, form)| (*version, form)))
+            })
+        })
+    });
     let problem_list = move || {
-        problems.with(|problems| {
+        blocking.with(|problems| {
             if problems.is_empty() {
                 return view! { <p class="muted" data-testid="problems">"Nothing stops publishing."</p> }.into_any();
             }

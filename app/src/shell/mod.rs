@@ -5,3 +5,5 @@ pub mod document;
 pub mod layout;
 pub mod not_found;
 pub mod random;
+
+pub use document::SCRIPT_NONCE_HEADER;

@@ -42,6 +42,15 @@ pub async fn invite(
         )));
     }
     let normalized = fields::normalized_email(email);
+    let limits = &platform.config.accounts.rate_limits;
+    platform
+        .rate_limiter
+        .hit("invite", &format!("user:{}", actor.user_id), limits.invitations_per_inviter)
+        .await?;
+    platform
+        .rate_limiter
+        .hit("invite", &format!("account:{}", actor.account_id), limits.invitations_per_account)
+        .await?;
     let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
     let already_member: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id

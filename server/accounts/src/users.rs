@@ -19,12 +19,24 @@ use crate::{
     AccountsError,
 };
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SignUp {
     pub name: String,
     pub email: String,
     pub password: String,
     pub account_name: String,
+}
+
+/// Never shows the password: a `{:?}` in a log line or a panic message must not leak it.
+impl std::fmt::Debug for SignUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignUp")
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .field("account_name", &self.account_name)
+            .finish()
+    }
 }
 
 /// Who signed in (or up), and the account to start in (none if they belong to none).
@@ -214,20 +226,27 @@ async fn store_token(
 }
 
 /// Marks a single-use link as used and returns its user, or says why it cannot be used.
-async fn redeem_token(
+/// The user whose link `token` is, if it can still be used. With `lock`, its row stays
+/// locked until the transaction ends, so two uses of one link cannot both succeed.
+async fn usable_token(
     conn: &mut PgConnection,
     token: &str,
     purpose: &str,
     request_again: &str,
+    lock: bool,
 ) -> Result<Uuid, AccountsError> {
-    let row: Option<(Uuid, bool, bool)> = sqlx::query_as(
+    let query = if lock {
         "SELECT user_id, used_at IS NOT NULL, expires_at <= now() FROM user_tokens
-          WHERE token_hash = $1 AND purpose = $2 FOR UPDATE",
-    )
-    .bind(tokens::hash(token))
-    .bind(purpose)
-    .fetch_optional(&mut *conn)
-    .await?;
+          WHERE token_hash = $1 AND purpose = $2 FOR UPDATE"
+    } else {
+        "SELECT user_id, used_at IS NOT NULL, expires_at <= now() FROM user_tokens
+          WHERE token_hash = $1 AND purpose = $2"
+    };
+    let row: Option<(Uuid, bool, bool)> = sqlx::query_as(query)
+        .bind(tokens::hash(token))
+        .bind(purpose)
+        .fetch_optional(&mut *conn)
+        .await?;
     let invalid = |message: String| AccountsError::Invalid(FieldErrors::single("token", message));
     let Some((user_id, used, expired)) = row else {
         return Err(invalid(format!(
@@ -237,6 +256,17 @@ async fn redeem_token(
     if let Some(message) = tokens::unusable_link(used, expired, request_again) {
         return Err(invalid(message));
     }
+    Ok(user_id)
+}
+
+/// Uses up the link `token` and returns whose it was.
+async fn redeem_token(
+    conn: &mut PgConnection,
+    token: &str,
+    purpose: &str,
+    request_again: &str,
+) -> Result<Uuid, AccountsError> {
+    let user_id = usable_token(conn, token, purpose, request_again, true).await?;
     sqlx::query("UPDATE user_tokens SET used_at = now() WHERE token_hash = $1")
         .bind(tokens::hash(token))
         .execute(&mut *conn)
@@ -447,26 +477,30 @@ pub async fn reset_password(
     password: String,
     ip: ClientIp,
 ) -> Result<Uuid, AccountsError> {
+    const REQUEST_AGAIN: &str = "Ask for a new link on the “Forgot password” page.";
+    // Hashing takes tens of milliseconds (and may wait for a hashing thread): it runs
+    // before the transaction, so no row is locked meanwhile. The link is checked first,
+    // then redeemed in the transaction, which fails if it was used in between.
     let mut tx = tenancy::begin(&platform.db, &Scope::none()).await?;
-    let user_id = redeem_token(
-        &mut tx,
-        token,
-        "reset_password",
-        "Ask for a new link on the “Forgot password” page.",
-    )
-    .await?;
+    let user_id = usable_token(&mut tx, token, "reset_password", REQUEST_AGAIN, false).await?;
     let (name, email): (String, String) =
         sqlx::query_as("SELECT name, email_normalized FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_one(&mut *tx)
             .await?;
+    tx.commit().await?;
     if let Err(message) = passwords::check_new(&password, &name, &email) {
-        // The link stays unused: the transaction rolls back.
         return Err(AccountsError::Invalid(FieldErrors::single(
             "password", message,
         )));
     }
     let hash = platform.passwords.hash(password).await?;
+
+    let mut tx = tenancy::begin(&platform.db, &Scope::none()).await?;
+    let redeemed = redeem_token(&mut tx, token, "reset_password", REQUEST_AGAIN).await?;
+    if redeemed != user_id {
+        return Err(AccountsError::Internal("a reset link changed owner while in use".into()));
+    }
     // Opening the mailed link proves the address too.
     sqlx::query("UPDATE users SET password_hash = $2, email_verified_at = COALESCE(email_verified_at, now()) WHERE id = $1")
         .bind(user_id)
@@ -493,4 +527,22 @@ pub async fn reset_password(
     .await?;
     tx.commit().await?;
     Ok(user_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SignUp;
+
+    #[test]
+    fn debug_output_never_shows_the_password() {
+        let sign_up = SignUp {
+            name: "Ana".into(),
+            email: "ana@example.org".into(),
+            password: "copper lantern orbit mouse".into(),
+            account_name: "Acme".into(),
+        };
+        let shown = format!("{sign_up:?} {sign_up:#?}");
+        assert!(!shown.contains("copper lantern"), "{shown}");
+        assert!(shown.contains("ana@example.org") && shown.contains("<redacted>"), "{shown}");
+    }
 }

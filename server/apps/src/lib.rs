@@ -14,7 +14,7 @@ use muster_domain::{
     forms::{
         diff::diff,
         schema::Form,
-        validate::{oversized, validate},
+        validate::{oversized, publishing_problems, validate},
         replica::DraftEvent,
         views::{AppSummary, DraftView, VersionSummary},
     },
@@ -195,24 +195,10 @@ pub async fn publish(platform: &Platform, actor: &Actor, app: Uuid) -> Result<i3
             .fetch_optional(&mut *tx)
             .await?;
     let Json(form) = row.ok_or(AppsError::NotFound)?;
-    let problems = validate(&form);
+    let latest = latest_version(&mut tx, app).await?;
+    let problems = publishing_problems(&form, latest.as_ref().map(|(v, f)| (*v, f)));
     if !problems.is_empty() {
         return Err(AppsError::Problems(problems));
-    }
-    if form.fields.is_empty() {
-        return Err(AppsError::Invalid(FieldErrors::single(
-            "form",
-            "Add at least one field before publishing.",
-        )));
-    }
-    let latest = latest_version(&mut tx, app).await?;
-    if let Some((_, published)) = &latest {
-        if diff(published, &form).is_empty() {
-            return Err(AppsError::Invalid(FieldErrors::single(
-                "form",
-                "Nothing changed since the last published version.",
-            )));
-        }
     }
     let version = latest.map_or(1, |(version, _)| version + 1);
     sqlx::query("INSERT INTO app_versions (app_id, account_id, version, form, published_by) VALUES ($1, $2, $3, $4, $5)")

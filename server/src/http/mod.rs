@@ -3,13 +3,16 @@
 
 mod admin;
 mod client_ip;
+pub mod connections;
 mod health;
 mod realtime;
 mod request_id;
 mod same_origin;
+pub mod security_headers;
 pub mod sessions;
+pub mod static_assets;
 
-use std::time::Duration;
+use std::{path::Path, sync::Arc, time::Duration};
 
 use axum::{extract::FromRef, routing::get, Router};
 use leptos::prelude::{provide_context, LeptosOptions};
@@ -41,11 +44,20 @@ pub fn router(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
+    let options = &state.leptos_options;
+    let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    // `cargo leptos watch` sets LEPTOS_WATCH; its pages open the live-reload socket.
+    let dev_reload_port = std::env::var_os("LEPTOS_WATCH").map(|_| options.reload_port);
+    let security = Arc::new(security_headers::SecurityPolicy::new(
+        state.platform.config.accounts.served_over_https(),
+        dev_reload_port,
+    ));
 
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/realtime", get(realtime::upgrade))
+        .nest_service(&format!("/{}", options.site_pkg_dir), static_assets::service(pkg_dir))
         .route("/admin/jobs", get(admin::job_stats))
         .route(
             "/admin/jobs/{id}/retry",
@@ -77,6 +89,10 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(
+            security,
+            security_headers::add,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.platform.clone(),
             client_ip::resolve,

@@ -29,6 +29,9 @@ use muster_platform::{
 use tokio::{sync::mpsc, task::JoinHandle};
 use tower_sessions::Session;
 
+/// The answer for topic kinds that no one may follow yet.
+const NO_CHECK_YET: &str = "no one can follow this kind of topic yet";
+
 pub const HEARTBEAT: Duration = Duration::from_secs(20);
 const OUTGOING_QUEUE: usize = 64;
 /// Socket buffers sized for small protocol frames (the library defaults are 128 KiB
@@ -205,8 +208,8 @@ async fn handle(
 }
 
 /// Whether this connection's user may follow `topic`, checked at each subscription (the
-/// role is read afresh, like on every request). Plan and inbox topics get their checks
-/// with those features; nothing publishes on them yet.
+/// role is read afresh, like on every request). Denied unless a check says yes: a topic
+/// kind whose feature has no check yet (plans, inboxes) refuses everyone.
 async fn authorize(
     platform: &Platform,
     session: &Session,
@@ -227,7 +230,7 @@ async fn authorize(
                 .map(|_| ())
                 .map_err(|e| muster_app::error::AppError::from(e).to_string())
         }
-        TopicKind::Plan | TopicKind::Inbox => Ok(()),
+        TopicKind::Plan | TopicKind::Inbox => Err(NO_CHECK_YET.to_owned()),
     }
 }
 

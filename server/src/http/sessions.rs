@@ -9,7 +9,7 @@ use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 pub fn layer(platform: &Platform) -> SessionManagerLayer<PgSessionStore> {
     let accounts = &platform.config.accounts;
-    let secure = accounts.secure_cookies();
+    let secure = accounts.served_over_https();
     let idle = time::Duration::seconds(accounts.session.idle_timeout.as_secs() as i64);
     SessionManagerLayer::new(platform.sessions.clone())
         .with_name(SessionConfig::cookie_name(secure))

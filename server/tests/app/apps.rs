@@ -128,6 +128,13 @@ async fn published_versions_are_numbered_immutable_and_the_draft_shows_what_chan
     assert_eq!((status, version.clone()), (200, json!(1)), "{version}");
     let (status, body) = owner.call("publish_app", &[("app_id", &id)]).await;
     assert_eq!(status, 422, "nothing changed: {body}");
+    assert!(
+        body["FormProblems"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Nothing changed since version 1"),
+        "the refusal the builder shows beforehand: {body}"
+    );
 
     save(&owner, &id, &survey("Age in years"), 2).await;
     let (_, draft) = owner.call("load_draft", &[("app_id", &id)]).await;

@@ -5,13 +5,16 @@
 
 use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
 
 use crate::{
     accounts::{self, roles::join},
-    support::{browser::verified_user, browser::Browser, TestApp, TestDatabase},
+    support::{
+        browser::verified_user,
+        browser::Browser,
+        socket::{connect, receive_json, subscribe},
+        TestApp, TestDatabase,
+    },
 };
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -139,48 +142,6 @@ async fn a_batch_beyond_the_limits_stores_nothing() {
     assert_eq!(status, 422, "{body}");
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn socket(app: &TestApp, browser: Option<&Browser>) -> Socket {
-    let mut request = format!("ws://{}/realtime", app.addr)
-        .into_client_request()
-        .expect("request");
-    if let Some(cookie) = browser.and_then(Browser::session_cookie) {
-        request.headers_mut().insert(
-            "cookie",
-            format!("muster_session={cookie}").parse().expect("header"),
-        );
-    }
-    tokio_tungstenite::connect_async(request)
-        .await
-        .expect("websocket")
-        .0
-}
-
-async fn next_json(socket: &mut Socket) -> Value {
-    loop {
-        let frame = tokio::time::timeout(WAIT, socket.next())
-            .await
-            .expect("a frame in time")
-            .expect("open")
-            .expect("frame");
-        if let Message::Text(text) = frame {
-            return serde_json::from_str(text.as_str()).expect("json");
-        }
-    }
-}
-
-async fn subscribe(socket: &mut Socket, topic: &str) -> Value {
-    socket
-        .send(Message::Text(
-            json!({ "type": "subscribe", "topic": topic }).to_string().into(),
-        ))
-        .await
-        .expect("send");
-    next_json(socket).await
-}
-
 #[tokio::test]
 async fn only_builders_of_the_account_follow_a_draft_and_they_receive_its_edits() {
     let db = TestDatabase::create().await;
@@ -188,22 +149,22 @@ async fn only_builders_of_the_account_follow_a_draft_and_they_receive_its_edits(
     assert!(app.platform.hub.wait_until_relaying(WAIT).await);
     let topic = format!("draft:{id}");
 
-    let mut anonymous = socket(&app, None).await;
+    let mut anonymous = connect(&app, None).await;
     let answer = subscribe(&mut anonymous, &topic).await;
     assert_eq!(answer["type"], "denied", "{answer}");
     assert!(answer["reason"].as_str().unwrap_or_default().contains("sign in"));
 
     let stranger = verified_user(&app, "Eve", "eve@example.org", "Other Org").await;
-    let mut outsider = socket(&app, Some(&stranger)).await;
+    let mut outsider = connect(&app, Some(&stranger)).await;
     let answer = subscribe(&mut outsider, &topic).await;
     assert_eq!(answer["type"], "denied", "{answer}");
     assert!(!answer.to_string().contains("Inspections"));
 
     let member = join(&app, &owner, "Mo", "mo@example.org", "member").await;
-    let mut plain_member = socket(&app, Some(&member)).await;
+    let mut plain_member = connect(&app, Some(&member)).await;
     assert_eq!(subscribe(&mut plain_member, &topic).await["type"], "denied");
 
-    let mut builder = socket(&app, Some(&owner)).await;
+    let mut builder = connect(&app, Some(&owner)).await;
     assert_eq!(subscribe(&mut builder, &topic).await["type"], "subscribed");
     let (_, outcome) = edit(
         &owner,
@@ -212,7 +173,7 @@ async fn only_builders_of_the_account_follow_a_draft_and_they_receive_its_edits(
         json!([set("site", "required", json!(false), json!(true))]),
     )
     .await;
-    let event = next_json(&mut builder).await;
+    let event = receive_json(&mut builder).await;
     assert_eq!(event["type"], "event");
     let payload = &event["payload"];
     assert_eq!(payload["kind"], "edited");
@@ -229,7 +190,7 @@ async fn only_builders_of_the_account_follow_a_draft_and_they_receive_its_edits(
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    let presence = next_json(&mut builder).await;
+    let presence = receive_json(&mut builder).await;
     assert_eq!(presence["payload"]["kind"], "presence");
     assert_eq!(presence["payload"]["selected"], "site");
     // It carries the draft's revision, so a tab that missed an edit notices.

@@ -15,4 +15,5 @@ mod pages;
 mod process;
 mod readiness;
 mod realtime;
+mod serving;
 mod shutdown;

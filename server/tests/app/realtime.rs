@@ -160,51 +160,15 @@ async fn dropping_a_subscription_unsubscribes_it() {
 }
 
 mod websocket {
-    use futures::{SinkExt, StreamExt};
-    use serde_json::{json, Value};
+    use serde_json::json;
     use tokio_tungstenite::tungstenite::{protocol::frame::coding::CloseCode, Message};
 
     use super::WAIT;
-    use crate::support::{TestApp, TestDatabase};
-
-    type Socket = tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >;
-
-    async fn connect(app: &TestApp) -> Socket {
-        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/realtime", app.addr))
-            .await
-            .expect("websocket");
-        socket
-    }
-
-    async fn send(socket: &mut Socket, message: Value) {
-        socket
-            .send(Message::Text(message.to_string().into()))
-            .await
-            .expect("send");
-    }
-
-    /// The next protocol message or close frame, skipping heartbeats.
-    async fn receive(socket: &mut Socket) -> Message {
-        loop {
-            let frame = tokio::time::timeout(WAIT, socket.next())
-                .await
-                .expect("a frame in time")
-                .expect("open")
-                .expect("frame");
-            if !matches!(frame, Message::Ping(_) | Message::Pong(_)) {
-                return frame;
-            }
-        }
-    }
-
-    async fn receive_json(socket: &mut Socket) -> Value {
-        match receive(socket).await {
-            Message::Text(text) => serde_json::from_str(text.as_str()).expect("json"),
-            other => panic!("expected a text frame, got {other:?}"),
-        }
-    }
+    use crate::support::{
+        browser::{verified_user, Browser},
+        socket::{connect, receive, receive_json, send, subscribe, Socket},
+        TestApp, TestDatabase,
+    };
 
     async fn expect_close(socket: &mut Socket, code: CloseCode, reason_part: &str) {
         match receive(socket).await {
@@ -222,11 +186,7 @@ mod websocket {
 
     async fn two_instances() -> (TestDatabase, TestApp, TestApp) {
         let db = TestDatabase::create().await;
-        let mut env = db.env();
-        env.insert(
-            "REDIS_KEY_PREFIX".into(),
-            format!("test:{}:", uuid::Uuid::new_v4().simple()),
-        );
+        let env = crate::accounts::env(&db);
         let a = TestApp::spawn(env.clone()).await;
         let b = TestApp::spawn(env).await;
         assert!(
@@ -236,68 +196,76 @@ mod websocket {
         (db, a, b)
     }
 
+    /// A signed-in builder and a topic they may follow: their own app's draft.
+    async fn builder_and_draft_topic(app: &TestApp, email: &str) -> (Browser, String) {
+        let builder = verified_user(app, "Bea", email, "Acme").await;
+        let (status, id) = builder.call("create_app", &[("name", "Inspections")]).await;
+        assert_eq!(status, 200, "{id}");
+        (builder, format!("draft:{}", id.as_str().expect("app id")))
+    }
+
     #[tokio::test]
     async fn a_browser_on_one_instance_gets_events_published_on_another() {
         let (_db, a, b) = two_instances().await;
-        let mut socket = connect(&a).await;
-        send(
-            &mut socket,
-            json!({ "type": "subscribe", "topic": "plan:7" }),
-        )
-        .await;
+        let (builder, topic) = builder_and_draft_topic(&a, "bea@example.org").await;
+        let mut socket = connect(&a, Some(&builder)).await;
         assert_eq!(
-            receive_json(&mut socket).await,
-            json!({ "type": "subscribed", "topic": "plan:7", "seq": 0 })
+            subscribe(&mut socket, &topic).await,
+            json!({ "type": "subscribed", "topic": topic, "seq": 0 })
         );
 
         b.platform
             .hub
-            .publish("plan:7", json!({ "moved": "activity-3" }))
+            .publish(&topic, json!({ "moved": "field-3" }))
             .await
             .expect("publish");
         assert_eq!(
             receive_json(&mut socket).await,
-            json!({ "type": "event", "topic": "plan:7", "seq": 1, "payload": { "moved": "activity-3" } })
+            json!({ "type": "event", "topic": topic, "seq": 1, "payload": { "moved": "field-3" } })
         );
 
         // A second subscriber learns the current number, so it can detect gaps from there.
-        let mut late = connect(&b).await;
-        send(&mut late, json!({ "type": "subscribe", "topic": "plan:7" })).await;
-        assert_eq!(receive_json(&mut late).await["seq"], 1);
+        let mut late = connect(&b, Some(&builder)).await;
+        assert_eq!(subscribe(&mut late, &topic).await["seq"], 1);
 
         send(&mut socket, json!({ "type": "ping" })).await;
         assert_eq!(receive_json(&mut socket).await, json!({ "type": "pong" }));
     }
 
     #[tokio::test]
+    async fn topics_without_a_check_are_denied_to_everyone() {
+        let (_db, a, _b) = two_instances().await;
+        let (builder, _) = builder_and_draft_topic(&a, "bea@example.org").await;
+        let stranger = verified_user(&a, "Eve", "eve@example.org", "Other Org").await;
+        for who in [None, Some(&stranger), Some(&builder)] {
+            let mut socket = connect(&a, who).await;
+            for topic in ["plan:x", "inbox:x"] {
+                let answer = subscribe(&mut socket, topic).await;
+                assert_eq!(answer["type"], "denied", "{topic}: {answer}");
+                assert_eq!(answer["topic"], topic);
+            }
+        }
+    }
+
+    #[tokio::test]
     async fn a_frame_outside_the_protocol_closes_only_that_connection_with_the_reason() {
         let (_db, a, _b) = two_instances().await;
-        let mut healthy = connect(&a).await;
-        send(
-            &mut healthy,
-            json!({ "type": "subscribe", "topic": "plan:1" }),
-        )
-        .await;
-        assert_eq!(receive_json(&mut healthy).await["type"], "subscribed");
+        let (builder, topic) = builder_and_draft_topic(&a, "bea@example.org").await;
+        let mut healthy = connect(&a, Some(&builder)).await;
+        assert_eq!(subscribe(&mut healthy, &topic).await["type"], "subscribed");
 
-        let mut garbled = connect(&a).await;
-        garbled
-            .send(Message::Text("not json".into()))
+        let mut garbled = connect(&a, None).await;
+        futures::SinkExt::send(&mut garbled, Message::Text("not json".into()))
             .await
             .expect("send");
         expect_close(&mut garbled, CloseCode::Policy, "invalid message").await;
 
-        let mut nosy = connect(&a).await;
-        send(
-            &mut nosy,
-            json!({ "type": "subscribe", "topic": "secrets:1" }),
-        )
-        .await;
+        let mut nosy = connect(&a, None).await;
+        send(&mut nosy, json!({ "type": "subscribe", "topic": "secrets:1" })).await;
         expect_close(&mut nosy, CloseCode::Policy, "unknown topic kind").await;
 
-        let mut binary = connect(&a).await;
-        binary
-            .send(Message::Binary(vec![1, 2, 3].into()))
+        let mut binary = connect(&a, None).await;
+        futures::SinkExt::send(&mut binary, Message::Binary(vec![1, 2, 3].into()))
             .await
             .expect("send");
         expect_close(&mut binary, CloseCode::Unsupported, "binary").await;
@@ -305,7 +273,7 @@ mod websocket {
         // The well-behaved connection is unaffected.
         a.platform
             .hub
-            .publish("plan:1", json!("still here"))
+            .publish(&topic, json!("still here"))
             .await
             .expect("publish");
         assert_eq!(receive_json(&mut healthy).await["payload"], "still here");

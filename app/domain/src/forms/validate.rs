@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::{
+    diff::diff,
     expr::{self, ExprError, Span, Type, TypeEnv},
     schema::{Field, FieldId, Form, Kind, Label},
 };
@@ -518,6 +519,30 @@ fn check_expressions(all: &[(&Field, Option<&FieldId>)], problems: &mut Problems
     }
 }
 
+/// Everything that stops `draft` from being published after `latest` (the newest
+/// version's number and form, if any): its [`validate`] problems, no fields at all, or
+/// nothing changed since that version. The builder lists exactly these before the click,
+/// and the server refuses exactly these.
+pub fn publishing_problems(draft: &Form, latest: Option<(i32, &Form)>) -> Vec<Problem> {
+    let mut problems = validate(draft);
+    let form_problem = |message: String| Problem {
+        field: None,
+        property: "fields".into(),
+        message,
+        span: None,
+    };
+    if draft.fields.is_empty() {
+        problems.push(form_problem("Add at least one field before publishing.".into()));
+    } else if let Some((version, published)) = latest {
+        if diff(published, draft).is_empty() {
+            problems.push(form_problem(format!(
+                "Nothing changed since version {version}, the one published last."
+            )));
+        }
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -843,5 +868,24 @@ mod tests {
         assert!(json.contains("\"type\":\"repeat\""), "{json}");
         let back: Form = serde_json::from_str(&json).expect("parse");
         assert_eq!(back, form);
+    }
+
+    #[test]
+    fn publishing_needs_a_field_and_a_change_since_the_last_version() {
+        let empty = Form::default();
+        let refused = publishing_problems(&empty, None);
+        assert_eq!(refused.len(), 1);
+        assert!(refused[0].message.contains("at least one field"), "{refused:?}");
+
+        let mut form = Form::default();
+        form.fields.push(field("site", Kind::ShortText { max_length: None }));
+        assert!(publishing_problems(&form, None).is_empty(), "a first version");
+        let unchanged = publishing_problems(&form, Some((3, &form)));
+        assert_eq!(unchanged.len(), 1);
+        assert!(unchanged[0].message.contains("since version 3"), "{unchanged:?}");
+
+        let mut changed = form.clone();
+        changed.fields.push(field("notes", Kind::ShortText { max_length: None }));
+        assert!(publishing_problems(&changed, Some((3, &form))).is_empty());
     }
 }

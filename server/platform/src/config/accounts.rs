@@ -88,6 +88,10 @@ pub struct RateLimitsConfig {
     pub sign_up_per_ip: RateLimit,
     pub password_reset_per_email: RateLimit,
     pub password_reset_per_ip: RateLimit,
+    /// Invitation mails go to any address: bounded per person and per account, so a
+    /// confirmed user cannot use Muster to mail strangers without end.
+    pub invitations_per_inviter: RateLimit,
+    pub invitations_per_account: RateLimit,
 }
 
 impl AccountsConfig {
@@ -144,12 +148,14 @@ impl AccountsConfig {
                 sign_up_per_ip: limit("MUSTER_RATE_SIGN_UP_PER_IP", 20, 3600)?,
                 password_reset_per_email: limit("MUSTER_RATE_PASSWORD_RESET_PER_EMAIL", 5, 3600)?,
                 password_reset_per_ip: limit("MUSTER_RATE_PASSWORD_RESET_PER_IP", 20, 3600)?,
+                invitations_per_inviter: limit("MUSTER_RATE_INVITATIONS_PER_INVITER", 30, 3600)?,
+                invitations_per_account: limit("MUSTER_RATE_INVITATIONS_PER_ACCOUNT", 100, 3600)?,
             },
             trusted_proxies,
         })
     }
 
-    pub fn secure_cookies(&self) -> bool {
+    pub fn served_over_https(&self) -> bool {
         self.public_url.scheme() == "https"
     }
 
@@ -193,14 +199,14 @@ mod tests {
         assert_eq!(cfg.session.absolute_timeout, Duration::from_secs(43200));
         assert_eq!(cfg.rate_limits.sign_in_per_email, RateLimit::per(10, 300));
         assert!(cfg.trusted_proxies.is_empty());
-        assert!(!cfg.secure_cookies());
+        assert!(!cfg.served_over_https());
         assert_eq!(cfg.link("/verify?t=1"), "http://localhost:3000/verify?t=1");
     }
 
     #[test]
     fn https_public_url_means_secure_prefixed_cookies() {
         let cfg = config(&[("MUSTER_PUBLIC_URL", "https://muster.example.org/")]).expect("valid");
-        assert!(cfg.secure_cookies());
+        assert!(cfg.served_over_https());
         assert_eq!(SessionConfig::cookie_name(true), "__Host-muster_session");
         assert_eq!(cfg.link("/a"), "https://muster.example.org/a");
     }

@@ -25,13 +25,27 @@ pub enum MailError {
 
 /// One mail to one recipient, plain text. `message_id` identifies it from the moment
 /// it is enqueued, so that a job delivered twice does not send it twice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutgoingMail {
     pub message_id: Uuid,
     pub to_address: String,
     pub to_name: Option<String>,
     pub subject: String,
     pub body_text: String,
+}
+
+/// Never shows the text: mails carry sign-in, reset and invitation links, which must not
+/// reach a log line through `{:?}`.
+impl std::fmt::Debug for OutgoingMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutgoingMail")
+            .field("message_id", &self.message_id)
+            .field("to_address", &self.to_address)
+            .field("to_name", &self.to_name)
+            .field("subject", &self.subject)
+            .field("body_text", &format_args!("<{} characters, redacted>", self.body_text.chars().count()))
+            .finish()
+    }
 }
 
 impl OutgoingMail {
@@ -79,5 +93,24 @@ impl Job for SendMail {
     async fn run(self, ctx: JobContext) -> Result<(), JobError> {
         let platform = &ctx.platform;
         platform.mailer.deliver(&platform.db, &self.0).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{OutgoingMail, SendMail};
+
+    #[test]
+    fn debug_output_never_shows_the_text_with_its_link() {
+        let mail = OutgoingMail::new(
+            "ana@example.org",
+            Some("Ana"),
+            "Reset your Muster password",
+            "Open https://muster.example/reset-password?token=5ecret5ecret5ecret",
+        )
+        .expect("mail");
+        let shown = format!("{mail:?} {:#?}", SendMail(mail.clone()));
+        assert!(!shown.contains("5ecret"), "{shown}");
+        assert!(shown.contains("Reset your Muster password") && shown.contains("redacted"), "{shown}");
     }
 }

@@ -1,6 +1,7 @@
-//! Rate limits on sign-in, sign-up and password reset: per address and per client IP,
-//! shared by all instances through Redis, still enforced when Redis is down, and keyed
-//! on `X-Forwarded-For` only behind a trusted proxy.
+//! Rate limits on sign-in, sign-up and password reset (per address and per client IP)
+//! and on invitations (per inviter and per account): shared by all instances through
+//! Redis, still enforced when Redis is down, and keyed on `X-Forwarded-For` only behind
+//! a trusted proxy.
 
 use crate::support::{browser::Browser, dead_endpoint, TestDatabase};
 
@@ -198,4 +199,45 @@ async fn sign_up_and_password_reset_are_limited_too() {
     };
     assert_eq!(reset("ann@example.org").await, 200);
     assert_eq!(reset("ann@example.org").await, 429);
+}
+
+#[tokio::test]
+async fn invitations_are_limited_per_inviter_and_per_account() {
+    use super::roles::join;
+    use crate::support::browser::{mailed_token, verified_user};
+
+    let db = TestDatabase::create().await;
+    let app = super::app_with(
+        &db,
+        &[
+            ("MUSTER_RATE_INVITATIONS_PER_INVITER", "2/3600"),
+            ("MUSTER_RATE_INVITATIONS_PER_ACCOUNT", "3/3600"),
+        ],
+    )
+    .await;
+    let owner = verified_user(&app, "Olga", "olga@example.org", "Acme").await;
+    async fn invite(browser: &Browser, email: &str) -> reqwest::Response {
+        browser
+            .post("invite_member", &[("email", email), ("role", "member")])
+            .await
+    }
+    // The owner's first invitation brings in an admin, who may invite too once their
+    // address is confirmed.
+    let admin = join(&app, &owner, "Ada", "ada@example.org", "admin").await;
+    let token = mailed_token(&app, "ada@example.org", "Confirm").await;
+    let (status, body) = admin.call("verify_email", &[("token", &token)]).await;
+    assert_eq!(status, 200, "{body}");
+    let response = invite(&owner, "first@example.org").await;
+    assert_eq!(response.status(), 200, "the owner's second invitation");
+    let response = invite(&owner, "third@example.org").await;
+    assert_eq!(response.status(), 429, "the owner's third, over 2 per inviter");
+    assert!(retry_after(&response) > 0);
+
+    let response = invite(&admin, "fourth@example.org").await;
+    assert_eq!(response.status(), 200, "another inviter has a budget of their own");
+    let response = invite(&admin, "fifth@example.org").await;
+    assert_eq!(response.status(), 429, "the account's fourth, over 3 per account");
+    let (status, page) = owner.call("load_members", &[]).await;
+    assert_eq!(status, 200);
+    assert!(!page.to_string().contains("fifth@example.org"), "refused invitations are not stored");
 }

@@ -11,6 +11,7 @@
 pub mod browser;
 pub mod proxy;
 pub mod smtp;
+pub mod socket;
 
 use std::{collections::HashMap, net::SocketAddr, time::Duration};
 

@@ -1,0 +1,129 @@
+//! What browsers are told this site's pages may do. Every response says
+//! `nosniff`; every HTML page gets a Content-Security-Policy that lets only this
+//! origin's scripts run (plus the hydration script, by its per-response nonce, and
+//! WebAssembly compilation), may not be framed, and leaks no paths in `Referer`.
+//! Over https, browsers are also told to use nothing else (HSTS).
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{Request, State},
+    middleware::Next,
+    response::Response,
+};
+use http::{header, HeaderMap, HeaderValue};
+use muster_app::shell::SCRIPT_NONCE_HEADER;
+
+#[derive(Debug, Clone)]
+pub struct SecurityPolicy {
+    /// Extra `connect-src` source: the live-reload socket of `cargo leptos watch`,
+    /// which listens on a port of its own.
+    dev_reload: Option<String>,
+    https: bool,
+}
+
+impl SecurityPolicy {
+    pub fn new(https: bool, dev_reload_port: Option<u32>) -> Self {
+        Self {
+            dev_reload: dev_reload_port.map(|port| format!("ws://127.0.0.1:{port} ws://localhost:{port}")),
+            https,
+        }
+    }
+
+    /// The policy of one page. Without a nonce no inline script may run at all.
+    pub fn content_security_policy(&self, nonce: Option<&str>) -> String {
+        let scripts = match nonce {
+            Some(nonce) => format!("'self' 'nonce-{nonce}' 'wasm-unsafe-eval'"),
+            None => "'self' 'wasm-unsafe-eval'".to_owned(),
+        };
+        let connect = match &self.dev_reload {
+            Some(reload) => format!("'self' {reload}"),
+            None => "'self'".to_owned(),
+        };
+        // Inline style attributes stay allowed: components position drop lines and
+        // drag ghosts with them, and styles cannot run code.
+        format!(
+            "default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; \
+             img-src 'self' data: blob:; connect-src {connect}; font-src 'self'; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        )
+    }
+
+    fn apply(&self, headers: &mut HeaderMap) {
+        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        if self.https {
+            headers.insert(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+            );
+        }
+        // The shell reports the nonce Leptos gave this page's scripts; it is ours to
+        // consume, never the browser's to see.
+        let nonce = headers.remove(SCRIPT_NONCE_HEADER);
+        if !is_html(headers) {
+            return;
+        }
+        let nonce = nonce.as_ref().and_then(|value| value.to_str().ok());
+        if let Ok(policy) = HeaderValue::from_str(&self.content_security_policy(nonce)) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+        }
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    }
+}
+
+fn is_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"))
+}
+
+pub async fn add(State(policy): State<Arc<SecurityPolicy>>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    policy.apply(response.headers_mut());
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_allow_only_own_scripts_and_the_nonced_hydration_script() {
+        let policy = SecurityPolicy::new(false, None).content_security_policy(Some("abc"));
+        assert!(policy.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"), "{policy}");
+        assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+        let scripts = policy.split(';').find(|d| d.trim().starts_with("script-src")).unwrap_or("");
+        assert!(!scripts.contains("unsafe-inline") && !scripts.contains("'unsafe-eval'"), "{policy}");
+        assert!(!policy.contains("ws://"), "{policy}");
+        let without = SecurityPolicy::new(false, None).content_security_policy(None);
+        assert!(without.contains("script-src 'self' 'wasm-unsafe-eval';"), "{without}");
+    }
+
+    #[test]
+    fn the_dev_loop_may_reach_its_live_reload_socket() {
+        let policy = SecurityPolicy::new(false, Some(3001)).content_security_policy(None);
+        assert!(policy.contains("connect-src 'self' ws://127.0.0.1:3001 ws://localhost:3001;"), "{policy}");
+    }
+
+    #[test]
+    fn only_html_gets_the_page_headers_and_the_nonce_never_leaves() {
+        let policy = SecurityPolicy::new(true, None);
+        let mut html = HeaderMap::new();
+        html.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        html.insert(SCRIPT_NONCE_HEADER, HeaderValue::from_static("n0nce"));
+        policy.apply(&mut html);
+        assert!(html[header::CONTENT_SECURITY_POLICY].to_str().unwrap_or("").contains("'nonce-n0nce'"));
+        assert_eq!(html[header::X_FRAME_OPTIONS], "DENY");
+        assert!(html.get(SCRIPT_NONCE_HEADER).is_none());
+        assert!(html.contains_key(header::STRICT_TRANSPORT_SECURITY));
+
+        let mut wasm = HeaderMap::new();
+        wasm.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/wasm"));
+        SecurityPolicy::new(false, None).apply(&mut wasm);
+        assert_eq!(wasm[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert!(!wasm.contains_key(header::CONTENT_SECURITY_POLICY));
+        assert!(!wasm.contains_key(header::STRICT_TRANSPORT_SECURITY));
+    }
+}
