@@ -2,6 +2,10 @@
 # shell options everything here relies on (see "Failing loudly").
 # shellcheck shell=bash
 set -Eeuo pipefail
+# Nothing here reads standard input, and CI may start us with it closed: then the next
+# pipe or file opened becomes descriptor 0, a child reading "stdin" waits on our own
+# output, and Redis crashes on it. Every script and service gets /dev/null instead.
+exec </dev/null
 
 MUSTER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export MUSTER_ROOT

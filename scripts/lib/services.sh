@@ -157,7 +157,7 @@ _start_pg() {
     fi
     _port_taken "$port" && die "port $port is taken by another process (another checkout's services?); stop it or choose other ports (README: MUSTER_*_PORT)"
     rm -f "$dir/postmaster.pid"
-    as_pg "$PG_BIN/pg_ctl" -D "$dir" -l "$LOG_DIR/$name.log" -w -t 120 start >/dev/null \
+    as_pg "$PG_BIN/pg_ctl" -D "$dir" -l "$LOG_DIR/$name.log" -w -t 120 start </dev/null >/dev/null \
         || die "$name did not start; see $LOG_DIR/$name.log"
     STARTED_SERVICES+=("$name")
 }
@@ -195,7 +195,7 @@ appendonly yes
 save ""
 CONF
     )
-    redis-server "$conf" >/dev/null
+    redis-server "$conf" </dev/null >/dev/null
     wait_until 30 _redis_running || die "redis did not start; see $LOG_DIR/redis.log"
     STARTED_SERVICES+=(redis)
 }
