@@ -16,37 +16,41 @@ use muster_app::shell::SCRIPT_NONCE_HEADER;
 
 #[derive(Debug, Clone)]
 pub struct SecurityPolicy {
-    /// Extra `connect-src` source: the live-reload socket of `cargo leptos watch`,
-    /// which listens on a port of its own.
-    dev_reload: Option<String>,
+    /// The Content-Security-Policy up to where a page's nonce goes, and after it: built
+    /// once, so a response only splices its nonce in.
+    before_nonce: String,
+    after_nonce: String,
     https: bool,
 }
 
 impl SecurityPolicy {
+    /// `dev_reload_port`: the live-reload socket of `cargo leptos watch`, which listens
+    /// on a port of its own and must be reachable from its pages.
     pub fn new(https: bool, dev_reload_port: Option<u32>) -> Self {
+        let connect = match dev_reload_port {
+            Some(port) => format!("'self' ws://127.0.0.1:{port} ws://localhost:{port}"),
+            None => "'self'".to_owned(),
+        };
+        // Inline style attributes stay allowed: components position drop lines and
+        // drag ghosts with them, and styles cannot run code.
         Self {
-            dev_reload: dev_reload_port.map(|port| format!("ws://127.0.0.1:{port} ws://localhost:{port}")),
+            before_nonce: "default-src 'self'; script-src 'self'".to_owned(),
+            after_nonce: format!(
+                " 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+                 img-src 'self' data: blob:; connect-src {connect}; font-src 'self'; \
+                 object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+            ),
             https,
         }
     }
 
     /// The policy of one page. Without a nonce no inline script may run at all.
     pub fn content_security_policy(&self, nonce: Option<&str>) -> String {
-        let scripts = match nonce {
-            Some(nonce) => format!("'self' 'nonce-{nonce}' 'wasm-unsafe-eval'"),
-            None => "'self' 'wasm-unsafe-eval'".to_owned(),
-        };
-        let connect = match &self.dev_reload {
-            Some(reload) => format!("'self' {reload}"),
-            None => "'self'".to_owned(),
-        };
-        // Inline style attributes stay allowed: components position drop lines and
-        // drag ghosts with them, and styles cannot run code.
-        format!(
-            "default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; \
-             img-src 'self' data: blob:; connect-src {connect}; font-src 'self'; \
-             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-        )
+        let (before, after) = (&self.before_nonce, &self.after_nonce);
+        match nonce {
+            Some(nonce) => format!("{before} 'nonce-{nonce}'{after}"),
+            None => format!("{before}{after}"),
+        }
     }
 
     fn apply(&self, headers: &mut HeaderMap) {
