@@ -110,6 +110,7 @@ pub use server_side::internal;
 #[cfg(feature = "ssr")]
 mod server_side {
     use muster_accounts::AccountsError;
+    use muster_context::ContextError;
     use muster_platform::db::DbError;
 
     use super::AppError;
@@ -134,6 +135,22 @@ mod server_side {
                     tracing::error!(%error, %reference, "account operation failed");
                     AppError::Internal { reference }
                 }
+            };
+            app_error.set_response_status();
+            app_error
+        }
+    }
+
+    impl From<ContextError> for AppError {
+        fn from(error: ContextError) -> Self {
+            let app_error = match error {
+                ContextError::SignInRequired => AppError::SignInRequired,
+                ContextError::NoAccount => AppError::Forbidden(
+                    "You are not a member of any account. Create one on the Accounts page, or ask for an invitation.".to_owned(),
+                ),
+                ContextError::Accounts(error) => return error.into(),
+                ContextError::Database(error) => return error.into(),
+                ContextError::Session(_) | ContextError::Missing => return internal(error),
             };
             app_error.set_response_status();
             app_error

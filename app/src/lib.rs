@@ -11,6 +11,8 @@ pub mod dev_mail;
 pub mod error;
 pub mod home;
 pub mod realtime;
+#[cfg(feature = "ssr")]
+pub mod request;
 pub mod shell;
 pub mod status;
 

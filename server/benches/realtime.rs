@@ -63,33 +63,50 @@ struct Follower {
     topic: String,
 }
 
-async fn call(http: &reqwest::Client, addr: &str, function: &str, form: &[(&str, &str)]) -> serde_json::Value {
+async fn call(
+    http: &reqwest::Client,
+    addr: &str,
+    function: &str,
+    form: &[(&str, &str)],
+) -> serde_json::Value {
     let response = http
         .post(format!("http://{addr}/api/{function}"))
         .form(form)
         .send()
         .await
         .expect("server function");
-    assert!(response.status().is_success(), "{function}: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "{function}: {}",
+        response.status()
+    );
     response.json().await.expect("json")
 }
 
 async fn signed_in_builder(addr: &str) -> Follower {
     let jar = Arc::new(reqwest::cookie::Jar::default());
     let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(reqwest::header::ORIGIN, format!("http://{addr}").parse().expect("origin"));
+    headers.insert(
+        reqwest::header::ORIGIN,
+        format!("http://{addr}").parse().expect("origin"),
+    );
     let http = reqwest::Client::builder()
         .cookie_provider(jar.clone())
         .default_headers(headers)
         .build()
         .expect("client");
     let email = format!("bench-{}-{}@example.org", std::process::id(), now_ns());
-    call(&http, addr, "sign_up", &[
-        ("name", "Bench"),
-        ("email", &email),
-        ("password", "copper lantern orbit mouse"),
-        ("account_name", "Bench"),
-    ])
+    call(
+        &http,
+        addr,
+        "sign_up",
+        &[
+            ("name", "Bench"),
+            ("email", &email),
+            ("password", "copper lantern orbit mouse"),
+            ("account_name", "Bench"),
+        ],
+    )
     .await;
     let token = loop {
         let mails = call(&http, addr, "load_dev_mail", &[]).await;
@@ -118,7 +135,9 @@ async fn signed_in_builder(addr: &str) -> Follower {
 
 async fn subscribed_client(addr: &str, follower: &Follower) -> Socket {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut request = format!("ws://{addr}/realtime").into_client_request().expect("request");
+    let mut request = format!("ws://{addr}/realtime")
+        .into_client_request()
+        .expect("request");
     request
         .headers_mut()
         .insert("cookie", follower.cookie.parse().expect("cookie header"));
@@ -135,7 +154,9 @@ async fn subscribed_client(addr: &str, follower: &Follower) -> Socket {
         .expect("subscribe");
     loop {
         match socket.next().await {
-            Some(Ok(Message::Text(text))) if text.as_str().contains("\"subscribed\"") => return socket,
+            Some(Ok(Message::Text(text))) if text.as_str().contains("\"subscribed\"") => {
+                return socket
+            }
             Some(Ok(Message::Text(text))) if text.as_str().contains("\"denied\"") => {
                 panic!("subscription denied: {}", text.as_str())
             }
@@ -181,6 +202,7 @@ async fn measure(hub: &Hub, topic: &str, clients: Vec<Socket>, events: usize) ->
         hub.publish(
             topic,
             serde_json::json!({ "sent_ns": now_ns().to_string() }),
+            None,
         )
         .await
         .expect("publish");
@@ -229,7 +251,13 @@ async fn main() {
     // Warm-up (connections, allocations), then the single-client baseline.
     let follower = signed_in_builder(&addr).await;
     let topic = follower.topic.as_str();
-    measure(&hub, topic, vec![subscribed_client(&addr, &follower).await], 20).await;
+    measure(
+        &hub,
+        topic,
+        vec![subscribed_client(&addr, &follower).await],
+        20,
+    )
+    .await;
     let single = measure(
         &hub,
         topic,

@@ -38,16 +38,29 @@ struct Recorded {
     body: Bytes,
 }
 
-async fn record(http: &reqwest::Client, addr: &str, path: &str, accept_encoding: &'static str) -> Recorded {
+async fn record(
+    http: &reqwest::Client,
+    addr: &str,
+    path: &str,
+    accept_encoding: &'static str,
+) -> Recorded {
     let response = http
         .get(format!("http://{addr}{path}"))
         .header(header::ACCEPT_ENCODING, accept_encoding)
         .send()
         .await
         .expect("request");
-    assert!(response.status().is_success(), "{path}: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
     let mut headers = HeaderMap::new();
-    for name in [header::CONTENT_TYPE, header::CONTENT_ENCODING, header::CACHE_CONTROL] {
+    for name in [
+        header::CONTENT_TYPE,
+        header::CONTENT_ENCODING,
+        header::CACHE_CONTROL,
+    ] {
         if let Some(value) = response.headers().get(&name) {
             headers.insert(name, value.clone());
         }
@@ -97,11 +110,18 @@ fn client() -> reqwest::Client {
 async fn one(http: &reqwest::Client, url: &str, accept_encoding: &'static str) {
     let response = http
         .get(url)
-        .header(header::ACCEPT_ENCODING, HeaderValue::from_static(accept_encoding))
+        .header(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static(accept_encoding),
+        )
         .send()
         .await
         .expect("request");
-    assert!(response.status().is_success(), "{url}: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
     response.bytes().await.expect("body");
 }
 
@@ -203,14 +223,34 @@ async fn main() {
     let targets = vec![home, sign_in, wasm];
     let baseline = start_baseline(targets.clone()).await;
 
-    println!("| what | server | requests/s | vs bare axum | p50 ms at half rate | p99 ms at half rate |");
+    println!(
+        "| what | server | requests/s | vs bare axum | p50 ms at half rate | p99 ms at half rate |"
+    );
     println!("| --- | --- | --- | --- | --- | --- |");
     for target in &targets {
-        let bare_rate = closed_loop_rate(&format!("http://{baseline}{}", target.path), target.accept_encoding).await;
-        let rate = closed_loop_rate(&format!("http://{muster}{}", target.path), target.accept_encoding).await;
+        let bare_rate = closed_loop_rate(
+            &format!("http://{baseline}{}", target.path),
+            target.accept_encoding,
+        )
+        .await;
+        let rate = closed_loop_rate(
+            &format!("http://{muster}{}", target.path),
+            target.accept_encoding,
+        )
+        .await;
         let half = (rate / 2.0).max(1.0);
-        let bare_latency = open_loop_latencies(&format!("http://{baseline}{}", target.path), target.accept_encoding, half).await;
-        let latency = open_loop_latencies(&format!("http://{muster}{}", target.path), target.accept_encoding, half).await;
+        let bare_latency = open_loop_latencies(
+            &format!("http://{baseline}{}", target.path),
+            target.accept_encoding,
+            half,
+        )
+        .await;
+        let latency = open_loop_latencies(
+            &format!("http://{muster}{}", target.path),
+            target.accept_encoding,
+            half,
+        )
+        .await;
         let name = format!("`{}` ({} KB)", target.path, target.body.len() / 1024);
         println!(
             "| {name} | bare axum (baseline) | {bare_rate:.0} | 1.00 | {:.2} | {:.2} |",

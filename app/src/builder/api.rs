@@ -10,6 +10,8 @@ use muster_domain::forms::{
 };
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::request::{self, Caller};
 
 #[cfg(feature = "ssr")]
 fn app_id(raw: &str) -> Result<uuid::Uuid, AppError> {
@@ -18,39 +20,29 @@ fn app_id(raw: &str) -> Result<uuid::Uuid, AppError> {
 
 #[server(prefix = "/api", endpoint = "create_app")]
 pub async fn create_app(name: String) -> Result<String, AppError> {
-    let actor = crate::accounts::session::actor().await?;
-    let platform = crate::accounts::session::platform();
-    Ok(muster_apps::create(&platform, &actor, &name)
-        .await?
-        .to_string())
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_apps::create(&work, &actor, &name).await?.to_string())
 }
 
 #[server(prefix = "/api", endpoint = "load_apps")]
 pub async fn load_apps() -> Result<Vec<AppSummary>, AppError> {
-    let actor = crate::accounts::session::actor().await?;
-    Ok(muster_apps::list(&crate::accounts::session::platform(), &actor).await?)
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_apps::list(&work, &actor).await?)
 }
 
 #[server(prefix = "/api", endpoint = "load_draft")]
 pub async fn load_draft(app_id: String) -> Result<DraftView, AppError> {
-    let actor = crate::accounts::session::actor().await?;
     let id = self::app_id(&app_id)?;
-    Ok(muster_apps::draft(&crate::accounts::session::platform(), &actor, id).await?)
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_apps::draft(&work, &actor, id).await?)
 }
 
 /// Saves the draft if it is still at `base_revision`; returns the new revision.
 #[server(prefix = "/api", endpoint = "save_draft", input = Json)]
 pub async fn save_draft(app_id: String, form: Form, base_revision: i64) -> Result<i64, AppError> {
-    let actor = crate::accounts::session::actor().await?;
     let id = self::app_id(&app_id)?;
-    Ok(muster_apps::save_draft(
-        &crate::accounts::session::platform(),
-        &actor,
-        id,
-        &form,
-        base_revision,
-    )
-    .await?)
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_apps::save_draft(&work, &actor, id, &form, base_revision).await?)
 }
 
 /// Applies a builder tab's edits to the draft; co-editors receive what was applied.
@@ -60,16 +52,9 @@ pub async fn edit_draft(
     client: String,
     edits: Vec<Edit>,
 ) -> Result<EditOutcome, AppError> {
-    let actor = crate::accounts::session::actor().await?;
     let id = self::app_id(&app_id)?;
-    Ok(muster_apps::edit(
-        &crate::accounts::session::platform(),
-        &actor,
-        id,
-        &client,
-        &edits,
-    )
-    .await?)
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_apps::edit(&work, &actor, id, &client, &edits).await?)
 }
 
 /// Tells co-editors that this tab is in the builder (or leaving) and what it selected.
@@ -80,36 +65,28 @@ pub async fn draft_presence(
     selected: Option<FieldId>,
     leaving: bool,
 ) -> Result<(), AppError> {
-    let actor = crate::accounts::session::actor().await?;
     let id = self::app_id(&app_id)?;
-    Ok(muster_apps::presence(
-        &crate::accounts::session::platform(),
-        &actor,
-        id,
-        &client,
-        selected,
-        leaving,
-    )
-    .await?)
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_apps::presence(&work, &actor, id, &client, selected, leaving).await?)
 }
 
 #[server(prefix = "/api", endpoint = "publish_app")]
 pub async fn publish_app(app_id: String) -> Result<i32, AppError> {
-    let actor = crate::accounts::session::actor().await?;
     let id = self::app_id(&app_id)?;
-    Ok(muster_apps::publish(&crate::accounts::session::platform(), &actor, id).await?)
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_apps::publish(&work, &actor, id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "load_versions")]
 pub async fn load_versions(app_id: String) -> Result<Vec<VersionSummary>, AppError> {
-    let actor = crate::accounts::session::actor().await?;
     let id = self::app_id(&app_id)?;
-    Ok(muster_apps::versions(&crate::accounts::session::platform(), &actor, id).await?)
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_apps::versions(&work, &actor, id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "load_version")]
 pub async fn load_version(app_id: String, version: i32) -> Result<Form, AppError> {
-    let actor = crate::accounts::session::actor().await?;
     let id = self::app_id(&app_id)?;
-    Ok(muster_apps::version(&crate::accounts::session::platform(), &actor, id, version).await?)
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_apps::version(&work, &actor, id, version).await?)
 }

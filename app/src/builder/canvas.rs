@@ -324,11 +324,16 @@ fn FieldRow(builder: Builder, id: FieldId) -> impl IntoView {
     });
     let children = {
         let id = id.clone();
-        move || is_group.get().then(|| view! {
-            <ol class="field-children" role="group">
-                <FieldList builder parent=Some(id.clone())/>
-            </ol>
-        }.into_any())
+        move || {
+            is_group.get().then(|| {
+                view! {
+                    <ol class="field-children" role="group">
+                        <FieldList builder parent=Some(id.clone())/>
+                    </ol>
+                }
+                .into_any()
+            })
+        }
     };
     view! {
         <li class="field-row" role="none">
@@ -381,7 +386,8 @@ fn FieldHead(
         let id = id.clone();
         move |event: ev::KeyboardEvent| keyboard(builder, &id, &event)
     };
-    let label = move || field.with(|f| f.as_ref().map(|f| f.label.text.clone()).unwrap_or_default());
+    let label =
+        move || field.with(|f| f.as_ref().map(|f| f.label.text.clone()).unwrap_or_default());
     let kind = move || field.with(|f| f.as_ref().map(|f| f.kind.name()).unwrap_or_default());
     let required = move || field.with(|f| f.as_ref().is_some_and(|f| f.required));
     let conditional = move || field.with(|f| f.as_ref().is_some_and(|f| f.show_if.is_some()));
@@ -410,13 +416,14 @@ fn FieldHead(
 
 fn keyboard(builder: Builder, id: &FieldId, event: &ev::KeyboardEvent) {
     let form = builder.form.get_untracked();
-    let command: Option<fn(&Form, &FieldId) -> Option<Edit>> = match (event.key().as_str(), event.alt_key()) {
-        ("ArrowUp", true) => Some(arrange::move_up),
-        ("ArrowDown", true) => Some(arrange::move_down),
-        ("ArrowRight", true) => Some(arrange::into_group_above),
-        ("ArrowLeft", true) => Some(arrange::out_of_group),
-        _ => None,
-    };
+    let command: Option<fn(&Form, &FieldId) -> Option<Edit>> =
+        match (event.key().as_str(), event.alt_key()) {
+            ("ArrowUp", true) => Some(arrange::move_up),
+            ("ArrowDown", true) => Some(arrange::move_down),
+            ("ArrowRight", true) => Some(arrange::into_group_above),
+            ("ArrowLeft", true) => Some(arrange::out_of_group),
+            _ => None,
+        };
     if let Some(command) = command {
         event.prevent_default();
         if let Some(edit) = command(&form, id) {
@@ -429,7 +436,9 @@ fn keyboard(builder: Builder, id: &FieldId, event: &ev::KeyboardEvent) {
         "ArrowUp" | "ArrowDown" => {
             event.prevent_default();
             let order: Vec<FieldId> = form.walk().into_iter().map(|(f, _)| f.id.clone()).collect();
-            let Some(index) = order.iter().position(|f| f == id) else { return };
+            let Some(index) = order.iter().position(|f| f == id) else {
+                return;
+            };
             let next = if event.key() == "ArrowUp" {
                 index.checked_sub(1)
             } else {

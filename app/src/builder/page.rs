@@ -52,7 +52,9 @@ fn Designer(draft: DraftView) -> impl IntoView {
     let shortcuts = window_event_listener(ev::keydown, move |event| {
         let typing = event
             .target()
-            .and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(t).ok())
+            .and_then(|t| {
+                leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(t).ok()
+            })
             .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
         if typing || !(event.ctrl_key() || event.meta_key()) {
             return;
@@ -104,7 +106,10 @@ fn SaveStatus(builder: Builder) -> impl IntoView {
     let text = move || match builder.save_state.get() {
         SaveState::Saved => "All changes saved".to_owned(),
         SaveState::Saving => "Saving…".to_owned(),
-        SaveState::Offline => "Offline: your changes are kept and will be saved when the connection is back".to_owned(),
+        SaveState::Offline => {
+            "Offline: your changes are kept and will be saved when the connection is back"
+                .to_owned()
+        }
         SaveState::Failed(reason) => format!("Not saved: {reason}"),
     };
     let state = move || match builder.save_state.get() {
@@ -126,7 +131,11 @@ fn Peers(builder: Builder) -> impl IntoView {
                     let on = p
                         .selected
                         .as_ref()
-                        .and_then(|id| builder.form.with(|f| edit::find(&f.fields, id).map(|f| f.label.text.clone())))
+                        .and_then(|id| {
+                            builder
+                                .form
+                                .with(|f| edit::find(&f.fields, id).map(|f| f.label.text.clone()))
+                        })
                         .map(|label| format!(" (on “{label}”)"))
                         .unwrap_or_default();
                     (p.name.clone(), on)
@@ -179,7 +188,9 @@ fn PublishPanel(builder: Builder) -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(version)) = publish.value().get() {
-            builder.published.set(Some((version, builder.form.get_untracked())));
+            builder
+                .published
+                .set(Some((version, builder.form.get_untracked())));
         }
     });
     let changes = Memo::new(move |_| {
@@ -190,7 +201,9 @@ fn PublishPanel(builder: Builder) -> impl IntoView {
         })
     });
     let label_of = move |id: &muster_domain::forms::schema::FieldId| {
-        let current = builder.form.with(|f| edit::find(&f.fields, id).map(|f| f.label.text.clone()));
+        let current = builder
+            .form
+            .with(|f| edit::find(&f.fields, id).map(|f| f.label.text.clone()));
         let old = builder.published.with(|p| {
             p.as_ref()
                 .and_then(|(_, f)| edit::find(&f.fields, id).map(|f| f.label.text.clone()))
@@ -224,7 +237,10 @@ fn PublishPanel(builder: Builder) -> impl IntoView {
     let blocking = Memo::new(move |_| {
         builder.published.with(|published| {
             builder.form.with(|draft| {
-                publishing_problems(draft, published.as_ref().map(|(version, form)| (*version, form)))
+                publishing_problems(
+                    draft,
+                    published.as_ref().map(|(version, form)| (*version, form)),
+                )
             })
         })
     });
@@ -269,10 +285,7 @@ fn PublishPanel(builder: Builder) -> impl IntoView {
             Err(error) => view! { <p class="alert" role="alert">{error.to_string()}</p> }.into_any(),
         })
     };
-    let busy = move || {
-        publish.pending().get()
-            || builder.save_state.get() != SaveState::Saved
-    };
+    let busy = move || publish.pending().get() || builder.save_state.get() != SaveState::Saved;
     view! {
         <section class="publish-panel" aria-label="Publishing">
             <h2>"Publish"</h2>

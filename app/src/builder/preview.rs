@@ -113,18 +113,25 @@ fn control(
     let preview = expect_context::<Preview>();
     let answer = {
         let id = id.clone();
-        move || preview.answers.with(|a| a.get(&id).cloned().unwrap_or_default())
+        move || {
+            preview
+                .answers
+                .with(|a| a.get(&id).cloned().unwrap_or_default())
+        }
     };
     let set = {
         let id = id.clone();
-        move |value: String| preview.answers.update(|a| {
-            a.insert(id.clone(), value);
-        })
+        move |value: String| {
+            preview.answers.update(|a| {
+                a.insert(id.clone(), value);
+            })
+        }
     };
     let label = field.label.text_in(language).to_owned();
     let required = field.required.then_some(" *");
     let help = field.help.as_ref().map(|h| h.text.clone());
-    let hint = move |help: Option<String>| help.map(|text| view! { <p class="field-hint">{text}</p> });
+    let hint =
+        move |help: Option<String>| help.map(|text| view! { <p class="field-hint">{text}</p> });
     let labelled = |input: AnyView| {
         view! {
             <label for=input_id.to_owned()>{label.clone()}{required}</label>

@@ -41,14 +41,20 @@ pub fn PropertiesPanel(builder: Builder, problems: Memo<Vec<Problem>>) -> impl I
 fn FieldProperties(builder: Builder, id: FieldId, problems: Memo<Vec<Problem>>) -> impl IntoView {
     let field = builder.field_memo(id.clone());
     let kind = Memo::new(move |_| field.with(|f| f.as_ref().map(|f| type_name(&f.kind))));
-    let text = |input_id: &'static str, property: &'static str, label: &'static str, multiline: bool, read: Read, write: Write| {
+    let text = |input_id: &'static str,
+                property: &'static str,
+                label: &'static str,
+                multiline: bool,
+                read: Read,
+                write: Write| {
         view! { <TextProperty builder id=id.clone() field input_id property label multiline read write problems/> }
     };
     let settings = {
         let id = id.clone();
         move || {
             let id = id.clone();
-            kind.get().map(|kind| kind_settings(builder, id, field, &kind, problems))
+            kind.get()
+                .map(|kind| kind_settings(builder, id, field, &kind, problems))
         }
     };
     view! {
@@ -138,15 +144,16 @@ fn kind_settings(
 
 #[component]
 fn Toolbar(builder: Builder, id: FieldId) -> impl IntoView {
-    let command = move |command: fn(&muster_domain::forms::schema::Form, &FieldId) -> Option<edit::Edit>| {
-        let id = id.clone();
-        move |_: ev::MouseEvent| {
-            if let Some(edit) = builder.form.with_untracked(|form| command(form, &id)) {
-                builder.perform(vec![edit]);
-                focus_field(&id);
+    let command =
+        move |command: fn(&muster_domain::forms::schema::Form, &FieldId) -> Option<edit::Edit>| {
+            let id = id.clone();
+            move |_: ev::MouseEvent| {
+                if let Some(edit) = builder.form.with_untracked(|form| command(form, &id)) {
+                    builder.perform(vec![edit]);
+                    focus_field(&id);
+                }
             }
-        }
-    };
+        };
     let id_for_copy = builder.selected;
     view! {
         <div class="toolbar" role="toolbar" aria-label="Arrange the field">
@@ -396,8 +403,10 @@ fn OptionsEditor(builder: Builder, id: FieldId, field: Memo<Option<Field>>) -> i
 /// The label in other languages (`fr`, `pt-BR`, …); the preview can show each.
 #[component]
 fn Translations(builder: Builder, id: FieldId, field: Memo<Option<Field>>) -> impl IntoView {
-    let label = Memo::new(move |_| field.with(|f| f.as_ref().map(|f| f.label.clone()).unwrap_or_default()));
-    let languages = Memo::new(move |_| label.with(|l| l.translations.keys().cloned().collect::<Vec<_>>()));
+    let label =
+        Memo::new(move |_| field.with(|f| f.as_ref().map(|f| f.label.clone()).unwrap_or_default()));
+    let languages =
+        Memo::new(move |_| label.with(|l| l.translations.keys().cloned().collect::<Vec<_>>()));
     let write = {
         let id = id.clone();
         move |change: &dyn Fn(&mut Label)| {
@@ -447,14 +456,17 @@ fn Translations(builder: Builder, id: FieldId, field: Memo<Option<Field>>) -> im
     let (new_language, set_new_language) = signal(String::new());
     let invalid = move || {
         let tag = new_language.get();
-        (!tag.is_empty() && !Label::is_language_tag(&tag)).then_some("Use a language tag such as fr or pt-BR.")
+        (!tag.is_empty() && !Label::is_language_tag(&tag))
+            .then_some("Use a language tag such as fr or pt-BR.")
     };
     let add = move |_| {
         let tag = new_language.get_untracked().trim().to_owned();
         if Label::is_language_tag(&tag) {
             let default = label.with_untracked(|l| l.text.clone());
             write(&|l| {
-                l.translations.entry(tag.clone()).or_insert_with(|| default.clone());
+                l.translations
+                    .entry(tag.clone())
+                    .or_insert_with(|| default.clone());
             });
             set_new_language.set(String::new());
         }

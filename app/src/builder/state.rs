@@ -78,11 +78,7 @@ impl Builder {
             save_state: RwSignal::new(SaveState::Saved),
             notices: RwSignal::new(Vec::new()),
             peers: RwSignal::new(HashMap::new()),
-            published: RwSignal::new(
-                draft
-                    .latest_version
-                    .zip(draft.published.clone()),
-            ),
+            published: RwSignal::new(draft.latest_version.zip(draft.published.clone())),
         }
     }
 
@@ -121,8 +117,15 @@ impl Builder {
         };
         self.undo.update_value(|undo| {
             // Typing into one property is one step, not one per keystroke.
-            if let (Some(last), [Edit::Set { id, property, .. }]) = (undo.last_mut(), step.redo.as_slice()) {
-                if let [Edit::Set { id: last_id, property: last_property, .. }] = last.redo.as_mut_slice() {
+            if let (Some(last), [Edit::Set { id, property, .. }]) =
+                (undo.last_mut(), step.redo.as_slice())
+            {
+                if let [Edit::Set {
+                    id: last_id,
+                    property: last_property,
+                    ..
+                }] = last.redo.as_mut_slice()
+                {
                     if last_id == id && last_property == property {
                         last.redo = step.redo.clone();
                         return;
@@ -321,7 +324,10 @@ impl Builder {
             .as_ref()
             .map(|value| format!(" It is now: {}.", shown(value)))
             .unwrap_or_default();
-        format!("Your change to {name}{property} was not kept: {}{now}", refusal.message)
+        format!(
+            "Your change to {name}{property} was not kept: {}{now}",
+            refusal.message
+        )
     }
 }
 

@@ -84,7 +84,9 @@ fn save(builder: Builder) {
                 });
                 let failures = FAILURES.get().saturating_add(1);
                 FAILURES.set(failures);
-                let wait = FIRST_RETRY.saturating_mul(1 << failures.min(4)).min(MAX_RETRY);
+                let wait = FIRST_RETRY
+                    .saturating_mul(1 << failures.min(4))
+                    .min(MAX_RETRY);
                 set_timeout(move || save(builder), wait);
             }
             Err(error) => {
@@ -92,7 +94,9 @@ fn save(builder: Builder) {
                 // allowed): say why and show the draft as the server has it.
                 builder.discard_in_flight();
                 backup(builder);
-                builder.save_state.set(SaveState::Failed(error_text(&error)));
+                builder
+                    .save_state
+                    .set(SaveState::Failed(error_text(&error)));
                 reload(builder);
             }
         }
@@ -174,12 +178,9 @@ fn restore_backups(builder: Builder) {
         .collect();
     let mut restored = Vec::new();
     for key in keys {
-        if let Some(edits) = storage
-            .get_item(&key)
-            .ok()
-            .flatten()
-            .and_then(|json| serde_json::from_str::<Vec<muster_domain::forms::edit::Edit>>(&json).ok())
-        {
+        if let Some(edits) = storage.get_item(&key).ok().flatten().and_then(|json| {
+            serde_json::from_str::<Vec<muster_domain::forms::edit::Edit>>(&json).ok()
+        }) {
             restored.extend(edits);
         }
         let _ = storage.remove_item(&key);

@@ -17,16 +17,20 @@ pub struct DevMail {
 /// The newest 100 mails; `NotFound` unless the installation enabled the outbox.
 #[server(prefix = "/api", endpoint = "load_dev_mail")]
 pub async fn load_dev_mail() -> Result<Vec<DevMail>, AppError> {
-    use muster_platform::{mail::outbox, Platform};
+    use muster_platform::{mail::outbox, tenancy::Scope};
 
-    let platform = expect_context::<Platform>();
-    if !platform.config.mail.dev_outbox {
+    let context = crate::request::context().await?;
+    let work = context.work().await?;
+    if !work.config.mail.dev_outbox {
         return Err(AppError::not_found());
     }
-    // From the primary: a mail just sent must show up on the next refresh.
-    let mails = outbox::recent(platform.db.primary(), 100)
-        .await
-        .map_err(muster_platform::db::DbError::from)?;
+    // From the primary: a mail just sent (by a job, so at no position this reader
+    // knows) must show up on the next refresh.
+    let mails = work
+        .read_latest(&Scope::none(), |conn, _| {
+            Box::pin(outbox::recent(conn, 100))
+        })
+        .await?;
     Ok(mails
         .into_iter()
         .map(|mail| DevMail {

@@ -90,6 +90,8 @@ mod browser {
     #[derive(Default)]
     struct Client {
         socket: Option<WebSocket>,
+        /// The newest database position an event carried (see `realtime::position`).
+        seen: Option<String>,
         set_connection: Option<WriteSignal<Connection>>,
         followers: HashMap<String, Vec<Follower>>,
         tracker: SequenceTracker,
@@ -267,7 +269,12 @@ mod browser {
                 topic,
                 seq,
                 payload,
+                position,
             } => {
+                // Before anyone refetches because of this event.
+                if let Some(position) = position {
+                    remember(position);
+                }
                 let outcome = CLIENT.with_borrow_mut(|c| c.tracker.received(&topic, seq));
                 match outcome {
                     Received::InOrder => {
@@ -284,6 +291,33 @@ mod browser {
                 leptos::logging::warn!("realtime topic {topic} refused: {reason}");
             }
             ServerMessage::Pong => {}
+        }
+    }
+
+    /// Keeps the newest position in the cookie the server reads, so this tab's next
+    /// requests read at least that far (a session cookie, for this site only).
+    fn remember(position: String) {
+        let newer = CLIENT.with_borrow_mut(|c| {
+            let newer = crate::realtime::position::is_newer(&position, c.seen.as_deref());
+            if newer {
+                c.seen = Some(position.clone());
+            }
+            newer
+        });
+        if !newer {
+            return;
+        }
+        let document = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok());
+        if let Some(document) = document {
+            let cookie = format!(
+                "{}={position}; path=/; SameSite=Strict",
+                crate::realtime::position::SEEN_COOKIE
+            );
+            if document.set_cookie(&cookie).is_err() {
+                leptos::logging::warn!("could not keep the realtime position");
+            }
         }
     }
 

@@ -2,5 +2,6 @@
 //! message types, topic names, and sequence tracking. Pure logic, no I/O.
 
 pub mod client;
+pub mod position;
 pub mod protocol;
 pub mod sequence;

@@ -28,6 +28,10 @@ pub enum ServerMessage {
         topic: String,
         seq: u64,
         payload: serde_json::Value,
+        /// The database position of the write the event announces (Postgres notation):
+        /// a refetch it triggers must read at least this far.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        position: Option<String>,
     },
     /// Events of this topic were lost (slow connection, server reconnecting to Redis):
     /// refetch the state and subscribe again.

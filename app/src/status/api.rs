@@ -16,17 +16,14 @@ pub struct StatusReport {
 
 #[server(prefix = "/api", endpoint = "load_status")]
 pub async fn load_status() -> Result<StatusReport, AppError> {
-    use muster_platform::{
-        db::{Freshness, ReadSource},
-        Platform,
-    };
+    use muster_platform::{db::ReadSource, tenancy::Scope};
 
-    let platform = expect_context::<Platform>();
-    let ((schema_version, installed_at), source) = platform
-        .db
-        .read_with_source(Freshness::Any, |pool| Box::pin(read_status_row(pool)))
+    let context = crate::request::context().await?;
+    let work = context.work().await?;
+    let ((schema_version, installed_at), source) = work
+        .read_with_source(&Scope::none(), |conn, _| Box::pin(read_status_row(conn)))
         .await?;
-    let cache_reachable = platform.redis.ping().await.is_ok();
+    let cache_reachable = work.redis.ping().await.is_ok();
 
     Ok(StatusReport {
         served_by: match source {
@@ -42,12 +39,12 @@ pub async fn load_status() -> Result<StatusReport, AppError> {
 
 #[cfg(feature = "ssr")]
 async fn read_status_row(
-    pool: &sqlx::PgPool,
+    conn: &mut sqlx::PgConnection,
 ) -> Result<(Option<i64>, Option<DateTime<Utc>>), sqlx::Error> {
     sqlx::query_as(
         "SELECT (SELECT max(version) FROM _sqlx_migrations WHERE success),
                 (SELECT installed_at FROM muster_instance)",
     )
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await
 }

@@ -2,7 +2,7 @@
 //! transaction as the change it records, so it can neither miss nor invent one.
 
 use muster_domain::accounts::{views::AuditEventView, Capability};
-use muster_platform::{client_ip::ClientIp, tenancy, Platform};
+use muster_platform::{client_ip::ClientIp, Work};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -88,15 +88,11 @@ pub async fn record(conn: &mut PgConnection, entry: Entry<'_>) -> Result<(), sql
 }
 
 /// The newest 200 entries of the actor's account; owners and admins only.
-pub async fn recent(
-    platform: &Platform,
-    actor: &Actor,
-) -> Result<Vec<AuditEventView>, AccountsError> {
+pub async fn recent(work: &Work, actor: &Actor) -> Result<Vec<AuditEventView>, AccountsError> {
     actor.require(
         Capability::ViewAuditLog,
         "Only owners and admins can read the audit log.",
     )?;
-    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
     type Row = (
         chrono::DateTime<chrono::Utc>,
         Option<String>,
@@ -105,13 +101,16 @@ pub async fn recent(
         Option<String>,
         Option<String>,
     );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT occurred_at, actor_email, action, subject, detail, client_ip FROM audit_events
-          ORDER BY occurred_at DESC, id DESC LIMIT 200",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    let rows: Vec<Row> = work
+        .read(&actor.scope(), |conn, _| Box::pin(async move {
+            sqlx::query_as(
+                "SELECT occurred_at, actor_email, action, subject, detail, client_ip FROM audit_events
+                  ORDER BY occurred_at DESC, id DESC LIMIT 200",
+            )
+            .fetch_all(conn)
+            .await
+        }))
+        .await?;
     Ok(rows
         .into_iter()
         .map(

@@ -7,12 +7,7 @@ use muster_domain::accounts::{
     views::{InvitationPreview, InvitationView},
     Capability, FieldErrors, Role,
 };
-use muster_platform::{
-    client_ip::ClientIp,
-    mail,
-    tenancy::{self, Scope},
-    Platform,
-};
+use muster_platform::{client_ip::ClientIp, mail, tenancy::Scope, work::Write, Work};
 use uuid::Uuid;
 
 use crate::{
@@ -24,7 +19,7 @@ use crate::{
 };
 
 pub async fn invite(
-    platform: &Platform,
+    work: &Work,
     actor: &Actor,
     email: &str,
     role: Role,
@@ -42,16 +37,22 @@ pub async fn invite(
         )));
     }
     let normalized = fields::normalized_email(email);
-    let limits = &platform.config.accounts.rate_limits;
-    platform
-        .rate_limiter
-        .hit("invite", &format!("user:{}", actor.user_id), limits.invitations_per_inviter)
+    let limits = &work.config.accounts.rate_limits;
+    work.rate_limiter
+        .hit(
+            "invite",
+            &format!("user:{}", actor.user_id),
+            limits.invitations_per_inviter,
+        )
         .await?;
-    platform
-        .rate_limiter
-        .hit("invite", &format!("account:{}", actor.account_id), limits.invitations_per_account)
+    work.rate_limiter
+        .hit(
+            "invite",
+            &format!("account:{}", actor.account_id),
+            limits.invitations_per_account,
+        )
         .await?;
-    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
+    let mut tx = work.write(&actor.scope()).await?;
     let already_member: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
                          WHERE m.account_id = $1 AND u.email_normalized = $2)",
@@ -93,7 +94,7 @@ pub async fn invite(
     .execute(&mut *tx)
     .await?;
     let mail = mails::invitation(
-        &platform.config.accounts,
+        &work.config.accounts,
         &normalized,
         &actor.name,
         &actor.account_name,
@@ -101,7 +102,7 @@ pub async fn invite(
         &secret.token,
     )
     .map_err(|e| AccountsError::Invalid(FieldErrors::single("email", e.to_string())))?;
-    mail::send(&platform.jobs, &mut tx, mail).await?;
+    mail::send(&work.jobs, &mut tx, mail).await?;
     audit::record(
         &mut tx,
         Entry::by(
@@ -119,22 +120,24 @@ pub async fn invite(
 
 /// Invitations not yet accepted, revoked or expired.
 pub async fn open_invitations(
-    platform: &Platform,
+    work: &Work,
     actor: &Actor,
 ) -> Result<Vec<InvitationView>, AccountsError> {
     actor.require(
         Capability::ManageMembers,
         "Only owners and admins can see invitations.",
     )?;
-    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
-    let rows: Vec<(Uuid, String, String, Option<String>, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
-        "SELECT i.id, i.email, i.role, u.name, i.expires_at FROM invitations i LEFT JOIN users u ON u.id = i.invited_by
-          WHERE i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
-          ORDER BY i.created_at DESC",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    let rows: Vec<(Uuid, String, String, Option<String>, chrono::DateTime<chrono::Utc>)> = work
+        .read(&actor.scope(), |conn, _| Box::pin(async move {
+            sqlx::query_as(
+                "SELECT i.id, i.email, i.role, u.name, i.expires_at FROM invitations i LEFT JOIN users u ON u.id = i.invited_by
+                  WHERE i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+                  ORDER BY i.created_at DESC",
+            )
+            .fetch_all(conn)
+            .await
+        }))
+        .await?;
     rows.into_iter()
         .map(|(id, email, role, invited_by, expires_at)| {
             Ok(InvitationView {
@@ -151,7 +154,7 @@ pub async fn open_invitations(
 }
 
 pub async fn revoke(
-    platform: &Platform,
+    work: &Work,
     actor: &Actor,
     invitation: Uuid,
     ip: ClientIp,
@@ -160,7 +163,7 @@ pub async fn revoke(
         Capability::ManageMembers,
         "Only owners and admins can revoke invitations.",
     )?;
-    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
+    let mut tx = work.write(&actor.scope()).await?;
     let email: Option<String> = sqlx::query_scalar(
         "UPDATE invitations SET revoked_at = now()
           WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL RETURNING email_normalized",
@@ -188,22 +191,23 @@ struct OpenInvitation {
 }
 
 /// Finds the invitation a secret opens, in a transaction that presented it, and says why
-/// it cannot be used if so. Leaves `tx` scoped to the invitation's account.
+/// it cannot be used if so. Leaves `tx` scoped to the invitation's account, with the
+/// invitation's row locked (two accepts of one link cannot both succeed).
 async fn find_open(
-    tx: &mut sqlx::PgConnection,
+    tx: &mut Write,
     token: &str,
     user_id: Option<Uuid>,
 ) -> Result<OpenInvitation, AccountsError> {
     let hash = tokens::hash(token);
     let mut scope = Scope::none().with_invitation(hash.clone());
     scope.user_id = user_id;
-    tenancy::enter(tx, &scope).await?;
+    tx.enter(&scope).await?;
     let request_again = "Ask the person who invited you to send a new invitation.";
     let invalid = |message: String| AccountsError::Invalid(FieldErrors::single("token", message));
     let found: Option<(Uuid, Uuid)> =
         sqlx::query_as("SELECT id, account_id FROM invitations WHERE token_hash = $1")
             .bind(&hash)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
     let Some((id, account_id)) = found else {
         return Err(invalid(format!(
@@ -212,7 +216,7 @@ async fn find_open(
     };
     // The secret proved the right to this one account.
     scope.account_id = Some(account_id);
-    tenancy::enter(tx, &scope).await?;
+    tx.enter(&scope).await?;
     let (account_name, email, role, invited_by, accepted, revoked, expired): (String, String, String, Option<String>, bool, bool, bool) =
         sqlx::query_as(
             "SELECT a.name, i.email, i.role, u.name, i.accepted_at IS NOT NULL, i.revoked_at IS NOT NULL, i.expires_at <= now()
@@ -220,7 +224,7 @@ async fn find_open(
               WHERE i.id = $1 FOR UPDATE OF i",
         )
         .bind(id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
     if revoked {
         return Err(invalid(format!(
@@ -242,10 +246,13 @@ async fn find_open(
     })
 }
 
-pub async fn preview(platform: &Platform, token: &str) -> Result<InvitationPreview, AccountsError> {
-    let mut tx = platform.db.begin().await?;
+/// What the invitation link offers. Checked on the primary, like accepting it: a link
+/// mailed a moment ago may not have reached a replica yet.
+pub async fn preview(work: &Work, token: &str) -> Result<InvitationPreview, AccountsError> {
+    let mut tx = work.write(&Scope::none()).await?;
     let open = find_open(&mut tx, token, None).await?;
-    tx.rollback().await?;
+    // Changes nothing: dropping the transaction rolls it back.
+    drop(tx);
     Ok(InvitationPreview {
         account_name: open.account_name,
         email: open.email,
@@ -256,12 +263,12 @@ pub async fn preview(platform: &Platform, token: &str) -> Result<InvitationPrevi
 
 /// Joins the invitation's account with its role; returns the account.
 pub async fn accept(
-    platform: &Platform,
+    work: &Work,
     user_id: Uuid,
     token: &str,
     ip: ClientIp,
 ) -> Result<Uuid, AccountsError> {
-    let mut tx = platform.db.begin().await?;
+    let mut tx = work.write(&Scope::none()).await?;
     let open = find_open(&mut tx, token, Some(user_id)).await?;
     let email: String = sqlx::query_scalar("SELECT email_normalized FROM users WHERE id = $1")
         .bind(user_id)

@@ -6,11 +6,7 @@ use muster_domain::accounts::{
     views::{AccountView, MemberView, SessionView, UserView},
     Capability, FieldErrors, Role,
 };
-use muster_platform::{
-    client_ip::ClientIp,
-    tenancy::{self, Scope},
-    Platform,
-};
+use muster_platform::{client_ip::ClientIp, tenancy::Scope, Work};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -65,17 +61,14 @@ fn parse_role(raw: &str) -> Result<Role, sqlx::Error> {
 }
 
 /// The user as a member of `account_id`, or `NotAMember` (also when the account does
-/// not exist: ids of other tenants reveal nothing).
-pub async fn actor(
-    platform: &Platform,
-    user_id: Uuid,
-    account_id: Uuid,
-) -> Result<Actor, AccountsError> {
-    let mut tx =
-        tenancy::begin(&platform.db, &Scope::account(account_id).with_user(user_id)).await?;
-    let actor = actor_in(&mut tx, user_id, account_id).await?;
-    tx.commit().await?;
-    actor.ok_or(AccountsError::NotAMember)
+/// not exist: ids of other tenants reveal nothing). Read from the primary: a role
+/// changed or a member removed a moment ago takes effect on the very next request.
+pub async fn actor(work: &Work, user_id: Uuid, account_id: Uuid) -> Result<Actor, AccountsError> {
+    work.read_latest(&Scope::account(account_id).with_user(user_id), |conn, _| {
+        Box::pin(actor_in(conn, user_id, account_id))
+    })
+    .await?
+    .ok_or(AccountsError::NotAMember)
 }
 
 async fn actor_in(
@@ -109,19 +102,18 @@ async fn actor_in(
 }
 
 /// Every account the user belongs to, by name.
-pub async fn accounts(
-    platform: &Platform,
-    user_id: Uuid,
-) -> Result<Vec<AccountView>, AccountsError> {
-    let mut tx = tenancy::begin(&platform.db, &Scope::user(user_id)).await?;
-    let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
-        "SELECT a.id, a.name, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
-          WHERE m.user_id = $1 ORDER BY lower(a.name), a.id",
-    )
-    .bind(user_id)
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
+pub async fn accounts(work: &Work, user_id: Uuid) -> Result<Vec<AccountView>, AccountsError> {
+    let rows: Vec<(Uuid, String, String)> = work
+        .read(&Scope::user(user_id), |conn, _| Box::pin(async move {
+            sqlx::query_as(
+                "SELECT a.id, a.name, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
+                  WHERE m.user_id = $1 ORDER BY lower(a.name), a.id",
+            )
+            .bind(user_id)
+            .fetch_all(conn)
+            .await
+        }))
+        .await?;
     rows.into_iter()
         .map(|(id, name, role)| {
             Ok(AccountView {
@@ -135,10 +127,7 @@ pub async fn accounts(
 }
 
 /// What the page frame shows: the person, the current account, the others.
-pub async fn session_view(
-    platform: &Platform,
-    actor: &Actor,
-) -> Result<SessionView, AccountsError> {
+pub async fn session_view(work: &Work, actor: &Actor) -> Result<SessionView, AccountsError> {
     Ok(SessionView {
         user: UserView {
             id: actor.user_id.to_string(),
@@ -151,13 +140,13 @@ pub async fn session_view(
             name: actor.account_name.clone(),
             role: actor.role,
         },
-        accounts: accounts(platform, actor.user_id).await?,
+        accounts: accounts(work, actor.user_id).await?,
     })
 }
 
 /// A further account owned by the user.
 pub async fn create_account(
-    platform: &Platform,
+    work: &Work,
     user_id: Uuid,
     name: &str,
     ip: ClientIp,
@@ -166,8 +155,9 @@ pub async fn create_account(
         return Err(AccountsError::Invalid(FieldErrors::single("name", message)));
     }
     let account_id = Uuid::new_v4();
-    let mut tx =
-        tenancy::begin(&platform.db, &Scope::account(account_id).with_user(user_id)).await?;
+    let mut tx = work
+        .write(&Scope::account(account_id).with_user(user_id))
+        .await?;
     let email: String = sqlx::query_scalar("SELECT email_normalized FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_optional(&mut *tx)
@@ -178,20 +168,22 @@ pub async fn create_account(
     Ok(account_id)
 }
 
-pub async fn members(platform: &Platform, actor: &Actor) -> Result<Vec<MemberView>, AccountsError> {
+pub async fn members(work: &Work, actor: &Actor) -> Result<Vec<MemberView>, AccountsError> {
     actor.require(
         Capability::Participate,
         "Only members can see who else is in this account.",
     )?;
-    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
-    let rows: Vec<(Uuid, String, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
-        "SELECT u.id, u.name, u.email, m.role, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id
-          WHERE m.account_id = $1 ORDER BY lower(u.name), u.id",
-    )
-    .bind(actor.account_id)
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    let rows: Vec<(Uuid, String, String, String, chrono::DateTime<chrono::Utc>)> = work
+        .read(&actor.scope(), |conn, _| Box::pin(async move {
+            sqlx::query_as(
+                "SELECT u.id, u.name, u.email, m.role, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id
+                  WHERE m.account_id = $1 ORDER BY lower(u.name), u.id",
+            )
+            .bind(actor.account_id)
+            .fetch_all(conn)
+            .await
+        }))
+        .await?;
     rows.into_iter()
         .map(|(user_id, name, email, role, joined_at)| {
             Ok(MemberView {
@@ -232,7 +224,7 @@ async fn locked_membership(
 }
 
 pub async fn change_role(
-    platform: &Platform,
+    work: &Work,
     actor: &Actor,
     member: Uuid,
     role: Role,
@@ -242,7 +234,7 @@ pub async fn change_role(
         Capability::ManageMembers,
         "Only owners and admins can change roles.",
     )?;
-    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
+    let mut tx = work.write(&actor.scope()).await?;
     let (from, email, owners) = locked_membership(&mut tx, actor.account_id, member).await?;
     if from == role {
         return Ok(());
@@ -271,7 +263,7 @@ pub async fn change_role(
 
 /// Removes a member; a member may also remove themselves (leave), except the last owner.
 pub async fn remove_member(
-    platform: &Platform,
+    work: &Work,
     actor: &Actor,
     member: Uuid,
     ip: ClientIp,
@@ -283,7 +275,7 @@ pub async fn remove_member(
             "Only owners and admins can remove members.",
         )?;
     }
-    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
+    let mut tx = work.write(&actor.scope()).await?;
     let (from, email, owners) = locked_membership(&mut tx, actor.account_id, member).await?;
     if leaving {
         if from == Role::Owner && owners <= 1 {

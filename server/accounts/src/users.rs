@@ -3,11 +3,7 @@
 
 use muster_domain::accounts::{fields, FieldErrors, Role};
 use muster_platform::{
-    client_ip::ClientIp,
-    config::RateLimit,
-    mail,
-    tenancy::{self, Scope},
-    Platform,
+    client_ip::ClientIp, config::RateLimit, mail, tenancy::Scope, work::Write, Work,
 };
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -48,19 +44,17 @@ pub struct SignedIn {
 
 /// Counts an attempt against the per-address and per-IP limits.
 async fn limit(
-    platform: &Platform,
+    work: &Work,
     action: &str,
     email: &str,
     ip: ClientIp,
     per_email: RateLimit,
     per_ip: RateLimit,
 ) -> Result<(), AccountsError> {
-    platform
-        .rate_limiter
+    work.rate_limiter
         .hit(action, &format!("ip:{ip}"), per_ip)
         .await?;
-    platform
-        .rate_limiter
+    work.rate_limiter
         .hit(action, &format!("email:{email}"), per_email)
         .await?;
     Ok(())
@@ -68,11 +62,7 @@ async fn limit(
 
 /// Creates the user, their account (they own it) and the verification mail, all in one
 /// transaction: a failure anywhere leaves nothing behind.
-pub async fn sign_up(
-    platform: &Platform,
-    input: SignUp,
-    ip: ClientIp,
-) -> Result<SignedIn, AccountsError> {
+pub async fn sign_up(work: &Work, input: SignUp, ip: ClientIp) -> Result<SignedIn, AccountsError> {
     let mut errors = FieldErrors::new();
     errors.check("name", fields::person_name(&input.name));
     errors.check("email", fields::email(&input.email));
@@ -83,9 +73,9 @@ pub async fn sign_up(
     );
     errors.into_result()?;
     let email = fields::normalized_email(&input.email);
-    let limits = &platform.config.accounts.rate_limits;
+    let limits = &work.config.accounts.rate_limits;
     limit(
-        platform,
+        work,
         "sign_up",
         &email,
         ip,
@@ -93,16 +83,17 @@ pub async fn sign_up(
         limits.sign_up_per_ip,
     )
     .await?;
-    if email_taken(platform, &email).await? {
+    if email_taken(work, &email).await? {
         return Err(email_taken_error());
     }
-    let password_hash = platform.passwords.hash(input.password).await?;
+    let password_hash = work.passwords.hash(input.password).await?;
 
     let user_id = Uuid::new_v4();
     let account_id = Uuid::new_v4();
     let name = input.name.trim();
-    let mut tx =
-        tenancy::begin(&platform.db, &Scope::account(account_id).with_user(user_id)).await?;
+    let mut tx = work
+        .write(&Scope::account(account_id).with_user(user_id))
+        .await?;
     let inserted = sqlx::query(
         "INSERT INTO users (id, name, email, email_normalized, password_hash) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (email_normalized) DO NOTHING",
@@ -127,7 +118,7 @@ pub async fn sign_up(
         ip,
     )
     .await?;
-    send_verification(platform, &mut tx, user_id, &email, name).await?;
+    send_verification(work, &mut tx, user_id, &email, name).await?;
     tx.commit().await?;
     Ok(SignedIn {
         user_id,
@@ -142,13 +133,21 @@ fn email_taken_error() -> AccountsError {
     ))
 }
 
-async fn email_taken(platform: &Platform, email: &str) -> Result<bool, AccountsError> {
-    Ok(sqlx::query_scalar::<_, bool>(
-        "SELECT EXISTS (SELECT 1 FROM users WHERE email_normalized = $1)",
-    )
-    .bind(email)
-    .fetch_one(platform.db.primary())
-    .await?)
+/// A replica may miss a sign-up of the last seconds: the insert's `ON CONFLICT` then
+/// catches it. This early check only spares the password hashing.
+async fn email_taken(work: &Work, email: &str) -> Result<bool, AccountsError> {
+    Ok(work
+        .read(&Scope::none(), |conn, _| {
+            Box::pin(async move {
+                sqlx::query_scalar::<_, bool>(
+                    "SELECT EXISTS (SELECT 1 FROM users WHERE email_normalized = $1)",
+                )
+                .bind(email)
+                .fetch_one(conn)
+                .await
+            })
+        })
+        .await?)
 }
 
 /// An account, its first owner and the audit entry saying so, in a transaction scoped
@@ -187,7 +186,7 @@ pub(crate) async fn create_account_in(
 }
 
 async fn send_verification(
-    platform: &Platform,
+    work: &Work,
     conn: &mut PgConnection,
     user_id: Uuid,
     email: &str,
@@ -202,9 +201,9 @@ async fn send_verification(
         tokens::VERIFY_EMAIL_VALID_FOR,
     )
     .await?;
-    let mail = mails::verification(&platform.config.accounts, email, name, &secret.token)
+    let mail = mails::verification(&work.config.accounts, email, name, &secret.token)
         .map_err(|e| AccountsError::Invalid(FieldErrors::single("email", e.to_string())))?;
-    mail::send(&platform.jobs, conn, mail).await?;
+    mail::send(&work.jobs, conn, mail).await?;
     Ok(())
 }
 
@@ -225,15 +224,14 @@ async fn store_token(
     Ok(())
 }
 
-/// The user whose link `token` is, if it can still be used. With `lock`, its row stays
-/// locked until the transaction ends, so two uses of one link cannot both succeed.
-async fn usable_token(
+/// A link row: its user, whether it was used, whether it expired. With `lock`, the row
+/// stays locked until the transaction ends, so two uses of one link cannot both succeed.
+async fn find_token(
     conn: &mut PgConnection,
     token: &str,
     purpose: &str,
-    request_again: &str,
     lock: bool,
-) -> Result<Uuid, AccountsError> {
+) -> Result<Option<(Uuid, bool, bool)>, sqlx::Error> {
     let query = if lock {
         "SELECT user_id, used_at IS NOT NULL, expires_at <= now() FROM user_tokens
           WHERE token_hash = $1 AND purpose = $2 FOR UPDATE"
@@ -241,11 +239,18 @@ async fn usable_token(
         "SELECT user_id, used_at IS NOT NULL, expires_at <= now() FROM user_tokens
           WHERE token_hash = $1 AND purpose = $2"
     };
-    let row: Option<(Uuid, bool, bool)> = sqlx::query_as(query)
+    sqlx::query_as(query)
         .bind(tokens::hash(token))
         .bind(purpose)
-        .fetch_optional(&mut *conn)
-        .await?;
+        .fetch_optional(conn)
+        .await
+}
+
+/// The user of a link row found by [`find_token`], or why the link cannot be used.
+fn usable_token(
+    row: Option<(Uuid, bool, bool)>,
+    request_again: &str,
+) -> Result<Uuid, AccountsError> {
     let invalid = |message: String| AccountsError::Invalid(FieldErrors::single("token", message));
     let Some((user_id, used, expired)) = row else {
         return Err(invalid(format!(
@@ -266,7 +271,7 @@ async fn redeem_token(
     purpose: &str,
     request_again: &str,
 ) -> Result<Uuid, AccountsError> {
-    let user_id = usable_token(conn, token, purpose, request_again, true).await?;
+    let user_id = usable_token(find_token(conn, token, purpose, true).await?, request_again)?;
     sqlx::query("UPDATE user_tokens SET used_at = now() WHERE token_hash = $1")
         .bind(tokens::hash(token))
         .execute(&mut *conn)
@@ -274,8 +279,8 @@ async fn redeem_token(
     Ok(user_id)
 }
 
-pub async fn verify_email(platform: &Platform, token: &str) -> Result<Uuid, AccountsError> {
-    let mut tx = tenancy::begin(&platform.db, &Scope::none()).await?;
+pub async fn verify_email(work: &Work, token: &str) -> Result<Uuid, AccountsError> {
+    let mut tx = work.write(&Scope::none()).await?;
     let user_id = redeem_token(
         &mut tx,
         token,
@@ -295,23 +300,27 @@ pub async fn verify_email(platform: &Platform, token: &str) -> Result<Uuid, Acco
 
 /// Sends a new confirmation link (the old ones keep working until they expire).
 pub async fn resend_verification(
-    platform: &Platform,
+    work: &Work,
     user_id: Uuid,
     ip: ClientIp,
 ) -> Result<(), AccountsError> {
-    let (email, name, verified): (String, String, bool) = sqlx::query_as(
-        "SELECT email_normalized, name, email_verified_at IS NOT NULL FROM users WHERE id = $1",
-    )
-    .bind(user_id)
-    .fetch_optional(platform.db.primary())
-    .await?
-    .ok_or(AccountsError::NotSignedIn)?;
+    let (email, name, verified): (String, String, bool) = work
+        .read(&Scope::none(), |conn, _| Box::pin(async move {
+            sqlx::query_as(
+                "SELECT email_normalized, name, email_verified_at IS NOT NULL FROM users WHERE id = $1",
+            )
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await
+        }))
+        .await?
+        .ok_or(AccountsError::NotSignedIn)?;
     if verified {
         return Ok(());
     }
-    let limits = &platform.config.accounts.rate_limits;
+    let limits = &work.config.accounts.rate_limits;
     limit(
-        platform,
+        work,
         "verify_mail",
         &email,
         ip,
@@ -319,14 +328,14 @@ pub async fn resend_verification(
         limits.password_reset_per_ip,
     )
     .await?;
-    let mut tx = tenancy::begin(&platform.db, &Scope::none()).await?;
-    send_verification(platform, &mut tx, user_id, &email, &name).await?;
+    let mut tx = work.write(&Scope::none()).await?;
+    send_verification(work, &mut tx, user_id, &email, &name).await?;
     tx.commit().await?;
     Ok(())
 }
 
 pub async fn sign_in(
-    platform: &Platform,
+    work: &Work,
     email: &str,
     password: String,
     ip: ClientIp,
@@ -338,9 +347,9 @@ pub async fn sign_in(
     }
     errors.into_result()?;
     let email = fields::normalized_email(email);
-    let limits = &platform.config.accounts.rate_limits;
+    let limits = &work.config.accounts.rate_limits;
     limit(
-        platform,
+        work,
         "sign_in",
         &email,
         ip,
@@ -349,16 +358,23 @@ pub async fn sign_in(
     )
     .await?;
 
-    let user: Option<(Uuid, String)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE email_normalized = $1")
-            .bind(&email)
-            .fetch_optional(platform.db.primary())
-            .await?;
+    // From the primary: a password changed a moment ago must not let the old one in.
+    let address = email.as_str();
+    let user: Option<(Uuid, String)> = work
+        .read_latest(&Scope::none(), |conn, _| {
+            Box::pin(async move {
+                sqlx::query_as("SELECT id, password_hash FROM users WHERE email_normalized = $1")
+                    .bind(address)
+                    .fetch_optional(conn)
+                    .await
+            })
+        })
+        .await?;
     let (user_id, stored) = match user {
         Some((id, hash)) => (Some(id), Some(hash)),
         None => (None, None),
     };
-    let matches = platform.passwords.verify(password, stored).await?;
+    let matches = work.passwords.verify(password, stored).await?;
     let mut accounts = Vec::new();
     if let Some(user_id) = user_id {
         let action = if matches {
@@ -366,7 +382,7 @@ pub async fn sign_in(
         } else {
             Action::SignInFailed
         };
-        let mut tx = platform.db.begin().await?;
+        let mut tx = work.write(&Scope::none()).await?;
         accounts = accounts_in(&mut tx, user_id).await?;
         record_in_each(&mut tx, &accounts, user_id, &email, action, ip).await?;
         tx.commit().await?;
@@ -384,29 +400,29 @@ pub async fn sign_in(
 }
 
 /// The user's accounts, oldest membership first (scopes `conn` to the user).
-async fn accounts_in(conn: &mut PgConnection, user_id: Uuid) -> Result<Vec<Uuid>, sqlx::Error> {
-    tenancy::enter(conn, &Scope::user(user_id)).await?;
-    sqlx::query_scalar(
+async fn accounts_in(tx: &mut Write, user_id: Uuid) -> Result<Vec<Uuid>, AccountsError> {
+    tx.enter(&Scope::user(user_id)).await?;
+    Ok(sqlx::query_scalar(
         "SELECT account_id FROM memberships WHERE user_id = $1 ORDER BY joined_at, account_id",
     )
     .bind(user_id)
-    .fetch_all(conn)
-    .await
+    .fetch_all(&mut **tx)
+    .await?)
 }
 
 /// Sign-ins concern every organisation the person belongs to: each one's log shows them.
 async fn record_in_each(
-    conn: &mut PgConnection,
+    tx: &mut Write,
     accounts: &[Uuid],
     user_id: Uuid,
     email: &str,
     action: Action,
     ip: ClientIp,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), AccountsError> {
     for account_id in accounts {
-        tenancy::enter(conn, &Scope::account(*account_id)).await?;
+        tx.enter(&Scope::account(*account_id)).await?;
         audit::record(
-            conn,
+            tx,
             Entry {
                 account_id: *account_id,
                 actor: Some((user_id, email)),
@@ -424,7 +440,7 @@ async fn record_in_each(
 /// Mails a reset link if the address belongs to someone. The answer is the same either
 /// way, so the form does not reveal who has an account.
 pub async fn request_password_reset(
-    platform: &Platform,
+    work: &Work,
     email: &str,
     ip: ClientIp,
 ) -> Result<(), AccountsError> {
@@ -434,9 +450,9 @@ pub async fn request_password_reset(
         )));
     }
     let email = fields::normalized_email(email);
-    let limits = &platform.config.accounts.rate_limits;
+    let limits = &work.config.accounts.rate_limits;
     limit(
-        platform,
+        work,
         "password_reset",
         &email,
         ip,
@@ -444,16 +460,22 @@ pub async fn request_password_reset(
         limits.password_reset_per_ip,
     )
     .await?;
-    let user: Option<(Uuid, String)> =
-        sqlx::query_as("SELECT id, name FROM users WHERE email_normalized = $1")
-            .bind(&email)
-            .fetch_optional(platform.db.primary())
-            .await?;
+    let address = email.as_str();
+    let user: Option<(Uuid, String)> = work
+        .read(&Scope::none(), |conn, _| {
+            Box::pin(async move {
+                sqlx::query_as("SELECT id, name FROM users WHERE email_normalized = $1")
+                    .bind(address)
+                    .fetch_optional(conn)
+                    .await
+            })
+        })
+        .await?;
     let Some((user_id, name)) = user else {
         return Ok(());
     };
     let secret = Secret::generate()?;
-    let mut tx = tenancy::begin(&platform.db, &Scope::none()).await?;
+    let mut tx = work.write(&Scope::none()).await?;
     store_token(
         &mut tx,
         &secret,
@@ -462,9 +484,9 @@ pub async fn request_password_reset(
         tokens::RESET_PASSWORD_VALID_FOR,
     )
     .await?;
-    let mail = mails::password_reset(&platform.config.accounts, &email, &name, &secret.token)
+    let mail = mails::password_reset(&work.config.accounts, &email, &name, &secret.token)
         .map_err(|e| AccountsError::Internal(e.to_string()))?;
-    mail::send(&platform.jobs, &mut tx, mail).await?;
+    mail::send(&work.jobs, &mut tx, mail).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -472,7 +494,7 @@ pub async fn request_password_reset(
 /// Sets a new password from a reset link, and ends every session of the user: whoever
 /// knew the old password is signed out.
 pub async fn reset_password(
-    platform: &Platform,
+    work: &Work,
     token: &str,
     password: String,
     ip: ClientIp,
@@ -481,22 +503,33 @@ pub async fn reset_password(
     // Hashing takes tens of milliseconds (and may wait for a hashing thread): it runs
     // before the transaction, so no row is locked meanwhile. The link is checked first,
     // then redeemed in the transaction, which fails if it was used in between.
-    let mut tx = tenancy::begin(&platform.db, &Scope::none()).await?;
-    let user_id = usable_token(&mut tx, token, "reset_password", REQUEST_AGAIN, false).await?;
-    let (name, email): (String, String) =
-        sqlx::query_as("SELECT name, email_normalized FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_one(&mut *tx)
-            .await?;
-    tx.commit().await?;
+    let (link, person) = work
+        .read_latest(&Scope::none(), |conn, _| {
+            Box::pin(async move {
+                let link = find_token(&mut *conn, token, "reset_password", false).await?;
+                let person: Option<(String, String)> = match link {
+                    Some((user_id, ..)) => {
+                        sqlx::query_as("SELECT name, email_normalized FROM users WHERE id = $1")
+                            .bind(user_id)
+                            .fetch_optional(&mut *conn)
+                            .await?
+                    }
+                    None => None,
+                };
+                Ok((link, person))
+            })
+        })
+        .await?;
+    let user_id = usable_token(link, REQUEST_AGAIN)?;
+    let (name, email) = person.ok_or(AccountsError::NotFound)?;
     if let Err(message) = passwords::check_new(&password, &name, &email) {
         return Err(AccountsError::Invalid(FieldErrors::single(
             "password", message,
         )));
     }
-    let hash = platform.passwords.hash(password).await?;
+    let hash = work.passwords.hash(password).await?;
 
-    let mut tx = tenancy::begin(&platform.db, &Scope::none()).await?;
+    let mut tx = work.write(&Scope::none()).await?;
     // The same link row as above, so the same user: this only makes sure it is still unused.
     redeem_token(&mut tx, token, "reset_password", REQUEST_AGAIN).await?;
     // Opening the mailed link proves the address too.
@@ -541,6 +574,9 @@ mod tests {
         };
         let shown = format!("{sign_up:?} {sign_up:#?}");
         assert!(!shown.contains("copper lantern"), "{shown}");
-        assert!(shown.contains("ana@example.org") && shown.contains("<redacted>"), "{shown}");
+        assert!(
+            shown.contains("ana@example.org") && shown.contains("<redacted>"),
+            "{shown}"
+        );
     }
 }

@@ -13,7 +13,7 @@ use muster_domain::{
         schema::{FieldId, Form},
     },
 };
-use muster_platform::{tenancy, Platform};
+use muster_platform::{db::Lsn, Work};
 use sqlx::types::Json;
 use uuid::Uuid;
 
@@ -33,7 +33,7 @@ pub fn draft_topic(app: Uuid) -> String {
 /// stored whole or not at all: if the result would be over the size limits, nothing is
 /// stored and the error says which limit.
 pub async fn edit(
-    platform: &Platform,
+    work: &Work,
     actor: &Actor,
     app: Uuid,
     client: &str,
@@ -47,7 +47,7 @@ pub async fn edit(
             edits.len()
         )));
     }
-    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
+    let mut tx = work.write(&actor.scope()).await?;
     let row: Option<(Json<Form>, i64)> =
         sqlx::query_as("SELECT form, revision FROM app_drafts WHERE app_id = $1 FOR UPDATE")
             .bind(app)
@@ -84,10 +84,11 @@ pub async fn edit(
     .bind(actor.user_id)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
+    let position = tx.commit().await?;
     announce(
-        platform,
+        work,
         app,
+        Some(position),
         &DraftEvent::Edited {
             revision: outcome.revision,
             client: client.to_owned(),
@@ -102,18 +103,19 @@ pub async fn edit(
 /// Tells the draft's co-editors that `client` is (still) in the builder, or leaving, and
 /// what it has selected.
 pub async fn presence(
-    platform: &Platform,
+    work: &Work,
     actor: &Actor,
     app: Uuid,
     client: &str,
     selected: Option<FieldId>,
     leaving: bool,
 ) -> Result<(), AppsError> {
-    let revision = may_follow(platform, actor, app).await?;
+    let revision = may_follow(work, actor, app).await?;
     let client = client_id(client)?;
     announce(
-        platform,
+        work,
         app,
+        None,
         &DraftEvent::Presence {
             client: client.to_owned(),
             by: actor.name.clone(),
@@ -129,22 +131,26 @@ pub async fn presence(
 /// Whether `actor` may follow (and appear in) the draft of `app`: builders of the
 /// app's account only. `NotFound` for apps of other accounts, like every other call.
 /// Returns the draft's current revision.
-pub async fn may_follow(platform: &Platform, actor: &Actor, app: Uuid) -> Result<i64, AppsError> {
+pub async fn may_follow(work: &Work, actor: &Actor, app: Uuid) -> Result<i64, AppsError> {
     actor.require(Capability::Build, BUILDERS_ONLY)?;
-    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
-    let revision: Option<i64> =
-        sqlx::query_scalar("SELECT revision FROM app_drafts WHERE app_id = $1")
-            .bind(app)
-            .fetch_optional(&mut *tx)
-            .await?;
-    tx.commit().await?;
+    let revision: Option<i64> = work
+        .read(&actor.scope(), |conn, _| {
+            Box::pin(async move {
+                sqlx::query_scalar("SELECT revision FROM app_drafts WHERE app_id = $1")
+                    .bind(app)
+                    .fetch_optional(conn)
+                    .await
+            })
+        })
+        .await?;
     revision.ok_or(AppsError::NotFound)
 }
 
-/// Publishes a draft event. The change is already stored: if the hub is unavailable,
-/// co-editors notice the missing revision with the next event (or on reconnecting) and
-/// reload, so a failure here is logged, not reported to the builder.
-pub(crate) async fn announce(platform: &Platform, app: Uuid, event: &DraftEvent) {
+/// Publishes a draft event, with the position of the write it announces (so a co-editor
+/// who reloads because of it reads at least that). The change is already stored: if the
+/// hub is unavailable, co-editors notice the missing revision with the next event (or
+/// on reconnecting) and reload, so a failure here is logged, not reported to the builder.
+pub(crate) async fn announce(work: &Work, app: Uuid, position: Option<Lsn>, event: &DraftEvent) {
     let payload = match serde_json::to_value(event) {
         Ok(payload) => payload,
         Err(error) => {
@@ -152,7 +158,7 @@ pub(crate) async fn announce(platform: &Platform, app: Uuid, event: &DraftEvent)
             return;
         }
     };
-    if let Err(error) = platform.hub.publish(&draft_topic(app), payload).await {
+    if let Err(error) = work.hub.publish(&draft_topic(app), payload, position).await {
         tracing::warn!(%error, %app, "draft event not delivered to co-editors");
     }
 }
@@ -165,9 +171,11 @@ fn client_id(client: &str) -> Result<&str, AppsError> {
     if ok {
         Ok(client)
     } else {
-        Err(AppsError::Invalid(muster_domain::accounts::FieldErrors::single(
-            "client",
-            "The builder tab's id must be 1–64 letters, digits, - or _.",
-        )))
+        Err(AppsError::Invalid(
+            muster_domain::accounts::FieldErrors::single(
+                "client",
+                "The builder tab's id must be 1–64 letters, digits, - or _.",
+            ),
+        ))
     }
 }

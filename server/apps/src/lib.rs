@@ -1,8 +1,9 @@
 //! Apps on the server: an app belongs to an account and has a draft form that builders
 //! edit and immutable published versions (v1, v2, …) that submissions will be bound to.
 //!
-//! Every operation takes the caller's [`Actor`], checks the role, and runs in a
-//! transaction scoped to the actor's account (row level security does the rest).
+//! Every operation takes the caller's [`Actor`], checks the role, and runs through the
+//! caller's unit of work scoped to the actor's account (row level security does the
+//! rest): reads on a replica that has the caller's last write, writes on the primary.
 
 mod editing;
 mod error;
@@ -13,13 +14,13 @@ use muster_domain::{
     accounts::{fields, Capability, FieldErrors},
     forms::{
         diff::diff,
+        replica::DraftEvent,
         schema::Form,
         validate::{oversized, publishing_problems, validate},
-        replica::DraftEvent,
         views::{AppSummary, DraftView, VersionSummary},
     },
 };
-use muster_platform::{tenancy, Platform};
+use muster_platform::Work;
 use sqlx::{types::Json, PgConnection};
 use uuid::Uuid;
 
@@ -31,14 +32,14 @@ pub const MAX_DRAFT_BYTES: usize = 1024 * 1024;
 
 pub(crate) const BUILDERS_ONLY: &str = "Only builders, admins and owners can build apps.";
 
-pub async fn create(platform: &Platform, actor: &Actor, name: &str) -> Result<Uuid, AppsError> {
+pub async fn create(work: &Work, actor: &Actor, name: &str) -> Result<Uuid, AppsError> {
     actor.require(Capability::Build, BUILDERS_ONLY)?;
     if let Err(message) = fields::account_name(name) {
         let message = message.replace("a name for the organisation", "a name for the app");
         return Err(AppsError::Invalid(FieldErrors::single("name", message)));
     }
     let id = Uuid::new_v4();
-    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
+    let mut tx = work.write(&actor.scope()).await?;
     sqlx::query("INSERT INTO apps (id, account_id, name, created_by) VALUES ($1, $2, $3, $4)")
         .bind(id)
         .bind(actor.account_id)
@@ -59,17 +60,19 @@ pub async fn create(platform: &Platform, actor: &Actor, name: &str) -> Result<Uu
     Ok(id)
 }
 
-pub async fn list(platform: &Platform, actor: &Actor) -> Result<Vec<AppSummary>, AppsError> {
+pub async fn list(work: &Work, actor: &Actor) -> Result<Vec<AppSummary>, AppsError> {
     actor.require(Capability::Participate, "Only members can see the apps.")?;
-    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
-    let rows: Vec<(Uuid, String, Option<i32>, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT a.id, a.name, (SELECT max(v.version) FROM app_versions v WHERE v.app_id = a.id), d.updated_at
-           FROM apps a JOIN app_drafts d ON d.app_id = a.id
-          ORDER BY lower(a.name), a.id",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    let rows: Vec<(Uuid, String, Option<i32>, DateTime<Utc>)> = work
+        .read(&actor.scope(), |conn, _| Box::pin(async move {
+            sqlx::query_as(
+                "SELECT a.id, a.name, (SELECT max(v.version) FROM app_versions v WHERE v.app_id = a.id), d.updated_at
+                   FROM apps a JOIN app_drafts d ON d.app_id = a.id
+                  ORDER BY lower(a.name), a.id",
+            )
+            .fetch_all(conn)
+            .await
+        }))
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(id, name, latest_version, draft_updated_at)| AppSummary {
@@ -94,18 +97,20 @@ async fn latest_version(
     Ok(row.map(|(version, Json(form))| (version, form)))
 }
 
-pub async fn draft(platform: &Platform, actor: &Actor, app: Uuid) -> Result<DraftView, AppsError> {
+pub async fn draft(work: &Work, actor: &Actor, app: Uuid) -> Result<DraftView, AppsError> {
     actor.require(Capability::Build, BUILDERS_ONLY)?;
-    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
-    let row: Option<(String, Json<Form>, i64)> = sqlx::query_as(
-        "SELECT a.name, d.form, d.revision FROM apps a JOIN app_drafts d ON d.app_id = a.id WHERE a.id = $1",
-    )
-    .bind(app)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let (row, latest) = work
+        .read(&actor.scope(), |conn, _| Box::pin(async move {
+            let row: Option<(String, Json<Form>, i64)> = sqlx::query_as(
+                "SELECT a.name, d.form, d.revision FROM apps a JOIN app_drafts d ON d.app_id = a.id WHERE a.id = $1",
+            )
+            .bind(app)
+            .fetch_optional(&mut *conn)
+            .await?;
+            Ok((row, latest_version(conn, app).await?))
+        }))
+        .await?;
     let (name, Json(form), revision) = row.ok_or(AppsError::NotFound)?;
-    let latest = latest_version(&mut tx, app).await?;
-    tx.commit().await?;
     Ok(DraftView {
         app_id: app.to_string(),
         name,
@@ -141,7 +146,7 @@ pub(crate) fn check_size(form: &Form) -> Result<(), AppsError> {
 /// Stores `form` as the draft if nobody saved since `base_revision`; returns the new
 /// revision. Unfinished forms are fine; oversized ones are refused and nothing is stored.
 pub async fn save_draft(
-    platform: &Platform,
+    work: &Work,
     actor: &Actor,
     app: Uuid,
     form: &Form,
@@ -149,7 +154,7 @@ pub async fn save_draft(
 ) -> Result<i64, AppsError> {
     actor.require(Capability::Build, BUILDERS_ONLY)?;
     check_size(form)?;
-    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
+    let mut tx = work.write(&actor.scope()).await?;
     let current: Option<i64> =
         sqlx::query_scalar("SELECT revision FROM app_drafts WHERE app_id = $1 FOR UPDATE")
             .bind(app)
@@ -169,10 +174,11 @@ pub async fn save_draft(
     .bind(actor.user_id)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
+    let position = tx.commit().await?;
     editing::announce(
-        platform,
+        work,
         app,
+        Some(position),
         &DraftEvent::Replaced {
             revision: current + 1,
             by: actor.name.clone(),
@@ -184,10 +190,10 @@ pub async fn save_draft(
 
 /// Publishes the draft as the next version, if it has no problems (all of them are
 /// listed otherwise). Returns the version number.
-pub async fn publish(platform: &Platform, actor: &Actor, app: Uuid) -> Result<i32, AppsError> {
+pub async fn publish(work: &Work, actor: &Actor, app: Uuid) -> Result<i32, AppsError> {
     actor.require(Capability::Build, BUILDERS_ONLY)?;
     actor.require_verified("publish apps")?;
-    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
+    let mut tx = work.write(&actor.scope()).await?;
     // Locking the draft serialises publishers: version numbers never collide.
     let row: Option<Json<Form>> =
         sqlx::query_scalar("SELECT form FROM app_drafts WHERE app_id = $1 FOR UPDATE")
@@ -209,10 +215,11 @@ pub async fn publish(platform: &Platform, actor: &Actor, app: Uuid) -> Result<i3
         .bind(actor.user_id)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
+    let position = tx.commit().await?;
     editing::announce(
-        platform,
+        work,
         app,
+        Some(position),
         &DraftEvent::Published {
             version,
             by: actor.name.clone(),
@@ -223,27 +230,32 @@ pub async fn publish(platform: &Platform, actor: &Actor, app: Uuid) -> Result<i3
 }
 
 pub async fn versions(
-    platform: &Platform,
+    work: &Work,
     actor: &Actor,
     app: Uuid,
 ) -> Result<Vec<VersionSummary>, AppsError> {
     actor.require(Capability::Participate, "Only members can see the apps.")?;
-    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM apps WHERE id = $1)")
-        .bind(app)
-        .fetch_one(&mut *tx)
+    let rows: Option<Vec<(i32, DateTime<Utc>, Option<String>)>> = work
+        .read(&actor.scope(), |conn, _| Box::pin(async move {
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM apps WHERE id = $1)")
+                    .bind(app)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            if !exists {
+                return Ok(None);
+            }
+            sqlx::query_as(
+                "SELECT v.version, v.published_at, u.name FROM app_versions v LEFT JOIN users u ON u.id = v.published_by
+                  WHERE v.app_id = $1 ORDER BY v.version DESC",
+            )
+            .bind(app)
+            .fetch_all(conn)
+            .await
+            .map(Some)
+        }))
         .await?;
-    if !exists {
-        return Err(AppsError::NotFound);
-    }
-    let rows: Vec<(i32, DateTime<Utc>, Option<String>)> = sqlx::query_as(
-        "SELECT v.version, v.published_at, u.name FROM app_versions v LEFT JOIN users u ON u.id = v.published_by
-          WHERE v.app_id = $1 ORDER BY v.version DESC",
-    )
-    .bind(app)
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    let rows = rows.ok_or(AppsError::NotFound)?;
     Ok(rows
         .into_iter()
         .map(|(version, published_at, published_by)| VersionSummary {
@@ -256,19 +268,24 @@ pub async fn versions(
 
 /// A published version's form: what a submission made with it was filled in against.
 pub async fn version(
-    platform: &Platform,
+    work: &Work,
     actor: &Actor,
     app: Uuid,
     version: i32,
 ) -> Result<Form, AppsError> {
     actor.require(Capability::Participate, "Only members can see the apps.")?;
-    let mut tx = tenancy::begin(&platform.db, &actor.scope()).await?;
-    let form: Option<Json<Form>> =
-        sqlx::query_scalar("SELECT form FROM app_versions WHERE app_id = $1 AND version = $2")
-            .bind(app)
-            .bind(version)
-            .fetch_optional(&mut *tx)
-            .await?;
-    tx.commit().await?;
+    let form: Option<Json<Form>> = work
+        .read(&actor.scope(), |conn, _| {
+            Box::pin(async move {
+                sqlx::query_scalar(
+                    "SELECT form FROM app_versions WHERE app_id = $1 AND version = $2",
+                )
+                .bind(app)
+                .bind(version)
+                .fetch_optional(conn)
+                .await
+            })
+        })
+        .await?;
     form.map(|Json(form)| form).ok_or(AppsError::NotFound)
 }

@@ -19,6 +19,7 @@ pub mod redis_store;
 pub mod sessions;
 pub mod telemetry;
 pub mod tenancy;
+pub mod work;
 
 use std::sync::Arc;
 
@@ -28,6 +29,7 @@ pub use db::Database;
 pub use jobs::JobQueue;
 pub use mail::Mailer;
 pub use redis_store::RedisStore;
+pub use work::Work;
 
 /// The shared handles one Muster process needs to serve requests. Cheap to clone.
 #[derive(Clone)]

@@ -3,11 +3,14 @@
 //! the user's own memberships, and an invitation whose secret it presents). These
 //! settings are set with `set_config(…, true)`: they end with the transaction, so a
 //! pooled connection never carries one request's tenant into the next.
+//!
+//! Only the database layer applies a scope ([`crate::db::Database::read`] and
+//! [`crate::db::Database::write`]); features name the scope and never set it by hand.
 
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::{postgres::PgArguments, query::Query, PgConnection, Postgres, Row};
 use uuid::Uuid;
 
-use crate::db::{Database, DbError};
+use crate::db::Lsn;
 
 /// Whose rows a transaction may see and change.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -50,26 +53,30 @@ impl Scope {
 }
 
 /// Applies `scope` to the transaction `conn` is in (replacing any earlier scope).
-pub async fn enter(conn: &mut PgConnection, scope: &Scope) -> Result<(), sqlx::Error> {
+pub(crate) async fn enter(conn: &mut PgConnection, scope: &Scope) -> Result<(), sqlx::Error> {
+    scoped_statement(scope).execute(conn).await?;
+    Ok(())
+}
+
+/// [`enter`] on a replica, in the same round trip reading how far it has replayed the
+/// primary's WAL (as the transaction's snapshot sees it).
+pub(crate) async fn enter_reporting_replay(
+    conn: &mut PgConnection,
+    scope: &Scope,
+) -> Result<Option<Lsn>, sqlx::Error> {
+    let row = scoped_statement(scope).fetch_one(conn).await?;
+    let replayed: Option<String> = row.try_get("replayed")?;
+    Ok(replayed.and_then(|text| text.parse().ok()))
+}
+
+fn scoped_statement(scope: &Scope) -> Query<'_, Postgres, PgArguments> {
     sqlx::query(
         "SELECT set_config('muster.account_id', COALESCE($1::text, ''), true),
                 set_config('muster.user_id', COALESCE($2::text, ''), true),
-                set_config('muster.invitation_token_hash', COALESCE($3, ''), true)",
+                set_config('muster.invitation_token_hash', COALESCE($3, ''), true),
+                pg_last_wal_replay_lsn()::text AS replayed",
     )
     .bind(scope.account_id.map(|id| id.to_string()))
     .bind(scope.user_id.map(|id| id.to_string()))
     .bind(scope.invitation_token_hash.as_deref())
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// A transaction on the primary, scoped to `scope`.
-pub async fn begin(
-    db: &Database,
-    scope: &Scope,
-) -> Result<Transaction<'static, Postgres>, DbError> {
-    let mut tx = db.begin().await?;
-    enter(&mut tx, scope).await?;
-    Ok(tx)
 }

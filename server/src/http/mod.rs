@@ -57,7 +57,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/realtime", get(realtime::upgrade))
-        .nest_service(&format!("/{}", options.site_pkg_dir), static_assets::service(pkg_dir))
+        .nest_service(
+            &format!("/{}", options.site_pkg_dir),
+            static_assets::service(pkg_dir),
+        )
         .route("/admin/jobs", get(admin::job_stats))
         .route(
             "/admin/jobs/{id}/retry",
@@ -88,6 +91,12 @@ pub fn router(state: AppState) -> Router {
                     http_config.request_timeout.max(Duration::from_secs(1)),
                 )),
         )
+        // Inside the session layer (it reads and updates the session) and inside the
+        // client address and request id, which it records.
+        .layer(axum::middleware::from_fn_with_state(
+            state.platform.clone(),
+            muster_context::provide,
+        ))
         .layer(session_layer)
         .layer(axum::middleware::from_fn_with_state(
             security,

@@ -19,15 +19,14 @@ use axum::{
 };
 use futures::{SinkExt, StreamExt};
 use muster_app::realtime::protocol::{
-    parse_topic, ClientMessage, ServerMessage, TopicKind, MAX_CLIENT_FRAME_BYTES,
-    MAX_SUBSCRIPTIONS,
+    parse_topic, ClientMessage, ServerMessage, TopicKind, MAX_CLIENT_FRAME_BYTES, MAX_SUBSCRIPTIONS,
 };
+use muster_context::RequestContext;
 use muster_platform::{
     realtime::{Delivery, Hub, Subscription},
     Platform,
 };
 use tokio::{sync::mpsc, task::JoinHandle};
-use tower_sessions::Session;
 
 /// The answer for topic kinds that no one may follow yet.
 const NO_CHECK_YET: &str = "no one can follow this kind of topic yet";
@@ -54,7 +53,7 @@ enum Outgoing {
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     headers: HeaderMap,
-    session: Session,
+    axum::Extension(context): axum::Extension<RequestContext>,
     State(platform): State<Platform>,
 ) -> Response {
     // A page of another site must not open a socket in the user's name (the upgrade is
@@ -68,10 +67,10 @@ pub async fn upgrade(
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(MAX_WRITE_BACKLOG)
-        .on_upgrade(move |socket| serve(socket, platform, session))
+        .on_upgrade(move |socket| serve(socket, platform, context))
 }
 
-async fn serve(socket: WebSocket, platform: Platform, session: Session) {
+async fn serve(socket: WebSocket, platform: Platform, context: RequestContext) {
     let hub = platform.hub.clone();
     let (mut sink, mut stream) = socket.split();
     let (out, mut outgoing) = mpsc::channel::<Outgoing>(OUTGOING_QUEUE);
@@ -137,7 +136,7 @@ async fn serve(socket: WebSocket, platform: Platform, session: Session) {
                 break;
             }
         };
-        if let Err(reason) = handle(message, &platform, &session, &hub, &out, &mut forwarders).await {
+        if let Err(reason) = handle(message, &context, &hub, &out, &mut forwarders).await {
             let _ = out.send(Outgoing::Close(POLICY_VIOLATION, reason)).await;
             break;
         }
@@ -151,8 +150,7 @@ async fn serve(socket: WebSocket, platform: Platform, session: Session) {
 
 async fn handle(
     message: ClientMessage,
-    platform: &Platform,
-    session: &Session,
+    context: &RequestContext,
     hub: &Hub,
     out: &mpsc::Sender<Outgoing>,
     forwarders: &mut HashMap<String, JoinHandle<()>>,
@@ -168,7 +166,7 @@ async fn handle(
         }
         ClientMessage::Subscribe { topic } => {
             let kind = parse_topic(&topic).map_err(|e| e.to_string())?;
-            if let Err(reason) = authorize(platform, session, kind, &topic).await {
+            if let Err(reason) = authorize(context, kind, &topic).await {
                 let _ = out
                     .send(Outgoing::Message(ServerMessage::Denied { topic, reason }))
                     .await;
@@ -210,25 +208,27 @@ async fn handle(
 /// Whether this connection's user may follow `topic`, checked at each subscription (the
 /// role is read afresh, like on every request). Denied unless a check says yes: a topic
 /// kind whose feature has no check yet (plans, inboxes) refuses everyone.
-async fn authorize(
-    platform: &Platform,
-    session: &Session,
-    kind: TopicKind,
-    topic: &str,
-) -> Result<(), String> {
+async fn authorize(context: &RequestContext, kind: TopicKind, topic: &str) -> Result<(), String> {
+    use muster_app::error::AppError;
     match kind {
         TopicKind::Draft => {
             let app = topic
                 .split_once(':')
                 .and_then(|(_, id)| id.parse::<uuid::Uuid>().ok())
                 .ok_or_else(|| "not found".to_owned())?;
-            let actor = muster_app::accounts::session::actor_in(platform, session)
+            let refusal = |error: AppError| error.to_string();
+            let actor = context
+                .actor()
                 .await
-                .map_err(|e| e.to_string())?;
-            muster_apps::may_follow(platform, &actor, app)
+                .map_err(|e| refusal(AppError::from(e)))?;
+            let work = context
+                .work()
+                .await
+                .map_err(|e| refusal(AppError::from(e)))?;
+            muster_apps::may_follow(work, &actor, app)
                 .await
                 .map(|_| ())
-                .map_err(|e| muster_app::error::AppError::from(e).to_string())
+                .map_err(|e| refusal(AppError::from(e)))
         }
         TopicKind::Plan | TopicKind::Inbox => Err(NO_CHECK_YET.to_owned()),
     }
@@ -242,6 +242,7 @@ async fn forward(mut subscription: Subscription, out: mpsc::Sender<Outgoing>) {
                 topic: event.topic,
                 seq: event.seq,
                 payload: event.payload,
+                position: event.position.map(|position| position.to_string()),
             },
             Some(Delivery::Resync { topic }) => ServerMessage::Resync { topic },
             None => {

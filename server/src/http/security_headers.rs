@@ -54,7 +54,10 @@ impl SecurityPolicy {
     }
 
     fn apply(&self, headers: &mut HeaderMap) {
-        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
         if self.https {
             headers.insert(
                 header::STRICT_TRANSPORT_SECURITY,
@@ -72,7 +75,10 @@ impl SecurityPolicy {
             headers.insert(header::CONTENT_SECURITY_POLICY, policy);
         }
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        );
     }
 }
 
@@ -83,7 +89,11 @@ fn is_html(headers: &HeaderMap) -> bool {
         .is_some_and(|value| value.starts_with("text/html"))
 }
 
-pub async fn add(State(policy): State<Arc<SecurityPolicy>>, request: Request, next: Next) -> Response {
+pub async fn add(
+    State(policy): State<Arc<SecurityPolicy>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     policy.apply(response.headers_mut());
     response
@@ -96,35 +106,59 @@ mod tests {
     #[test]
     fn pages_allow_only_own_scripts_and_the_nonced_hydration_script() {
         let policy = SecurityPolicy::new(false, None).content_security_policy(Some("abc"));
-        assert!(policy.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"), "{policy}");
+        assert!(
+            policy.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"),
+            "{policy}"
+        );
         assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
-        let scripts = policy.split(';').find(|d| d.trim().starts_with("script-src")).unwrap_or("");
-        assert!(!scripts.contains("unsafe-inline") && !scripts.contains("'unsafe-eval'"), "{policy}");
+        let scripts = policy
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap_or("");
+        assert!(
+            !scripts.contains("unsafe-inline") && !scripts.contains("'unsafe-eval'"),
+            "{policy}"
+        );
         assert!(!policy.contains("ws://"), "{policy}");
         let without = SecurityPolicy::new(false, None).content_security_policy(None);
-        assert!(without.contains("script-src 'self' 'wasm-unsafe-eval';"), "{without}");
+        assert!(
+            without.contains("script-src 'self' 'wasm-unsafe-eval';"),
+            "{without}"
+        );
     }
 
     #[test]
     fn the_dev_loop_may_reach_its_live_reload_socket() {
         let policy = SecurityPolicy::new(false, Some(3001)).content_security_policy(None);
-        assert!(policy.contains("connect-src 'self' ws://127.0.0.1:3001 ws://localhost:3001;"), "{policy}");
+        assert!(
+            policy.contains("connect-src 'self' ws://127.0.0.1:3001 ws://localhost:3001;"),
+            "{policy}"
+        );
     }
 
     #[test]
     fn only_html_gets_the_page_headers_and_the_nonce_never_leaves() {
         let policy = SecurityPolicy::new(true, None);
         let mut html = HeaderMap::new();
-        html.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        html.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
         html.insert(SCRIPT_NONCE_HEADER, HeaderValue::from_static("n0nce"));
         policy.apply(&mut html);
-        assert!(html[header::CONTENT_SECURITY_POLICY].to_str().unwrap_or("").contains("'nonce-n0nce'"));
+        assert!(html[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap_or("")
+            .contains("'nonce-n0nce'"));
         assert_eq!(html[header::X_FRAME_OPTIONS], "DENY");
         assert!(html.get(SCRIPT_NONCE_HEADER).is_none());
         assert!(html.contains_key(header::STRICT_TRANSPORT_SECURITY));
 
         let mut wasm = HeaderMap::new();
-        wasm.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/wasm"));
+        wasm.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/wasm"),
+        );
         SecurityPolicy::new(false, None).apply(&mut wasm);
         assert_eq!(wasm[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert!(!wasm.contains_key(header::CONTENT_SECURITY_POLICY));

@@ -46,7 +46,9 @@ fn is_content_hashed(path: &str) -> bool {
     };
     !stem.is_empty()
         && hash.len() == 22
-        && hash.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         && hash.bytes().any(|b| b.is_ascii_alphanumeric())
 }
 
@@ -60,7 +62,9 @@ mod tests {
         assert!(is_content_hashed("muster.Qb3xZ9-_aT4kLm0pWc7rYw.js"));
         assert!(!is_content_hashed("/muster.js"));
         assert!(!is_content_hashed("/muster_bg.wasm"));
-        assert!(!is_content_hashed("/__wasm_split.______________________.js"));
+        assert!(!is_content_hashed(
+            "/__wasm_split.______________________.js"
+        ));
         assert!(!is_content_hashed("/muster.short.css"));
         assert!(!is_content_hashed("/.Qb3xZ9-_aT4kLm0pWc7rYw.js"));
     }

@@ -164,12 +164,14 @@ async fn published_versions_are_numbered_immutable_and_the_draft_shows_what_chan
 
     // Not even Muster's own database role can change a published version.
     let (_, account) = crate::support::browser::ids(&owner).await;
-    let mut tx = muster_platform::tenancy::begin(
-        &app.platform.db,
-        &muster_platform::tenancy::Scope::account(account.parse().expect("uuid")),
-    )
-    .await
-    .expect("scoped");
+    let mut tx = app
+        .platform
+        .db
+        .write(&muster_platform::tenancy::Scope::account(
+            account.parse().expect("uuid"),
+        ))
+        .await
+        .expect("scoped");
     let refused = sqlx::query("UPDATE app_versions SET form = '{\"fields\": []}'")
         .execute(&mut *tx)
         .await

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use muster_platform::{
-    db::{Freshness, Lsn, ReadSource, MIGRATOR},
+    db::{Borrows, Freshness, Lsn, ReadFuture, ReadSource, MIGRATOR},
+    tenancy::Scope,
     Config, Database,
 };
 
@@ -44,8 +45,8 @@ async fn reads_go_to_a_healthy_replica() {
     let db = TestDatabase::create().await;
     let database = database(&db, &[]);
     database.migrate().await.expect("migrate");
-    let (in_recovery, source) = eventually_from_replica(&database, |pool| {
-        Box::pin(sqlx::query_scalar::<_, bool>("SELECT pg_is_in_recovery()").fetch_one(pool))
+    let (in_recovery, source) = eventually_from_replica(&database, |conn, _| {
+        Box::pin(sqlx::query_scalar::<_, bool>("SELECT pg_is_in_recovery()").fetch_one(conn))
     })
     .await;
     assert!(in_recovery, "the read really ran on the standby");
@@ -56,13 +57,14 @@ async fn reads_go_to_a_healthy_replica() {
 /// migrations first), for at most 15 s.
 async fn eventually_from_replica<T, F>(database: &Database, query: F) -> (T, ReadSource)
 where
-    F: for<'p> Fn(&'p sqlx::PgPool) -> futures::future::BoxFuture<'p, Result<T, sqlx::Error>>,
+    F: for<'c> Fn(&'c mut sqlx::PgConnection, Borrows<'c, '_>) -> ReadFuture<'c, T> + Send + Sync,
+    T: Send,
 {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         database.probe_replicas().await;
         let (value, source) = database
-            .read_with_source(Freshness::Any, &query)
+            .read_with_source(&Scope::none(), Freshness::Any, &query)
             .await
             .expect("read");
         if source != ReadSource::Primary {
@@ -93,11 +95,11 @@ async fn writes_are_visible_to_the_writer_reading_at_its_lsn() {
         let database = database.clone();
         async move {
             database
-                .read_with_source(Freshness::AtLeast(lsn), move |pool| {
+                .read_with_source(&Scope::none(), Freshness::AtLeast(lsn), move |conn, _| {
                     Box::pin(
                         sqlx::query_scalar::<_, i32>("SELECT id FROM notes WHERE id = $1")
                             .bind(id)
-                            .fetch_optional(pool),
+                            .fetch_optional(conn),
                     )
                 })
                 .await
@@ -149,9 +151,11 @@ async fn a_position_no_replica_has_reached_is_read_from_the_primary() {
     let database = database(&db, &[]);
     database.probe_replicas().await;
     let (_, source) = database
-        .read_with_source(Freshness::AtLeast(Lsn(u64::MAX)), |pool| {
-            Box::pin(sqlx::query("SELECT 1").execute(pool))
-        })
+        .read_with_source(
+            &Scope::none(),
+            Freshness::AtLeast(Lsn(u64::MAX)),
+            |conn, _| Box::pin(sqlx::query("SELECT 1").execute(conn)),
+        )
         .await
         .expect("read");
     assert_eq!(source, ReadSource::Primary);
@@ -167,8 +171,8 @@ async fn without_replicas_every_read_uses_the_primary() {
     database.probe_replicas().await;
     assert!(database.replica_reports().is_empty());
     let (_, source) = database
-        .read_with_source(Freshness::Any, |pool| {
-            Box::pin(sqlx::query("SELECT 1").execute(pool))
+        .read_with_source(&Scope::none(), Freshness::Any, |conn, _| {
+            Box::pin(sqlx::query("SELECT 1").execute(conn))
         })
         .await
         .expect("read");
@@ -181,8 +185,8 @@ async fn query_errors_are_not_mistaken_for_an_unavailable_replica() {
     let database = database(&db, &[]);
     database.probe_replicas().await;
     let result = database
-        .read(Freshness::Any, |pool| {
-            Box::pin(sqlx::query("SELECT * FROM no_such_table").execute(pool))
+        .read(&Scope::none(), Freshness::Any, |conn, _| {
+            Box::pin(sqlx::query("SELECT * FROM no_such_table").execute(conn))
         })
         .await;
     assert!(
@@ -211,8 +215,8 @@ async fn an_unreachable_replica_is_reported_and_skipped() {
     assert_eq!(report.state, muster_platform::db::ReplicaState::Unreachable);
     assert!(report.error.is_some());
     let (_, source) = database
-        .read_with_source(Freshness::Any, |pool| {
-            Box::pin(sqlx::query("SELECT 1").execute(pool))
+        .read_with_source(&Scope::none(), Freshness::Any, |conn, _| {
+            Box::pin(sqlx::query("SELECT 1").execute(conn))
         })
         .await
         .expect("read");

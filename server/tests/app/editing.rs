@@ -53,7 +53,10 @@ async fn setup(db: &TestDatabase) -> (TestApp, Browser, String) {
         &owner,
         &id,
         "tab-a",
-        json!([insert("site", "Site", None), insert("notes", "Notes", Some("site"))]),
+        json!([
+            insert("site", "Site", None),
+            insert("notes", "Notes", Some("site"))
+        ]),
     )
     .await;
     assert_eq!(status, 200, "{outcome}");
@@ -65,14 +68,21 @@ async fn edits_of_different_properties_merge_and_the_same_property_keeps_the_fir
     let db = TestDatabase::create().await;
     let (app, owner, id) = setup(&db).await;
     let colleague = join(&app, &owner, "Bo", "bo@example.org", "builder").await;
-    let start = draft(&owner, &id).await["revision"].as_i64().expect("revision");
+    let start = draft(&owner, &id).await["revision"]
+        .as_i64()
+        .expect("revision");
 
     // Both edit from the same starting point.
     let (_, first) = edit(
         &owner,
         &id,
         "tab-a",
-        json!([set("site", "label", json!({ "text": "Site" }), json!({ "text": "Site name" }))]),
+        json!([set(
+            "site",
+            "label",
+            json!({ "text": "Site" }),
+            json!({ "text": "Site name" })
+        )]),
     )
     .await;
     assert_eq!(first["revision"], start + 1);
@@ -82,8 +92,18 @@ async fn edits_of_different_properties_merge_and_the_same_property_keeps_the_fir
         "tab-b",
         json!([
             set("site", "required", json!(false), json!(true)),
-            set("notes", "label", json!({ "text": "Notes" }), json!({ "text": "Remarks" })),
-            set("site", "label", json!({ "text": "Site" }), json!({ "text": "Location" })),
+            set(
+                "notes",
+                "label",
+                json!({ "text": "Notes" }),
+                json!({ "text": "Remarks" })
+            ),
+            set(
+                "site",
+                "label",
+                json!({ "text": "Site" }),
+                json!({ "text": "Location" })
+            ),
         ]),
     )
     .await;
@@ -94,7 +114,10 @@ async fn edits_of_different_properties_merge_and_the_same_property_keeps_the_fir
     assert_eq!(refused["field"], "site");
     assert_eq!(refused["property"], "label");
     assert_eq!(refused["current"], json!({ "text": "Site name" }));
-    assert!(refused["message"].as_str().unwrap_or_default().contains("Someone else"));
+    assert!(refused["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("Someone else"));
 
     let form = &draft(&owner, &id).await["form"];
     assert_eq!(form["fields"][0]["label"]["text"], "Site name");
@@ -130,12 +153,18 @@ async fn a_batch_beyond_the_limits_stores_nothing() {
     assert_eq!(status, 422, "{body}");
     assert!(body.to_string().contains("At most 500 changes"), "{body}");
     let after = draft(&owner, &id).await;
-    assert_eq!(after["revision"], before["revision"].as_i64().expect("rev") + 1);
+    assert_eq!(
+        after["revision"],
+        before["revision"].as_i64().expect("rev") + 1
+    );
     assert_eq!(after["form"]["fields"].as_array().map(Vec::len), Some(502));
 
     // Junk is refused with a 400, and a bad tab id with a message.
     let (status, _) = owner
-        .call_json("edit_draft", &json!({ "app_id": id, "client": "t", "edits": [{ "edit": "explode" }] }))
+        .call_json(
+            "edit_draft",
+            &json!({ "app_id": id, "client": "t", "edits": [{ "edit": "explode" }] }),
+        )
         .await;
     assert_eq!(status, 400);
     let (status, body) = edit(&owner, &id, "../../etc", json!([])).await;
@@ -152,7 +181,10 @@ async fn only_builders_of_the_account_follow_a_draft_and_they_receive_its_edits(
     let mut anonymous = connect(&app, None).await;
     let answer = subscribe(&mut anonymous, &topic).await;
     assert_eq!(answer["type"], "denied", "{answer}");
-    assert!(answer["reason"].as_str().unwrap_or_default().contains("sign in"));
+    assert!(answer["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("sign in"));
 
     let stranger = verified_user(&app, "Eve", "eve@example.org", "Other Org").await;
     let mut outsider = connect(&app, Some(&stranger)).await;
@@ -263,7 +295,10 @@ async fn the_builder_page_answers_with_the_status_of_who_asks() {
     assert!(!html.contains("Inspections"), "{html}");
     let (status, html) = page(&owner).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Inspections") && html.contains("Notes"), "{html}");
+    assert!(
+        html.contains("Inspections") && html.contains("Notes"),
+        "{html}"
+    );
 
     // A large form nested as deep as allowed renders too (server rendering must not
     // run out of stack on a test thread's 2 MiB).
@@ -278,7 +313,11 @@ async fn the_builder_page_answers_with_the_status_of_who_asks() {
     edits.push(json!({ "edit": "insert", "parent": parent, "after": null,
         "field": { "id": "deepest", "label": { "text": "Deepest question" }, "type": "number" } }));
     for n in 0..300 {
-        edits.push(insert(&format!("q{n}"), &format!("Question {n}"), Some("notes")));
+        edits.push(insert(
+            &format!("q{n}"),
+            &format!("Question {n}"),
+            Some("notes"),
+        ));
     }
     let (status, body) = edit(&owner, &id, "tab-a", Value::Array(edits)).await;
     assert_eq!(status, 200, "{body}");

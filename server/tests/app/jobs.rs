@@ -61,7 +61,7 @@ async fn record_attempt(ctx: &JobContext, token: Uuid) -> Result<(), JobError> {
     sqlx::query("INSERT INTO test_job_runs (token, attempt) VALUES ($1, $2)")
         .bind(token)
         .bind(ctx.attempt)
-        .execute(ctx.platform.db.primary())
+        .execute(ctx.work.db.primary())
         .await
         .map(|_| ())
         .map_err(|e| JobError::Retry(e.to_string()))
@@ -133,7 +133,11 @@ async fn a_job_exists_exactly_when_its_transaction_commits() {
     let platform = &app.platform;
 
     let rolled_back = Uuid::new_v4();
-    let mut tx = platform.db.begin().await.expect("begin");
+    let mut tx = platform
+        .db
+        .write(&muster_platform::tenancy::Scope::none())
+        .await
+        .expect("begin");
     platform
         .jobs
         .enqueue(
@@ -154,7 +158,11 @@ async fn a_job_exists_exactly_when_its_transaction_commits() {
     );
 
     let committed = Uuid::new_v4();
-    let mut tx = platform.db.begin().await.expect("begin");
+    let mut tx = platform
+        .db
+        .write(&muster_platform::tenancy::Scope::none())
+        .await
+        .expect("begin");
     platform
         .jobs
         .enqueue(

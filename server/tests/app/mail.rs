@@ -33,7 +33,12 @@ async fn mail_sent_in_a_transaction_reaches_the_dev_outbox_page_once() {
         "Welcome to Muster.\nConfirm here: http://localhost/verify?token=abc123.",
     )
     .expect("valid mail");
-    let mut tx = app.platform.db.begin().await.expect("begin");
+    let mut tx = app
+        .platform
+        .db
+        .write(&muster_platform::tenancy::Scope::none())
+        .await
+        .expect("begin");
     mail::send(&app.platform.jobs, &mut tx, mail.clone())
         .await
         .expect("enqueue");

@@ -41,7 +41,7 @@ async fn events_published_on_one_instance_reach_subscribers_on_another_in_order(
     let mut other_topic = b.subscribe("plan:2");
     for n in 1..=3 {
         assert_eq!(
-            a.publish("plan:1", json!({ "n": n }))
+            a.publish("plan:1", json!({ "n": n }), None)
                 .await
                 .expect("publish"),
             n
@@ -59,7 +59,7 @@ async fn events_published_on_one_instance_reach_subscribers_on_another_in_order(
         }
     }
     assert_eq!(b.current_seq("plan:1").await.expect("seq"), 3);
-    b.publish("plan:2", json!("only for plan 2"))
+    b.publish("plan:2", json!("only for plan 2"), None)
         .await
         .expect("publish");
     match next(&mut other_topic).await {
@@ -95,7 +95,9 @@ async fn a_slow_subscriber_is_dropped_without_holding_up_the_others() {
         seen
     });
     for _ in 0..20 {
-        hub.publish("draft:9", json!({})).await.expect("publish");
+        hub.publish("draft:9", json!({}), None)
+            .await
+            .expect("publish");
         tokio::time::timeout(WAIT, acks.recv())
             .await
             .expect("fast subscriber keeps up")
@@ -216,7 +218,7 @@ mod websocket {
 
         b.platform
             .hub
-            .publish(&topic, json!({ "moved": "field-3" }))
+            .publish(&topic, json!({ "moved": "field-3" }), None)
             .await
             .expect("publish");
         assert_eq!(
@@ -261,7 +263,11 @@ mod websocket {
         expect_close(&mut garbled, CloseCode::Policy, "invalid message").await;
 
         let mut nosy = connect(&a, None).await;
-        send(&mut nosy, json!({ "type": "subscribe", "topic": "secrets:1" })).await;
+        send(
+            &mut nosy,
+            json!({ "type": "subscribe", "topic": "secrets:1" }),
+        )
+        .await;
         expect_close(&mut nosy, CloseCode::Policy, "unknown topic kind").await;
 
         let mut binary = connect(&a, None).await;
@@ -273,7 +279,7 @@ mod websocket {
         // The well-behaved connection is unaffected.
         a.platform
             .hub
-            .publish(&topic, json!("still here"))
+            .publish(&topic, json!("still here"), None)
             .await
             .expect("publish");
         assert_eq!(receive_json(&mut healthy).await["payload"], "still here");

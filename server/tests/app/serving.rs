@@ -3,7 +3,10 @@
 use axum::serve::Listener;
 use tokio::net::{TcpListener, TcpStream};
 
-async fn accepted_socket(listener: &mut impl Listener<Io = TcpStream>, addr: std::net::SocketAddr) -> TcpStream {
+async fn accepted_socket(
+    listener: &mut impl Listener<Io = TcpStream>,
+    addr: std::net::SocketAddr,
+) -> TcpStream {
     let _client = TcpStream::connect(addr).await.expect("connect");
     listener.accept().await.0
 }
@@ -43,11 +46,28 @@ mod headers {
         for path in ["/", "/signin", "/account", "/no-such-page"] {
             let response = app.http.get(app.url(path)).send().await.expect("page");
             let policy = header(&response, "content-security-policy").to_owned();
-            assert_eq!(header(&response, "x-content-type-options"), "nosniff", "{path}");
+            assert_eq!(
+                header(&response, "x-content-type-options"),
+                "nosniff",
+                "{path}"
+            );
             assert_eq!(header(&response, "x-frame-options"), "DENY", "{path}");
-            assert_eq!(header(&response, "referrer-policy"), "same-origin", "{path}");
-            assert!(response.headers().get("strict-transport-security").is_none(), "{path}: http");
-            assert!(response.headers().get("x-muster-script-nonce").is_none(), "{path}");
+            assert_eq!(
+                header(&response, "referrer-policy"),
+                "same-origin",
+                "{path}"
+            );
+            assert!(
+                response
+                    .headers()
+                    .get("strict-transport-security")
+                    .is_none(),
+                "{path}: http"
+            );
+            assert!(
+                response.headers().get("x-muster-script-nonce").is_none(),
+                "{path}"
+            );
             let html = response.text().await.expect("body");
 
             // Every inline script carries the nonce the policy names, and only it.
@@ -56,9 +76,15 @@ mod headers {
                 .nth(1)
                 .and_then(|rest| rest.split('\'').next())
                 .unwrap_or_else(|| panic!("{path}: no nonce in {policy:?}"));
-            assert!(policy.contains("frame-ancestors 'none'") && policy.contains("'wasm-unsafe-eval'"), "{policy}");
+            assert!(
+                policy.contains("frame-ancestors 'none'") && policy.contains("'wasm-unsafe-eval'"),
+                "{policy}"
+            );
             let scripts: Vec<&str> = html.split("<script").skip(1).collect();
-            assert!(!scripts.is_empty(), "{path}: the page hydrates with a script");
+            assert!(
+                !scripts.is_empty(),
+                "{path}: the page hydrates with a script"
+            );
             for script in scripts {
                 let tag = script.split('>').next().unwrap_or("");
                 assert!(
@@ -83,7 +109,12 @@ mod headers {
     async fn built_assets_are_revalidated_when_their_names_are_not_hashed() {
         let db = TestDatabase::create().await;
         let app = TestApp::spawn(db.env()).await;
-        let response = app.http.get(app.url("/pkg/muster.js")).send().await.expect("asset");
+        let response = app
+            .http
+            .get(app.url("/pkg/muster.js"))
+            .send()
+            .await
+            .expect("asset");
         assert_eq!(response.status(), 200);
         assert_eq!(header(&response, "cache-control"), "no-cache");
         assert_eq!(header(&response, "x-content-type-options"), "nosniff");
@@ -98,11 +129,24 @@ mod assets {
 
     /// A pkg directory as `cargo leptos build --release --precompress` leaves it.
     fn release_pkg_dir() -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("muster-pkg-{}", uuid::Uuid::new_v4().simple()));
+        let dir =
+            std::env::temp_dir().join(format!("muster-pkg-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("pkg dir");
-        std::fs::write(dir.join("muster.Qb3xZ9-_aT4kLm0pWc7rYw.wasm"), b"plain wasm").expect("file");
-        std::fs::write(dir.join("muster.Qb3xZ9-_aT4kLm0pWc7rYw.wasm.br"), b"brotli bytes").expect("file");
-        std::fs::write(dir.join("muster.Qb3xZ9-_aT4kLm0pWc7rYw.wasm.gz"), b"gzip bytes").expect("file");
+        std::fs::write(
+            dir.join("muster.Qb3xZ9-_aT4kLm0pWc7rYw.wasm"),
+            b"plain wasm",
+        )
+        .expect("file");
+        std::fs::write(
+            dir.join("muster.Qb3xZ9-_aT4kLm0pWc7rYw.wasm.br"),
+            b"brotli bytes",
+        )
+        .expect("file");
+        std::fs::write(
+            dir.join("muster.Qb3xZ9-_aT4kLm0pWc7rYw.wasm.gz"),
+            b"gzip bytes",
+        )
+        .expect("file");
         dir
     }
 
@@ -127,7 +171,10 @@ mod assets {
         assert_eq!(parts.status, 200);
         assert_eq!(parts.headers[header::CONTENT_ENCODING], "br");
         assert_eq!(body, b"brotli bytes");
-        assert_eq!(parts.headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+        assert_eq!(
+            parts.headers[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
 
         let (parts, body) = get(&dir, "gzip").await;
         assert_eq!(parts.headers[header::CONTENT_ENCODING], "gzip");

@@ -127,9 +127,8 @@ pub fn apply(form: &mut Form, edit: &Edit) -> Result<(), Refusal> {
             // Check the destination before taking the field out, so a refusal leaves the
             // form as it was.
             container(form, parent.as_ref(), id)?;
-            let moving = take(&mut form.fields, id).ok_or_else(|| {
-                Refusal::new(id, "This field was deleted meanwhile.")
-            })?;
+            let moving = take(&mut form.fields, id)
+                .ok_or_else(|| Refusal::new(id, "This field was deleted meanwhile."))?;
             let siblings = container(form, parent.as_ref(), id)?;
             insert_after(siblings, moving, after.as_ref());
             Ok(())
@@ -262,8 +261,9 @@ fn container<'a>(
     let Some(parent) = parent else {
         return Ok(&mut form.fields);
     };
-    let group = find_mut(&mut form.fields, parent)
-        .ok_or_else(|| Refusal::new(subject, "The group it was placed in was deleted meanwhile."))?;
+    let group = find_mut(&mut form.fields, parent).ok_or_else(|| {
+        Refusal::new(subject, "The group it was placed in was deleted meanwhile.")
+    })?;
     children_mut(&mut group.kind).ok_or_else(|| {
         Refusal::new(
             subject,

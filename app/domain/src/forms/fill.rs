@@ -47,7 +47,9 @@ pub fn evaluate(form: &Form, answers: &Answers, now: NaiveDateTime) -> Evaluatio
                 .push(field.id.clone());
         }
         let raw = answers.get(&field.id).map(String::as_str).unwrap_or("");
-        scope.values.insert(field.id.clone(), answer(&field.kind, raw));
+        scope
+            .values
+            .insert(field.id.clone(), answer(&field.kind, raw));
     }
     let calculations: Vec<(&Field, Option<expr::Expr>)> = all
         .iter()
@@ -167,9 +169,17 @@ pub fn answer(kind: &Kind, raw: &str) -> Value {
                 .map(str::to_owned)
                 .collect(),
         )),
-        Kind::Number { .. } => raw.parse::<f64>().ok().filter(|n| n.is_finite()).map(Value::Number),
-        Kind::Date => NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok().map(Value::Date),
-        Kind::Time => NaiveTime::parse_from_str(raw, "%H:%M").ok().map(Value::Time),
+        Kind::Number { .. } => raw
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .map(Value::Number),
+        Kind::Date => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .ok()
+            .map(Value::Date),
+        Kind::Time => NaiveTime::parse_from_str(raw, "%H:%M")
+            .ok()
+            .map(Value::Time),
         Kind::DateTime => NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
             .ok()
             .map(Value::DateTime),
@@ -202,7 +212,12 @@ fn message(field: &Field, raw: &str, value: &Value, scope: &Values) -> Option<St
         );
     }
     match (&field.kind, value) {
-        (Kind::Number { integer, min, max, .. }, Value::Number(n)) => {
+        (
+            Kind::Number {
+                integer, min, max, ..
+            },
+            Value::Number(n),
+        ) => {
             if *integer && n.fract() != 0.0 {
                 return Some("Enter a whole number.".into());
             }
@@ -312,7 +327,12 @@ mod tests {
         let mut consent = field("consent", Kind::YesNo);
         consent.show_if = Some("$age >= 18".into());
         consent.required = true;
-        let mut name = field("name", Kind::ShortText { max_length: Some(5) });
+        let mut name = field(
+            "name",
+            Kind::ShortText {
+                max_length: Some(5),
+            },
+        );
         name.constraint = Some(Constraint {
             expression: "$name != 'nobody'".into(),
             message: Label::new("Tell us who you are."),
@@ -351,7 +371,10 @@ mod tests {
             &answers(&[("age", "4.5"), ("name", "nobody")]),
             now(),
         );
-        assert_eq!(e.calculated.get(&id("next_year")).map(String::as_str), Some("5.5"));
+        assert_eq!(
+            e.calculated.get(&id("next_year")).map(String::as_str),
+            Some("5.5")
+        );
         assert_eq!(
             e.messages.get(&id("age")).map(String::as_str),
             Some("Enter a whole number.")
@@ -396,9 +419,16 @@ mod tests {
                 ),
             ],
         };
-        let e = evaluate(&f, &answers(&[("age", "10"), ("years_driving", "3")]), now());
+        let e = evaluate(
+            &f,
+            &answers(&[("age", "10"), ("years_driving", "3")]),
+            now(),
+        );
         assert!(e.hidden.contains(&id("years_driving")));
-        assert_eq!(e.calculated.get(&id("total")).map(String::as_str), Some("0"));
+        assert_eq!(
+            e.calculated.get(&id("total")).map(String::as_str),
+            Some("0")
+        );
     }
 
     #[test]

@@ -378,4 +378,3 @@ mod tests {
         assert_eq!(next.take_batch().unwrap(), kept);
     }
 }
-

@@ -58,11 +58,12 @@ impl Label {
     /// optional subtags of 2–8 letters or digits (`fr`, `pt-BR`, `sr-Latn`).
     pub fn is_language_tag(tag: &str) -> bool {
         let mut parts = tag.split('-');
-        let language_ok = parts
-            .next()
-            .is_some_and(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()));
+        let language_ok = parts.next().is_some_and(|l| {
+            (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase())
+        });
         language_ok
-            && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+            && parts
+                .all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
     }
 }
 
@@ -262,7 +263,11 @@ mod tests {
         label.translations.insert("fr".into(), "Âge".into());
         label.translations.insert("de".into(), " ".into());
         assert_eq!(label.text_in(Some("fr")), "Âge");
-        assert_eq!(label.text_in(Some("de")), "Age", "a blank translation is no translation");
+        assert_eq!(
+            label.text_in(Some("de")),
+            "Age",
+            "a blank translation is no translation"
+        );
         assert_eq!(label.text_in(Some("es")), "Age");
         assert_eq!(label.text_in(None), "Age");
     }
@@ -272,7 +277,16 @@ mod tests {
         for good in ["fr", "pt-BR", "sr-Latn", "es-419", "gsw"] {
             assert!(Label::is_language_tag(good), "{good}");
         }
-        for bad in ["", "f", "French", "FR", "pt_BR", "pt-", "en-US-x-averyveryverylong", "<b>"] {
+        for bad in [
+            "",
+            "f",
+            "French",
+            "FR",
+            "pt_BR",
+            "pt-",
+            "en-US-x-averyveryverylong",
+            "<b>",
+        ] {
             assert!(!Label::is_language_tag(bad), "{bad}");
         }
     }

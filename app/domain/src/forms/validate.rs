@@ -532,7 +532,9 @@ pub fn publishing_problems(draft: &Form, latest: Option<(i32, &Form)>) -> Vec<Pr
         span: None,
     };
     if draft.fields.is_empty() {
-        problems.push(form_problem("Add at least one field before publishing.".into()));
+        problems.push(form_problem(
+            "Add at least one field before publishing.".into(),
+        ));
     } else if let Some((version, published)) = latest {
         if diff(published, draft).is_empty() {
             problems.push(form_problem(format!(
@@ -650,12 +652,21 @@ mod tests {
     #[test]
     fn a_translation_needs_a_language_tag() {
         let mut form = survey();
-        form.fields[0].label.translations.insert("fr".into(), "Âge".into());
+        form.fields[0]
+            .label
+            .translations
+            .insert("fr".into(), "Âge".into());
         assert_eq!(problems_of(&form), Vec::<(String, String, String)>::new());
-        form.fields[0].label.translations.insert("French".into(), "Âge".into());
+        form.fields[0]
+            .label
+            .translations
+            .insert("French".into(), "Âge".into());
         let problems = problems_of(&form);
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].2.contains("`French` is not a language tag"), "{problems:?}");
+        assert!(
+            problems[0].2.contains("`French` is not a language tag"),
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -875,17 +886,29 @@ mod tests {
         let empty = Form::default();
         let refused = publishing_problems(&empty, None);
         assert_eq!(refused.len(), 1);
-        assert!(refused[0].message.contains("at least one field"), "{refused:?}");
+        assert!(
+            refused[0].message.contains("at least one field"),
+            "{refused:?}"
+        );
 
         let mut form = Form::default();
-        form.fields.push(field("site", Kind::ShortText { max_length: None }));
-        assert!(publishing_problems(&form, None).is_empty(), "a first version");
+        form.fields
+            .push(field("site", Kind::ShortText { max_length: None }));
+        assert!(
+            publishing_problems(&form, None).is_empty(),
+            "a first version"
+        );
         let unchanged = publishing_problems(&form, Some((3, &form)));
         assert_eq!(unchanged.len(), 1);
-        assert!(unchanged[0].message.contains("since version 3"), "{unchanged:?}");
+        assert!(
+            unchanged[0].message.contains("since version 3"),
+            "{unchanged:?}"
+        );
 
         let mut changed = form.clone();
-        changed.fields.push(field("notes", Kind::ShortText { max_length: None }));
+        changed
+            .fields
+            .push(field("notes", Kind::ShortText { max_length: None }));
         assert!(publishing_problems(&changed, Some((3, &form))).is_empty());
     }
 }

@@ -73,8 +73,10 @@ pub struct DatabaseConfig {
     pub replica_max_connections: u32,
     /// How long a query waits for a pooled connection before failing.
     pub acquire_timeout: Duration,
-    /// A replica further behind the primary than this serves no reads.
+    /// A replica further behind the primary than this (in time or in WAL bytes) leaves
+    /// the read rotation until it catches up.
     pub replica_max_lag: Duration,
+    pub replica_max_lag_bytes: u64,
     /// How often each replica's state and lag are probed.
     pub health_interval: Duration,
     pub run_migrations: bool,
@@ -190,8 +192,13 @@ impl Config {
                 replica_max_lag: Duration::from_millis(parsed(
                     src,
                     "DATABASE_REPLICA_MAX_LAG_MS",
-                    10_000,
+                    5_000,
                 )?),
+                replica_max_lag_bytes: parsed(
+                    src,
+                    "DATABASE_REPLICA_MAX_LAG_BYTES",
+                    16 * 1024 * 1024,
+                )?,
                 health_interval: Duration::from_millis(parsed(
                     src,
                     "DATABASE_HEALTH_INTERVAL_MS",

@@ -30,7 +30,36 @@ impl fmt::Display for Lsn {
     }
 }
 
+/// Stored and sent in Postgres notation (`16/B374D848`): sessions, job payloads and
+/// realtime events carry positions, and the browser hands them back.
+impl serde::Serialize for Lsn {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Lsn {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl Lsn {
+    /// A write whose position is not known (it could not be read after the commit). No
+    /// replica can ever have replayed it, so reads that require it go to the primary.
+    pub const UNKNOWN: Lsn = Lsn(u64::MAX);
+
+    /// The newest of two positions a caller has seen, where a known position replaces
+    /// [`Lsn::UNKNOWN`]: a write that came after an unknown one is past it.
+    pub fn advanced_by(self, written: Lsn) -> Lsn {
+        if self == Lsn::UNKNOWN {
+            written
+        } else {
+            self.max(written)
+        }
+    }
+
     /// Bytes of WAL between `self` and an earlier position (0 if `earlier` is ahead).
     pub fn bytes_after(self, earlier: Lsn) -> u64 {
         self.0.saturating_sub(earlier.0)
@@ -56,6 +85,14 @@ mod tests {
         assert!(a < b);
         assert_eq!(b.bytes_after(a), 1);
         assert_eq!(a.bytes_after(b), 0);
+    }
+
+    #[test]
+    fn a_known_write_replaces_an_unknown_one() {
+        assert_eq!(Lsn(5).advanced_by(Lsn(3)), Lsn(5));
+        assert_eq!(Lsn(3).advanced_by(Lsn(5)), Lsn(5));
+        assert_eq!(Lsn::UNKNOWN.advanced_by(Lsn(3)), Lsn(3));
+        assert_eq!(Lsn(3).advanced_by(Lsn::UNKNOWN), Lsn::UNKNOWN);
     }
 
     #[test]

@@ -1,18 +1,22 @@
-//! Database access for all of Muster: one primary pool for writes and transactions,
-//! one pool per streaming replica for reads.
+//! Database access for all of Muster: one primary pool for writes, one pool per
+//! streaming replica for reads. Features reach it through [`crate::work::Work`], the
+//! unit of work, never through a pool.
 //!
-//! Every query in the code base goes through [`Database`]:
-//! - writes and transactions: [`Database::primary`] / [`Database::begin`];
-//! - reads: [`Database::read`] with a [`Freshness`]. `Freshness::Any` may be served
-//!   by any healthy replica; `Freshness::AtLeast(lsn)` only by a replica that has
-//!   replayed the WAL up to `lsn` (take it with [`Database::primary_lsn`] after a
-//!   commit), which is how a user sees their own writes. Without such a replica, or
-//!   when the chosen one fails mid-read, the read runs on the primary.
+//! - [`Database::write`]: a transaction on the primary with the tenant scope applied;
+//!   [`WriteTx::commit`] returns the WAL position its commit reached.
+//! - [`Database::read`]: a read-only, repeatable-read transaction with the tenant scope
+//!   applied, on a replica that has replayed at least the required [`Freshness`]. The
+//!   replica's replay position is polled in the background and checked again in the
+//!   read's first statement (so a replica that caught up since the last poll serves at
+//!   once). Without such a replica, or when the chosen one fails mid-read, the read runs
+//!   on the primary.
 
 mod lsn;
 mod replica;
+mod write;
 
 use std::{
+    marker::PhantomData,
     str::FromStr,
     sync::{
         atomic::{AtomicU64, AtomicUsize, Ordering},
@@ -26,14 +30,30 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::{
     migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},
-    PgPool, Postgres, Transaction,
+    PgConnection, PgPool,
 };
 
 pub use lsn::{InvalidLsn, Lsn};
-use replica::Replica;
+use replica::{LagBound, Replica};
 pub use replica::{ReplicaReport, ReplicaState};
+pub use write::WriteTx;
 
-use crate::config::{describe_endpoint, DatabaseConfig};
+use crate::{
+    config::{describe_endpoint, DatabaseConfig},
+    tenancy::{self, Scope},
+};
+
+/// What a read's query returns: a boxed future borrowing the connection.
+pub type ReadFuture<'c, T> = BoxFuture<'c, Result<T, sqlx::Error>>;
+
+/// The second argument of every read's query, always ignored (`|conn, _|`). Its type
+/// says that the caller's borrows (`'a`) outlive the connection's (`'c`), which is what
+/// lets the query borrow the caller's values (`.bind(&email)`) without cloning them.
+pub type Borrows<'c, 'a> = PhantomData<&'c &'a ()>;
+
+/// Every read runs in one snapshot (several queries agree with each other), and can
+/// change nothing. Repeatable read is the strongest level a hot standby offers.
+const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
 /// The schema migrations in `migrations/`, embedded at compile time.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
@@ -112,6 +132,10 @@ pub enum Freshness {
     Any,
     /// Must include everything the primary had written at this WAL position.
     AtLeast(Lsn),
+    /// What the primary has now: for the few reads that decide who may do what
+    /// (credentials, memberships, single-use links), where even a bounded lag would let
+    /// a revoked right or a used link work again.
+    Latest,
 }
 
 /// Which server answered a read.
@@ -134,7 +158,7 @@ struct Inner {
     primary_endpoint: String,
     replicas: Vec<Replica>,
     next_replica: AtomicUsize,
-    max_lag: Duration,
+    lag_bound: LagBound,
     /// WAL position right after this process applied migrations. A replica that has
     /// not replayed that far lacks the current schema and serves no reads at all.
     schema_lsn: AtomicU64,
@@ -178,7 +202,10 @@ impl Database {
                 primary_endpoint: describe_endpoint(&config.primary_url),
                 replicas,
                 next_replica: AtomicUsize::new(0),
-                max_lag: config.replica_max_lag,
+                lag_bound: LagBound {
+                    time: config.replica_max_lag,
+                    bytes: config.replica_max_lag_bytes,
+                },
                 schema_lsn: AtomicU64::new(0),
             }),
         })
@@ -199,18 +226,23 @@ impl Database {
             ))
     }
 
-    /// The primary pool: every write, every transaction, every read that must not be
-    /// stale and cannot name a WAL position.
+    /// The primary pool, for infrastructure that manages its own statements (the job
+    /// queue, the session store, health checks). Feature code uses
+    /// [`crate::work::Work`].
     pub fn primary(&self) -> &PgPool {
         &self.inner.primary
     }
 
-    pub async fn begin(&self) -> Result<Transaction<'static, Postgres>, DbError> {
-        Ok(self.inner.primary.begin().await?)
+    /// A transaction on the primary with `scope` applied. Commit it with
+    /// [`WriteTx::commit`] to learn the WAL position it reached; dropping it rolls back.
+    pub async fn write(&self, scope: &Scope) -> Result<WriteTx, DbError> {
+        let mut tx = self.inner.primary.begin().await?;
+        tenancy::enter(&mut tx, scope).await?;
+        Ok(WriteTx::new(tx, self.clone()))
     }
 
-    /// The primary's current WAL insert position. Taken right after a commit, it is a
-    /// position every later read of this user must reach (read-your-writes).
+    /// The primary's current WAL insert position. Taken right after a commit, it is at
+    /// or past that commit's record: a replica that has replayed it shows the write.
     pub async fn primary_lsn(&self) -> Result<Lsn, DbError> {
         let text: String = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
             .fetch_one(&self.inner.primary)
@@ -219,44 +251,79 @@ impl Database {
             .map_err(|e: InvalidLsn| DbError::Query(sqlx::Error::Decode(Box::new(e))))
     }
 
-    /// Runs a read on a replica that satisfies `freshness`, or on the primary. If the
-    /// replica fails with a connection error the read is retried once on the primary,
-    /// so a replica going away never fails a page.
-    pub async fn read<T, F>(&self, freshness: Freshness, query: F) -> Result<T, DbError>
+    /// Runs `query` in a read-only transaction scoped to `scope`, on a replica that
+    /// satisfies `freshness`, else on the primary. A replica failing with a connection
+    /// error (also mid-read) is taken out of rotation and the read runs again on the
+    /// primary, so a replica going away never fails a request: `query` may therefore
+    /// run twice and must only read.
+    pub async fn read<'a, T, F>(
+        &self,
+        scope: &Scope,
+        freshness: Freshness,
+        query: F,
+    ) -> Result<T, DbError>
     where
-        F: for<'p> Fn(&'p PgPool) -> BoxFuture<'p, Result<T, sqlx::Error>>,
+        F: for<'c> Fn(&'c mut PgConnection, Borrows<'c, 'a>) -> ReadFuture<'c, T>
+            + Send
+            + Sync
+            + 'a,
+        T: Send,
     {
-        self.read_with_source(freshness, query)
+        self.read_with_source(scope, freshness, query)
             .await
             .map(|(value, _)| value)
     }
 
     /// As [`Database::read`], also saying which server answered.
-    pub async fn read_with_source<T, F>(
+    pub async fn read_with_source<'a, T, F>(
         &self,
+        scope: &Scope,
         freshness: Freshness,
         query: F,
     ) -> Result<(T, ReadSource), DbError>
     where
-        F: for<'p> Fn(&'p PgPool) -> BoxFuture<'p, Result<T, sqlx::Error>>,
+        F: for<'c> Fn(&'c mut PgConnection, Borrows<'c, 'a>) -> ReadFuture<'c, T>
+            + Send
+            + Sync
+            + 'a,
+        T: Send,
     {
-        let schema = Lsn(self.inner.schema_lsn.load(Ordering::Relaxed));
-        let at_least = match freshness {
-            Freshness::Any if schema == Lsn(0) => None,
-            Freshness::Any => Some(schema),
-            Freshness::AtLeast(lsn) => Some(lsn.max(schema)),
+        let wanted = self.required_position(freshness);
+        let replica = match freshness {
+            Freshness::Latest => None,
+            _ => self.pick_replica(wanted),
         };
-        if let Some(replica) = self.pick_replica(at_least) {
-            match query(&replica.pool).await {
-                Ok(value) => return Ok((value, ReadSource::Replica(replica.report().name))),
+        if let Some(replica) = replica {
+            match read_on_replica(replica, scope, wanted, &query).await {
+                Ok(Some(value)) => {
+                    return Ok((value, ReadSource::Replica(replica.name().to_owned())))
+                }
+                // Not caught up after all: the primary has it.
+                Ok(None) => {}
                 Err(error) if is_connection_error(&error) => {
-                    tracing::warn!(replica = %replica.report().name, %error, "replica read failed; retrying on the primary");
+                    tracing::warn!(replica = %replica.name(), %error, "replica read failed; retrying on the primary");
                     replica.mark_unreachable(&error);
                 }
                 Err(error) => return Err(error.into()),
             }
         }
-        Ok((query(&self.inner.primary).await?, ReadSource::Primary))
+        let mut tx = self.inner.primary.begin_with(BEGIN_READ).await?;
+        tenancy::enter(&mut tx, scope).await?;
+        let value = query(&mut tx, PhantomData).await?;
+        tx.commit().await?;
+        Ok((value, ReadSource::Primary))
+    }
+
+    /// The WAL position a read must see: the caller's freshness, and never less than the
+    /// schema this process runs on.
+    fn required_position(&self, freshness: Freshness) -> Option<Lsn> {
+        let schema = Lsn(self.inner.schema_lsn.load(Ordering::Relaxed));
+        match freshness {
+            Freshness::Any if schema == Lsn(0) => None,
+            Freshness::Any => Some(schema),
+            Freshness::AtLeast(lsn) => Some(lsn.max(schema)),
+            Freshness::Latest => None,
+        }
     }
 
     fn pick_replica(&self, at_least: Option<Lsn>) -> Option<&Replica> {
@@ -268,19 +335,29 @@ impl Database {
         (0..replicas.len())
             .map(|offset| &replicas[(start + offset) % replicas.len()])
             .find(|r| r.can_serve(at_least))
+            // None has replayed that far at its last probe: the healthy ones are asked
+            // again inside the read itself (they usually have caught up by now).
+            .or_else(|| {
+                (0..replicas.len())
+                    .map(|offset| &replicas[(start + offset) % replicas.len()])
+                    .find(|r| r.in_rotation())
+            })
     }
 
     /// Applies pending migrations on the primary. Safe when several instances start at
     /// once: sqlx holds a Postgres advisory lock for the whole run, so one instance
     /// migrates and the others wait, then find nothing left to do.
     pub async fn migrate(&self) -> Result<(), DbError> {
-        MIGRATOR.run(&self.inner.migrations).await.map_err(|error| {
-            if lacks_privilege(&error) {
-                DbError::MigrationNotAllowed(error)
-            } else {
-                DbError::Migration(error)
-            }
-        })?;
+        MIGRATOR
+            .run(&self.inner.migrations)
+            .await
+            .map_err(|error| {
+                if lacks_privilege(&error) {
+                    DbError::MigrationNotAllowed(error)
+                } else {
+                    DbError::Migration(error)
+                }
+            })?;
         self.record_schema_position().await
     }
 
@@ -391,9 +468,36 @@ async fn probe_all(inner: &Inner) {
         inner
             .replicas
             .iter()
-            .map(|r| r.probe(primary_lsn, inner.max_lag)),
+            .map(|r| r.probe(primary_lsn, inner.lag_bound)),
     )
     .await;
+}
+
+/// One read on `replica`: `Ok(None)` if it has not replayed `wanted` yet. The scope is
+/// applied and the replay position read in the same statement, which also takes the
+/// transaction's snapshot: what the query sees is at least that position.
+async fn read_on_replica<'a, T, F>(
+    replica: &Replica,
+    scope: &Scope,
+    wanted: Option<Lsn>,
+    query: &F,
+) -> Result<Option<T>, sqlx::Error>
+where
+    F: for<'c> Fn(&'c mut PgConnection, Borrows<'c, 'a>) -> ReadFuture<'c, T> + Send + Sync + 'a,
+    T: Send,
+{
+    let mut tx = replica.pool.begin_with(BEGIN_READ).await?;
+    let replayed = tenancy::enter_reporting_replay(&mut tx, scope).await?;
+    replica.note_replayed(replayed);
+    if let Some(wanted) = wanted {
+        if replayed.is_none_or(|replayed| replayed < wanted) {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+    }
+    let value = query(&mut tx, PhantomData).await?;
+    tx.commit().await?;
+    Ok(Some(value))
 }
 
 fn connect_options(url: &SecretString) -> Result<PgConnectOptions, DbError> {

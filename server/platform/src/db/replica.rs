@@ -22,7 +22,8 @@ pub enum ReplicaState {
     /// Not probed yet: serves no reads until the first probe says it may.
     Unknown,
     Healthy,
-    /// Reachable but further behind than the configured maximum lag.
+    /// Reachable but further behind than the configured lag bound (time or bytes): out
+    /// of rotation until a probe finds it back within the bound.
     Lagging,
     Unreachable,
     /// Answers but is not in recovery (for example promoted after a failover): its
@@ -56,7 +57,15 @@ impl ReplicaReport {
 
 pub(crate) struct Replica {
     pub(crate) pool: PgPool,
+    name: String,
     report: RwLock<ReplicaReport>,
+}
+
+/// How far behind the primary a replica may be and still serve reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LagBound {
+    pub time: Duration,
+    pub bytes: u64,
 }
 
 /// Facts read off a replica by one probe.
@@ -64,14 +73,18 @@ pub(crate) struct StandbyStatus {
     pub in_recovery: bool,
     pub replay_lsn: Option<Lsn>,
     pub lag_seconds: f64,
+    /// Unknown when the primary's position could not be read.
+    pub lag_bytes: Option<u64>,
 }
 
 /// Decides a replica's state from what it reported. Pure, so the policy is tested
 /// without a database.
-pub(crate) fn classify(status: &StandbyStatus, max_lag: Duration) -> ReplicaState {
+pub(crate) fn classify(status: &StandbyStatus, bound: LagBound) -> ReplicaState {
     if !status.in_recovery {
         ReplicaState::NotStandby
-    } else if status.lag_seconds > max_lag.as_secs_f64() {
+    } else if status.lag_seconds > bound.time.as_secs_f64()
+        || status.lag_bytes.is_some_and(|bytes| bytes > bound.bytes)
+    {
         ReplicaState::Lagging
     } else {
         ReplicaState::Healthy
@@ -81,7 +94,7 @@ pub(crate) fn classify(status: &StandbyStatus, max_lag: Duration) -> ReplicaStat
 impl Replica {
     pub(crate) fn new(name: String, endpoint: String, pool: PgPool) -> Self {
         let report = ReplicaReport {
-            name,
+            name: name.clone(),
             endpoint,
             state: ReplicaState::Unknown,
             lag_seconds: None,
@@ -92,7 +105,34 @@ impl Replica {
         };
         Self {
             pool,
+            name,
             report: RwLock::new(report),
+        }
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Healthy at the last probe: may serve reads that it has replayed far enough for.
+    pub(crate) fn in_rotation(&self) -> bool {
+        self.report
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .state
+            == ReplicaState::Healthy
+    }
+
+    /// A replay position the replica reported outside a probe (at the start of a read):
+    /// later reads can be routed on it without waiting for the next probe.
+    pub(crate) fn note_replayed(&self, replayed: Option<Lsn>) {
+        let Some(replayed) = replayed else { return };
+        let mut guard = self
+            .report
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if guard.replay_lsn.is_none_or(|seen| seen < replayed) {
+            guard.replay_lsn = Some(replayed);
         }
     }
 
@@ -136,7 +176,7 @@ impl Replica {
         });
     }
 
-    pub(crate) async fn probe(&self, primary_lsn: Option<Lsn>, max_lag: Duration) {
+    pub(crate) async fn probe(&self, primary_lsn: Option<Lsn>, bound: LagBound) {
         let outcome = tokio::time::timeout(PROBE_TIMEOUT, self.read_standby_status()).await;
         match outcome {
             Ok(Ok(mut status)) => {
@@ -144,12 +184,13 @@ impl Replica {
                     (Some(primary), Some(replayed)) => Some(primary.bytes_after(replayed)),
                     _ => None,
                 };
+                status.lag_bytes = lag_bytes;
                 if lag_bytes == Some(0) {
                     // Replayed all the primary has: an old replay timestamp only means the
                     // primary has been idle (or the replica just restarted).
                     status.lag_seconds = 0.0;
                 }
-                let state = classify(&status, max_lag);
+                let state = classify(&status, bound);
                 self.update(|r| {
                     r.state = state;
                     r.lag_seconds = Some(status.lag_seconds);
@@ -190,6 +231,7 @@ impl Replica {
             in_recovery: row.try_get("in_recovery")?,
             replay_lsn: replay_lsn.and_then(|text| text.parse().ok()),
             lag_seconds: row.try_get("lag_seconds")?,
+            lag_bytes: None,
         })
     }
 }
@@ -198,34 +240,54 @@ impl Replica {
 mod tests {
     use super::*;
 
-    fn status(in_recovery: bool, lag_seconds: f64) -> StandbyStatus {
+    const BOUND: LagBound = LagBound {
+        time: Duration::from_secs(5),
+        bytes: 16 * 1024 * 1024,
+    };
+
+    fn status(in_recovery: bool, lag_seconds: f64, lag_bytes: Option<u64>) -> StandbyStatus {
         StandbyStatus {
             in_recovery,
             replay_lsn: Some(Lsn(1)),
             lag_seconds,
+            lag_bytes,
         }
     }
 
     #[test]
     fn a_caught_up_standby_is_healthy() {
         assert_eq!(
-            classify(&status(true, 0.0), Duration::from_secs(10)),
+            classify(&status(true, 0.0, Some(0)), BOUND),
             ReplicaState::Healthy
+        );
+        assert_eq!(
+            classify(&status(true, 4.9, Some(16 * 1024 * 1024)), BOUND),
+            ReplicaState::Healthy,
+            "within both bounds"
         );
     }
 
     #[test]
-    fn a_standby_behind_the_limit_is_lagging() {
+    fn a_standby_behind_either_bound_is_lagging() {
         assert_eq!(
-            classify(&status(true, 10.5), Duration::from_secs(10)),
+            classify(&status(true, 5.5, Some(0)), BOUND),
             ReplicaState::Lagging
+        );
+        assert_eq!(
+            classify(&status(true, 0.1, Some(16 * 1024 * 1024 + 1)), BOUND),
+            ReplicaState::Lagging
+        );
+        assert_eq!(
+            classify(&status(true, 0.1, None), BOUND),
+            ReplicaState::Healthy,
+            "an unknown byte lag is judged on time alone"
         );
     }
 
     #[test]
     fn a_promoted_server_is_never_used_as_a_replica() {
         assert_eq!(
-            classify(&status(false, 0.0), Duration::from_secs(10)),
+            classify(&status(false, 0.0, Some(0)), BOUND),
             ReplicaState::NotStandby
         );
     }

@@ -5,7 +5,7 @@ use std::{fmt, future::Future, marker::PhantomData};
 use graphile_worker::{IntoTaskHandlerResult, TaskHandler, WorkerContext};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use crate::Platform;
+use crate::Work;
 
 use super::QUEUE_SCHEMA;
 
@@ -23,7 +23,10 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
 /// What a running job knows about itself and the world.
 #[derive(Clone)]
 pub struct JobContext {
-    pub platform: Platform,
+    /// The platform, with the unit of work positioned where the primary was when the
+    /// job started: after the commit that enqueued it (the job would not be visible
+    /// otherwise), so the job's replica reads see that write and everything before it.
+    pub work: Work,
     pub job_id: i64,
     /// 1 on the first attempt.
     pub attempt: i16,
@@ -81,16 +84,21 @@ async fn execute<J: Job>(payload: serde_json::Value, ctx: WorkerContext) -> Resu
         ));
     };
     let outcome = match serde_json::from_value::<J>(payload) {
-        Ok(job) => {
-            let context = JobContext {
-                platform,
-                job_id,
-                attempt,
-                max_attempts,
-                worker_id: ctx.worker_id().to_owned(),
-            };
-            job.run(context).await
-        }
+        Ok(job) => match Work::up_to_date(platform).await {
+            Ok(work) => {
+                let context = JobContext {
+                    work,
+                    job_id,
+                    attempt,
+                    max_attempts,
+                    worker_id: ctx.worker_id().to_owned(),
+                };
+                job.run(context).await
+            }
+            Err(error) => Err(JobError::Retry(format!(
+                "the primary's position could not be read: {error}"
+            ))),
+        },
         Err(error) => Err(JobError::Fatal(format!(
             "the payload is not a valid `{}` job: {error}",
             J::KIND

@@ -34,7 +34,7 @@ impl Job for Probe {
             .bind(token)
             .bind(ctx.attempt)
             .bind(&ctx.worker_id)
-            .execute(ctx.platform.db.primary())
+            .execute(ctx.work.db.primary())
             .await
             .map_err(|e| JobError::Retry(format!("recording the probe run: {e}")))?;
         }

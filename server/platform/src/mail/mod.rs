@@ -43,7 +43,10 @@ impl std::fmt::Debug for OutgoingMail {
             .field("to_address", &self.to_address)
             .field("to_name", &self.to_name)
             .field("subject", &self.subject)
-            .field("body_text", &format_args!("<{} characters, redacted>", self.body_text.chars().count()))
+            .field(
+                "body_text",
+                &format_args!("<{} characters, redacted>", self.body_text.chars().count()),
+            )
             .finish()
     }
 }
@@ -91,7 +94,7 @@ impl Job for SendMail {
     const KIND: &'static str = "mail.send";
 
     async fn run(self, ctx: JobContext) -> Result<(), JobError> {
-        let platform = &ctx.platform;
+        let platform = &ctx.work;
         platform.mailer.deliver(&platform.db, &self.0).await
     }
 }
@@ -111,6 +114,9 @@ mod tests {
         .expect("mail");
         let shown = format!("{mail:?} {:#?}", SendMail(mail.clone()));
         assert!(!shown.contains("5ecret"), "{shown}");
-        assert!(shown.contains("Reset your Muster password") && shown.contains("redacted"), "{shown}");
+        assert!(
+            shown.contains("Reset your Muster password") && shown.contains("redacted"),
+            "{shown}"
+        );
     }
 }

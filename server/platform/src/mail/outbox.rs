@@ -36,12 +36,15 @@ pub async fn store(primary: &PgPool, mail: &OutgoingMail) -> Result<(), sqlx::Er
 }
 
 /// The newest mails first.
-pub async fn recent(pool: &PgPool, limit: i64) -> Result<Vec<StoredMail>, sqlx::Error> {
+pub async fn recent(
+    conn: &mut sqlx::PgConnection,
+    limit: i64,
+) -> Result<Vec<StoredMail>, sqlx::Error> {
     sqlx::query_as(
         "SELECT message_id, to_address, to_name, subject, body_text, stored_at
          FROM dev_outbox ORDER BY stored_at DESC, message_id LIMIT $1",
     )
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await
 }

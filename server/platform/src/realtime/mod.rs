@@ -21,7 +21,7 @@ use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
-use crate::redis_store::RedisStore;
+use crate::{db::Lsn, redis_store::RedisStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
@@ -39,6 +39,10 @@ pub struct Event {
     pub topic: String,
     pub seq: u64,
     pub payload: serde_json::Value,
+    /// The WAL position of the write this event announces: a subscriber that refetches
+    /// because of it must read at least this far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Lsn>,
 }
 
 /// What a subscriber receives.
@@ -192,8 +196,13 @@ impl Hub {
     }
 
     /// Publishes to every subscriber of `topic` on every instance; returns its sequence
-    /// number.
-    pub async fn publish(&self, topic: &str, payload: serde_json::Value) -> Result<u64, HubError> {
+    /// number. `position` is that of the write the event announces, if any.
+    pub async fn publish(
+        &self,
+        topic: &str,
+        payload: serde_json::Value,
+        position: Option<Lsn>,
+    ) -> Result<u64, HubError> {
         let seq_key = format!("{}seq:{topic}", self.inner.settings.prefix);
         let channel = self.inner.channel();
         let mut conn = self.inner.redis.connection();
@@ -203,6 +212,7 @@ impl Hub {
                 topic: topic.to_owned(),
                 seq,
                 payload,
+                position,
             })?;
             conn.publish::<_, _, ()>(&channel, message).await?;
             Ok::<_, HubError>(seq)

@@ -2,7 +2,10 @@
 //! account B through any server function, even with B's real ids; and underneath, row
 //! level security confines the runtime role whatever the query says.
 
-use muster_platform::{tenancy, Config};
+use muster_platform::{
+    db::{Freshness, ReadSource},
+    tenancy, Config,
+};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -191,7 +194,10 @@ async fn row_level_security_confines_the_runtime_role_even_without_a_where_claus
     );
     let owner = app.platform.db.migration_pool();
 
-    let mut tx = tenancy::begin(&app.platform.db, &tenancy::Scope::account(a_id))
+    let mut tx = app
+        .platform
+        .db
+        .write(&tenancy::Scope::account(a_id))
         .await
         .expect("scoped");
     for table in TENANT_TABLES {
@@ -245,7 +251,10 @@ async fn row_level_security_confines_the_runtime_role_even_without_a_where_claus
     );
     drop(tx); // rolled back
 
-    let mut tx = tenancy::begin(&app.platform.db, &tenancy::Scope::none())
+    let mut tx = app
+        .platform
+        .db
+        .write(&tenancy::Scope::none())
         .await
         .expect("unscoped");
     for table in TENANT_TABLES {
@@ -334,4 +343,77 @@ async fn start_up_refusal(env: &std::collections::HashMap<String, String>) -> St
         .err()
         .expect("start-up refused")
         .to_string()
+}
+
+/// Every tenant table's row count as a transaction scoped to `scope` sees it on a
+/// replica, once one has replayed everything written so far (at most 15 s).
+async fn counts_on_a_replica(app: &TestApp, scope: &tenancy::Scope) -> Vec<i64> {
+    let db = &app.platform.db;
+    let written = db.primary_lsn().await.expect("position");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        db.probe_replicas().await;
+        let (counts, source) = db
+            .read_with_source(scope, Freshness::AtLeast(written), |conn, _| {
+                Box::pin(async move {
+                    let mut counts = Vec::new();
+                    for table in TENANT_TABLES {
+                        let sql = format!("SELECT count(*) FROM {table}");
+                        counts.push(
+                            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                                .fetch_one(&mut *conn)
+                                .await?,
+                        );
+                    }
+                    Ok(counts)
+                })
+            })
+            .await
+            .expect("replica read");
+        if source != ReadSource::Primary {
+            return counts;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no replica served the read"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_tenant_read_on_a_replica_sees_its_own_rows_and_none_of_another_account() {
+    let db = TestDatabase::create().await;
+    let app = super::app(&db).await;
+    let a = tenant(&app, "Alpha").await;
+    let _b = tenant(&app, "Beta").await;
+    let a_id: Uuid = a.account_id.parse().expect("uuid");
+    let owner = app.platform.db.migration_pool();
+
+    let mut of_a = Vec::new();
+    for table in TENANT_TABLES {
+        let key = if table == "accounts" {
+            "id"
+        } else {
+            "account_id"
+        };
+        let sql = format!("SELECT count(*) FROM {table} WHERE {key} = $1");
+        let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(a_id)
+            .fetch_one(owner)
+            .await
+            .expect("count");
+        assert!(count > 0, "{table} has rows of A");
+        of_a.push(count);
+    }
+    assert_eq!(
+        counts_on_a_replica(&app, &tenancy::Scope::account(a_id)).await,
+        of_a,
+        "on the replica, A's scope shows exactly A's rows of {TENANT_TABLES:?}"
+    );
+    assert_eq!(
+        counts_on_a_replica(&app, &tenancy::Scope::none()).await,
+        vec![0; TENANT_TABLES.len()],
+        "on the replica, no scope shows no tenant's rows"
+    );
 }

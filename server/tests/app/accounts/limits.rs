@@ -230,14 +230,29 @@ async fn invitations_are_limited_per_inviter_and_per_account() {
     let response = invite(&owner, "first@example.org").await;
     assert_eq!(response.status(), 200, "the owner's second invitation");
     let response = invite(&owner, "third@example.org").await;
-    assert_eq!(response.status(), 429, "the owner's third, over 2 per inviter");
+    assert_eq!(
+        response.status(),
+        429,
+        "the owner's third, over 2 per inviter"
+    );
     assert!(retry_after(&response) > 0);
 
     let response = invite(&admin, "fourth@example.org").await;
-    assert_eq!(response.status(), 200, "another inviter has a budget of their own");
+    assert_eq!(
+        response.status(),
+        200,
+        "another inviter has a budget of their own"
+    );
     let response = invite(&admin, "fifth@example.org").await;
-    assert_eq!(response.status(), 429, "the account's fourth, over 3 per account");
+    assert_eq!(
+        response.status(),
+        429,
+        "the account's fourth, over 3 per account"
+    );
     let (status, page) = owner.call("load_members", &[]).await;
     assert_eq!(status, 200);
-    assert!(!page.to_string().contains("fifth@example.org"), "refused invitations are not stored");
+    assert!(
+        !page.to_string().contains("fifth@example.org"),
+        "refused invitations are not stored"
+    );
 }
