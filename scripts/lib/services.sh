@@ -13,11 +13,15 @@ services_profile() {
     # `run` and `test` use different ports so a test run never disturbs a running Muster.
     case "$1" in
         run)  PG_PRIMARY_PORT="${MUSTER_PG_PORT:-55432}"; PG_REPLICA_PORT="${MUSTER_PG_REPLICA_PORT:-55433}"; REDIS_PORT="${MUSTER_REDIS_PORT:-56379}" ;;
-        test) PG_PRIMARY_PORT="${MUSTER_TEST_PG_PORT:-55442}"; PG_REPLICA_PORT="${MUSTER_TEST_PG_REPLICA_PORT:-55443}"; REDIS_PORT="${MUSTER_TEST_REDIS_PORT:-56389}" ;;
+        test) PG_PRIMARY_PORT="${MUSTER_TEST_PG_PORT:-55442}"; PG_REPLICA_PORT="${MUSTER_TEST_PG_REPLICA_PORT:-55443}"; REDIS_PORT="${MUSTER_TEST_REDIS_PORT:-56389}"
+              PG_DELAYED_PORT="${MUSTER_TEST_PG_DELAYED_PORT:-55444}" ;;
         *) die "unknown services profile $1" ;;
     esac
     PG_PRIMARY_DIR="$SERVICES_DIR/pg-primary"
     PG_REPLICA_DIR="$SERVICES_DIR/pg-replica"
+    # Test profile only: a second replica that applies the WAL 2 s late, for the tests
+    # of reading one's own writes while replicas lag.
+    PG_DELAYED_DIR="$SERVICES_DIR/pg-delayed"
     REDIS_DIR="$SERVICES_DIR/redis"
     SOCKET_DIR="$SERVICES_DIR/sockets"
     SECRETS_FILE="$SERVICES_DIR/secrets.env"
@@ -128,22 +132,25 @@ ALTER ROLE muster_web PASSWORD '$APP_PG_PASSWORD';
 SQL
 }
 
+# A streaming replica of the primary in DIR on PORT, replicating through slot SLOT;
+# EXTRA is appended to its settings.
 _init_replica() {
-    log "creating streaming replica in $PG_REPLICA_DIR (pg_basebackup)"
-    rm -rf "$PG_REPLICA_DIR"   # leftovers of an interrupted attempt
-    mkdir -p "$PG_REPLICA_DIR"
-    _pg_owns "$PG_REPLICA_DIR"
-    chmod 700 "$PG_REPLICA_DIR"
-    _psql -d postgres -c "SELECT pg_drop_replication_slot('muster_replica_1') FROM pg_replication_slots WHERE slot_name = 'muster_replica_1'" >/dev/null
+    local dir="$1" port="$2" slot="$3" extra="${4:-}"
+    log "creating streaming replica in $dir (pg_basebackup)"
+    rm -rf "$dir"   # leftovers of an interrupted attempt
+    mkdir -p "$dir"
+    _pg_owns "$dir"
+    chmod 700 "$dir"
+    _psql -d postgres -c "SELECT pg_drop_replication_slot('$slot') FROM pg_replication_slots WHERE slot_name = '$slot'" >/dev/null
     # -c fast: checkpoint at once instead of spreading it over minutes.
     as_pg env PGPASSFILE="$PGPASS_FILE" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U muster \
-        -D "$PG_REPLICA_DIR" -X stream -C -S muster_replica_1 -R -c fast
+        -D "$dir" -X stream -C -S "$slot" -R -c fast
     # Our own connection string (pg_basebackup -R may leave the password out).
-    as_pg sh -c "cat >> '$PG_REPLICA_DIR/postgresql.auto.conf'" <<CONF
-primary_conninfo = 'host=127.0.0.1 port=$PG_PRIMARY_PORT user=muster passfile=$PGPASS_FILE application_name=muster_replica_1'
-primary_slot_name = 'muster_replica_1'
+    as_pg sh -c "cat >> '$dir/postgresql.auto.conf'" <<CONF
+primary_conninfo = 'host=127.0.0.1 port=$PG_PRIMARY_PORT user=muster passfile=$PGPASS_FILE application_name=$slot'
+primary_slot_name = '$slot'
 CONF
-    as_pg sh -c "printf '\nport = $PG_REPLICA_PORT\n' >> '$PG_REPLICA_DIR/postgresql.conf'"
+    as_pg sh -c "printf '\nport = $port\n%s\n' '$extra' >> '$dir/postgresql.conf'"
 }
 
 # True when something already listens on 127.0.0.1:$1.
@@ -225,8 +232,12 @@ services_up() {
         _psql -d postgres -c "CREATE DATABASE muster" >/dev/null
     fi
     _ensure_runtime_role
-    [ -f "$PG_REPLICA_DIR/PG_VERSION" ] || _init_replica
+    [ -f "$PG_REPLICA_DIR/PG_VERSION" ] || _init_replica "$PG_REPLICA_DIR" "$PG_REPLICA_PORT" muster_replica_1
     _start_pg pg-replica "$PG_REPLICA_DIR" "$PG_REPLICA_PORT"
+    if [ "$MUSTER_SERVICES_PROFILE" = test ]; then
+        [ -f "$PG_DELAYED_DIR/PG_VERSION" ] || _init_replica "$PG_DELAYED_DIR" "$PG_DELAYED_PORT" muster_replica_delayed "recovery_min_apply_delay = 2000"
+        _start_pg pg-delayed "$PG_DELAYED_DIR" "$PG_DELAYED_PORT"
+    fi
     _start_redis
     # shellcheck disable=SC2034 # read by the ERR trap (common.sh)
     MUSTER_STEP="" MUSTER_HINT=""
@@ -235,6 +246,9 @@ services_up() {
     export DATABASE_MIGRATION_URL="postgres://muster:$PG_PASSWORD@127.0.0.1:$PG_PRIMARY_PORT/muster"
     export DATABASE_REPLICA_URLS="postgres://muster_web:$APP_PG_PASSWORD@127.0.0.1:$PG_REPLICA_PORT/muster"
     export REDIS_URL="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/"
+    if [ "$MUSTER_SERVICES_PROFILE" = test ]; then
+        export MUSTER_TEST_DELAYED_REPLICA_URL="postgres://muster_web:$APP_PG_PASSWORD@127.0.0.1:$PG_DELAYED_PORT/muster"
+    fi
     log "services ready: primary 127.0.0.1:$PG_PRIMARY_PORT, replica 127.0.0.1:$PG_REPLICA_PORT, redis 127.0.0.1:$REDIS_PORT"
 }
 
@@ -247,6 +261,7 @@ services_down_if_started() {
     for svc in "${STARTED_SERVICES[@]}"; do
         case "$svc" in
             pg-replica) as_pg "$PG_BIN/pg_ctl" -D "$PG_REPLICA_DIR" -m fast -w stop >/dev/null 2>&1 || warn "could not stop the replica" ;;
+            pg-delayed) as_pg "$PG_BIN/pg_ctl" -D "$PG_DELAYED_DIR" -m fast -w stop >/dev/null 2>&1 || warn "could not stop the delayed replica" ;;
             pg-primary) ;; # after the replica, below
             redis) _redis_cli shutdown >/dev/null 2>&1 || true ;;
         esac
@@ -266,6 +281,7 @@ services_stop_all() {
     _require_redis_tools
     _load_secrets
     STARTED_SERVICES=(pg-replica pg-primary redis)
+    [ "$MUSTER_SERVICES_PROFILE" = test ] && STARTED_SERVICES=(pg-delayed "${STARTED_SERVICES[@]}")
     services_down_if_started
 }
 
@@ -279,6 +295,9 @@ services_status() {
         resolve_pg_bin
         if _pg_running "$PG_PRIMARY_DIR"; then echo "primary: running on 127.0.0.1:$PG_PRIMARY_PORT"; else echo "primary: stopped"; fi
         if _pg_running "$PG_REPLICA_DIR"; then echo "replica: running on 127.0.0.1:$PG_REPLICA_PORT"; else echo "replica: stopped"; fi
+        if [ "$MUSTER_SERVICES_PROFILE" = test ]; then
+            if _pg_running "$PG_DELAYED_DIR"; then echo "delayed replica: running on 127.0.0.1:$PG_DELAYED_PORT"; else echo "delayed replica: stopped"; fi
+        fi
     fi
     if ! command -v redis-cli >/dev/null 2>&1; then
         echo "redis: not installed (\`scripts/services up\` installs it)"

@@ -5,8 +5,11 @@ use std::{future::Future, net::SocketAddr};
 
 use leptos::prelude::LeptosOptions;
 use muster_platform::{
-    config::ConfigError, db::DbError, jobs::run_worker, telemetry::TelemetryError, Platform,
-    PlatformError,
+    config::ConfigError,
+    db::DbError,
+    jobs::{run_worker, JobRegistry},
+    telemetry::TelemetryError,
+    Platform, PlatformError,
 };
 use tokio::net::TcpListener;
 
@@ -49,8 +52,13 @@ pub async fn run_worker_only(
         platform.migrate().await.map_err(StartupError::Migrations)?;
     }
     check_runtime_role(&platform).await?;
-    run_worker(platform, Platform::job_registry(), shutdown).await?;
+    run_worker(platform, job_registry(), shutdown).await?;
     Ok(())
+}
+
+/// Every job kind this server runs: the platform's and the features'.
+pub fn job_registry() -> JobRegistry {
+    Platform::job_registry().register::<muster_accounts::MailLink>()
 }
 
 /// Tenants are isolated by row level security only if the runtime role cannot bypass
@@ -122,7 +130,7 @@ impl Application {
             let mut stopping = stopping_rx.clone();
             tokio::spawn(run_worker(
                 self.state.platform.clone(),
-                Platform::job_registry(),
+                job_registry(),
                 async move {
                     let _ = stopping.wait_for(|stopping| *stopping).await;
                 },

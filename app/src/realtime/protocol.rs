@@ -15,6 +15,27 @@ pub enum ClientMessage {
     Ping,
 }
 
+impl ClientMessage {
+    /// The message's type, as named on the wire (for logs).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClientMessage::Subscribe { .. } => "subscribe",
+            ClientMessage::Unsubscribe { .. } => "unsubscribe",
+            ClientMessage::Ping => "ping",
+        }
+    }
+
+    /// The topic it is about, if any.
+    pub fn topic(&self) -> Option<&str> {
+        match self {
+            ClientMessage::Subscribe { topic } | ClientMessage::Unsubscribe { topic } => {
+                Some(topic)
+            }
+            ClientMessage::Ping => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {

@@ -7,12 +7,12 @@ use muster_domain::accounts::{
     views::{InvitationPreview, InvitationView},
     Capability, FieldErrors, Role,
 };
-use muster_platform::{client_ip::ClientIp, mail, tenancy::Scope, work::Write, Work};
+use muster_platform::{client_ip::ClientIp, tenancy::Scope, work::Write, Work};
 use uuid::Uuid;
 
 use crate::{
     audit::{self, Action, Entry},
-    mails,
+    link_mails::{self, LinkMail},
     members::Actor,
     tokens::{self, Secret},
     AccountsError,
@@ -78,31 +78,33 @@ pub async fn invite(
     .bind(&normalized)
     .execute(&mut *tx)
     .await?;
-    let secret = Secret::generate()?;
+    // The link is made when the mail goes out (`link_mails`); until then the
+    // invitation holds the hash of a secret nobody knows.
+    let unusable = Secret::generate()?;
+    let invitation_id = Uuid::new_v4();
     sqlx::query(
         "INSERT INTO invitations (id, account_id, email, email_normalized, role, token_hash, invited_by, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(Uuid::new_v4())
+    .bind(invitation_id)
     .bind(actor.account_id)
     .bind(email.trim())
     .bind(&normalized)
     .bind(role.as_str())
-    .bind(&secret.hash)
+    .bind(&unusable.hash)
     .bind(actor.user_id)
     .bind(tokens::expiry(tokens::INVITATION_VALID_FOR))
     .execute(&mut *tx)
     .await?;
-    let mail = mails::invitation(
-        &work.config.accounts,
-        &normalized,
-        &actor.name,
-        &actor.account_name,
-        role,
-        &secret.token,
+    link_mails::enqueue(
+        work,
+        &mut tx,
+        LinkMail::Invitation {
+            invitation_id,
+            account_id: actor.account_id,
+        },
     )
-    .map_err(|e| AccountsError::Invalid(FieldErrors::single("email", e.to_string())))?;
-    mail::send(&work.jobs, &mut tx, mail).await?;
+    .await?;
     audit::record(
         &mut tx,
         Entry::by(

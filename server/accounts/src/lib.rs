@@ -15,6 +15,7 @@
 pub mod audit;
 mod error;
 pub mod invitations;
+pub mod link_mails;
 mod mails;
 pub mod members;
 mod passwords;
@@ -22,5 +23,6 @@ mod tokens;
 pub mod users;
 
 pub use error::AccountsError;
+pub use link_mails::MailLink;
 pub use members::Actor;
 pub use users::{SignUp, SignedIn};

@@ -2,17 +2,14 @@
 //! signing in, and resetting a forgotten password.
 
 use muster_domain::accounts::{fields, FieldErrors, Role};
-use muster_platform::{
-    client_ip::ClientIp, config::RateLimit, mail, tenancy::Scope, work::Write, Work,
-};
+use muster_platform::{client_ip::ClientIp, config::RateLimit, tenancy::Scope, work::Write, Work};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::{
     audit::{self, Action, Entry},
-    mails, passwords,
-    tokens::{self, Secret},
-    AccountsError,
+    link_mails::{self, LinkMail},
+    passwords, tokens, AccountsError,
 };
 
 #[derive(Clone)]
@@ -118,7 +115,7 @@ pub async fn sign_up(work: &Work, input: SignUp, ip: ClientIp) -> Result<SignedI
         ip,
     )
     .await?;
-    send_verification(work, &mut tx, user_id, &email, name).await?;
+    link_mails::enqueue(work, &mut tx, LinkMail::Verification { user_id }).await?;
     tx.commit().await?;
     Ok(SignedIn {
         user_id,
@@ -183,45 +180,6 @@ pub(crate) async fn create_account_in(
         },
     )
     .await
-}
-
-async fn send_verification(
-    work: &Work,
-    conn: &mut PgConnection,
-    user_id: Uuid,
-    email: &str,
-    name: &str,
-) -> Result<(), AccountsError> {
-    let secret = Secret::generate()?;
-    store_token(
-        conn,
-        &secret,
-        user_id,
-        "verify_email",
-        tokens::VERIFY_EMAIL_VALID_FOR,
-    )
-    .await?;
-    let mail = mails::verification(&work.config.accounts, email, name, &secret.token)
-        .map_err(|e| AccountsError::Invalid(FieldErrors::single("email", e.to_string())))?;
-    mail::send(&work.jobs, conn, mail).await?;
-    Ok(())
-}
-
-async fn store_token(
-    conn: &mut PgConnection,
-    secret: &Secret,
-    user_id: Uuid,
-    purpose: &str,
-    valid_for: std::time::Duration,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO user_tokens (token_hash, user_id, purpose, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(&secret.hash)
-        .bind(user_id)
-        .bind(purpose)
-        .bind(tokens::expiry(valid_for))
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 /// A link row: its user, whether it was used, whether it expired. With `lock`, the row
@@ -304,15 +262,17 @@ pub async fn resend_verification(
     user_id: Uuid,
     ip: ClientIp,
 ) -> Result<(), AccountsError> {
-    let (email, name, verified): (String, String, bool) = work
-        .read(&Scope::none(), |conn, _| Box::pin(async move {
-            sqlx::query_as(
-                "SELECT email_normalized, name, email_verified_at IS NOT NULL FROM users WHERE id = $1",
+    let (email, verified): (String, bool) = work
+        .read(&Scope::none(), |conn, _| {
+            Box::pin(async move {
+                sqlx::query_as(
+                "SELECT email_normalized, email_verified_at IS NOT NULL FROM users WHERE id = $1",
             )
             .bind(user_id)
             .fetch_optional(conn)
             .await
-        }))
+            })
+        })
         .await?
         .ok_or(AccountsError::NotSignedIn)?;
     if verified {
@@ -329,7 +289,7 @@ pub async fn resend_verification(
     )
     .await?;
     let mut tx = work.write(&Scope::none()).await?;
-    send_verification(work, &mut tx, user_id, &email, &name).await?;
+    link_mails::enqueue(work, &mut tx, LinkMail::Verification { user_id }).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -461,32 +421,21 @@ pub async fn request_password_reset(
     )
     .await?;
     let address = email.as_str();
-    let user: Option<(Uuid, String)> = work
+    let user: Option<Uuid> = work
         .read(&Scope::none(), |conn, _| {
             Box::pin(async move {
-                sqlx::query_as("SELECT id, name FROM users WHERE email_normalized = $1")
+                sqlx::query_scalar("SELECT id FROM users WHERE email_normalized = $1")
                     .bind(address)
                     .fetch_optional(conn)
                     .await
             })
         })
         .await?;
-    let Some((user_id, name)) = user else {
+    let Some(user_id) = user else {
         return Ok(());
     };
-    let secret = Secret::generate()?;
     let mut tx = work.write(&Scope::none()).await?;
-    store_token(
-        &mut tx,
-        &secret,
-        user_id,
-        "reset_password",
-        tokens::RESET_PASSWORD_VALID_FOR,
-    )
-    .await?;
-    let mail = mails::password_reset(&work.config.accounts, &email, &name, &secret.token)
-        .map_err(|e| AccountsError::Internal(e.to_string()))?;
-    mail::send(&work.jobs, &mut tx, mail).await?;
+    link_mails::enqueue(work, &mut tx, LinkMail::PasswordReset { user_id }).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -86,12 +86,21 @@ impl RequestContext {
     }
 
     pub async fn require_user(&self) -> Result<Uuid, ContextError> {
-        self.user_id().await?.ok_or(ContextError::SignInRequired)
+        let user = self.user_id().await?.ok_or(ContextError::SignInRequired)?;
+        tracing::Span::current().record("user", tracing::field::display(user));
+        Ok(user)
     }
 
     /// The signed-in user acting in their current account, with their role as of now.
     /// If they lost that membership they continue in another of their accounts.
     pub async fn actor(&self) -> Result<Actor, ContextError> {
+        let actor = self.resolve_actor().await?;
+        // The request's span (and so its slow-request warning) names the account.
+        tracing::Span::current().record("account", tracing::field::display(actor.account_id));
+        Ok(actor)
+    }
+
+    async fn resolve_actor(&self) -> Result<Actor, ContextError> {
         let user = self.require_user().await?;
         let work = self.work().await?;
         if let Some(account) = policy::account(&self.inner.session).await? {

@@ -81,7 +81,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(request_id::make_span)
-                        .on_response(request_id::on_response),
+                        .on_response(request_id::on_response(state.platform.config.log.slow)),
                 )
                 .layer(CatchPanicLayer::new())
                 .layer(CompressionLayer::new())

@@ -27,6 +27,7 @@ use muster_platform::{
     Platform,
 };
 use tokio::{sync::mpsc, task::JoinHandle};
+use tracing::Instrument;
 
 /// The answer for topic kinds that no one may follow yet.
 const NO_CHECK_YET: &str = "no one can follow this kind of topic yet";
@@ -67,7 +68,17 @@ pub async fn upgrade(
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(MAX_WRITE_BACKLOG)
-        .on_upgrade(move |socket| serve(socket, platform, context))
+        .on_upgrade(move |socket| {
+            // The socket outlives the upgrade request: it gets a span of its own, with the
+            // upgrade's request id.
+            let span = tracing::info_span!(
+                "realtime",
+                request_id = %context.request_id(),
+                user = tracing::field::Empty,
+                account = tracing::field::Empty,
+            );
+            serve(socket, platform, context).instrument(span)
+        })
 }
 
 async fn serve(socket: WebSocket, platform: Platform, context: RequestContext) {
@@ -136,7 +147,24 @@ async fn serve(socket: WebSocket, platform: Platform, context: RequestContext) {
                 break;
             }
         };
-        if let Err(reason) = handle(message, &context, &hub, &out, &mut forwarders).await {
+        let span = tracing::info_span!(
+            "realtime_message",
+            message = message.kind(),
+            topic = message.topic().unwrap_or(""),
+            user = tracing::field::Empty,
+            account = tracing::field::Empty,
+        );
+        let started = std::time::Instant::now();
+        let handled = handle(message, &context, &hub, &out, &mut forwarders)
+            .instrument(span.clone())
+            .await;
+        let took = started.elapsed();
+        if took >= platform.config.log.slow {
+            span.in_scope(|| {
+                tracing::warn!(took_ms = took.as_secs_f64() * 1e3, "slow websocket message")
+            });
+        }
+        if let Err(reason) = handled {
             let _ = out.send(Outgoing::Close(POLICY_VIOLATION, reason)).await;
             break;
         }

@@ -43,20 +43,43 @@ fn is_acceptable(candidate: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'='))
 }
 
+/// The span every request runs in. A server function's name is the last part of its
+/// path (`/api/load_apps`); `user` and `account` are filled in by the request context
+/// once it knows who is asking (`muster_context`).
 pub fn make_span<B>(request: &axum::http::Request<B>) -> Span {
     let id = request
         .extensions()
         .get::<RequestId>()
         .map_or("-", |id| id.0.as_str());
-    tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+    let path = request.uri().path();
+    let function = path.strip_prefix("/api/").unwrap_or("");
+    tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        path = %path,
+        function = function,
+        user = tracing::field::Empty,
+        account = tracing::field::Empty,
+    )
 }
 
-pub fn on_response<B>(response: &Response<B>, latency: Duration, _span: &Span) {
-    tracing::info!(
-        status = response.status().as_u16(),
-        latency_ms = latency.as_secs_f64() * 1e3,
-        "response"
-    );
+/// Logs each response, as a warning when it took longer than `slow`.
+pub fn on_response<B>(slow: Duration) -> impl Fn(&Response<B>, Duration, &Span) + Clone {
+    move |response, latency, _span| {
+        let status = response.status().as_u16();
+        let latency_ms = latency.as_secs_f64() * 1e3;
+        if latency >= slow {
+            tracing::warn!(
+                status,
+                latency_ms,
+                slow_ms = slow.as_millis() as u64,
+                "slow response"
+            );
+        } else {
+            tracing::info!(status, latency_ms, "response");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -333,6 +333,64 @@ async fn a_fatal_failure_is_dead_at_once_without_retries() {
 }
 
 #[tokio::test]
+async fn old_dead_jobs_lose_their_payload_and_recent_ones_keep_it() {
+    let db = TestDatabase::create().await;
+    let app = app_without_worker(&db, &[]).await;
+    let platform = &app.platform;
+    let worker = test_worker(&app);
+    let (old, recent) = (Uuid::new_v4(), Uuid::new_v4());
+    for token in [old, recent] {
+        platform
+            .jobs
+            .enqueue_standalone(&Doomed { token }, JobOptions::default())
+            .await
+            .expect("enqueue");
+    }
+    wait_for("both jobs are dead", Duration::from_secs(15), || async {
+        let stats = muster_platform::jobs::QueueStats::load(platform.db.primary())
+            .await
+            .expect("stats");
+        (stats.dead.len() == 2).then_some(())
+    })
+    .await;
+    worker.stop().await;
+    let owner = platform.db.migration_pool();
+    sqlx::query(
+        "UPDATE graphile_worker._private_jobs SET updated_at = now() - interval '4 days'
+          WHERE payload->>'token' = $1",
+    )
+    .bind(old.to_string())
+    .execute(owner)
+    .await
+    .expect("age one job");
+
+    let emptied = muster_platform::jobs::retention::forget_dead_payloads(
+        platform.db.primary(),
+        Duration::from_secs(72 * 3600),
+    )
+    .await
+    .expect("retention");
+    assert_eq!(emptied, 1, "only the old dead job");
+    let kept: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT payload::text, last_error FROM graphile_worker._private_jobs ORDER BY updated_at",
+    )
+    .fetch_all(owner)
+    .await
+    .expect("jobs");
+    assert_eq!(kept.len(), 2, "the dead jobs stay listed");
+    assert_eq!(kept[0].0, "{}", "the old one's payload is gone");
+    assert_eq!(
+        kept[0].1.as_deref(),
+        Some("the recipient does not exist"),
+        "its error stays for the operator"
+    );
+    assert!(
+        kept[1].0.contains(&recent.to_string()),
+        "the recent one keeps its payload"
+    );
+}
+
+#[tokio::test]
 async fn a_payload_that_no_longer_decodes_goes_dead_with_the_error() {
     let db = TestDatabase::create().await;
     let app = app_without_worker(&db, &[]).await;

@@ -13,6 +13,7 @@ mod jobs;
 mod mail;
 mod pages;
 mod process;
+mod read_your_writes;
 mod readiness;
 mod realtime;
 mod serving;

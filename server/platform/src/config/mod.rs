@@ -48,6 +48,9 @@ pub struct JobsConfig {
     pub heartbeat_interval: Duration,
     /// A worker silent this long is presumed dead and its running jobs are run again.
     pub sweep_threshold: Duration,
+    /// Dead jobs older than this lose their payload (their kind, error and times stay
+    /// for the operator): what a request put in a job is not kept for ever.
+    pub dead_payload_retention: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +116,8 @@ pub struct LogConfig {
     pub format: LogFormat,
     /// A `tracing` filter such as `info,muster_server=debug` (from `RUST_LOG`).
     pub filter: String,
+    /// A request, websocket message or job taking longer is logged as a warning.
+    pub slow: Duration,
 }
 
 /// Where configuration values come from. The process environment in production;
@@ -235,6 +240,7 @@ impl Config {
                     }
                 },
                 filter: src.get("RUST_LOG").unwrap_or_else(|| "info".into()),
+                slow: Duration::from_millis(parsed(src, "MUSTER_SLOW_MS", 500)?),
             },
             jobs: JobsConfig {
                 in_process_worker: parsed(src, "MUSTER_IN_PROCESS_WORKER", Flag(true))?.0,
@@ -261,6 +267,9 @@ impl Config {
                     "MUSTER_JOB_SWEEP_THRESHOLD_MS",
                     60_000,
                 )?),
+                dead_payload_retention: Duration::from_secs(
+                    3600 * parsed::<u64>(src, "MUSTER_DEAD_JOB_RETENTION_HOURS", 72)?,
+                ),
             },
             mail: MailConfig {
                 smtp_url: src.get("MUSTER_SMTP_URL").map(SecretString::from),

@@ -4,6 +4,7 @@ use std::{fmt, future::Future, marker::PhantomData};
 
 use graphile_worker::{IntoTaskHandlerResult, TaskHandler, WorkerContext};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use tracing::Instrument;
 
 use crate::Work;
 
@@ -73,7 +74,34 @@ impl fmt::Debug for Failure {
     }
 }
 
+/// Runs one attempt in a span naming the job (kind, id, attempt); an attempt taking
+/// longer than `MUSTER_SLOW_MS` is logged as a warning.
 async fn execute<J: Job>(payload: serde_json::Value, ctx: WorkerContext) -> Result<(), Failure> {
+    let job = ctx.job();
+    let span = tracing::info_span!(
+        "job",
+        kind = J::KIND,
+        job_id = *job.id(),
+        attempt = *job.attempts()
+    );
+    let started = std::time::Instant::now();
+    let slow = ctx
+        .get_ext::<super::worker::PlatformHandle>()
+        .map(|handle| handle.0.config.log.slow);
+    let outcome = execute_attempt::<J>(payload, &ctx)
+        .instrument(span.clone())
+        .await;
+    let took = started.elapsed();
+    if slow.is_some_and(|slow| took >= slow) {
+        span.in_scope(|| tracing::warn!(took_ms = took.as_secs_f64() * 1e3, "slow job"));
+    }
+    outcome
+}
+
+async fn execute_attempt<J: Job>(
+    payload: serde_json::Value,
+    ctx: &WorkerContext,
+) -> Result<(), Failure> {
     let job = ctx.job();
     let (job_id, attempt, max_attempts) = (*job.id(), *job.attempts(), *job.max_attempts());
     let Some(super::worker::PlatformHandle(platform)) =

@@ -11,10 +11,12 @@
 //!   error. A worker that stops heart-beating (kill -9, lost host) has its jobs re-run by
 //!   the other workers. Handlers must therefore be idempotent.
 //! - [`QueueStats`] is what the admin endpoint shows: depth, failing and dead jobs.
+//! - [`retention`]: dead jobs lose their payload after the retention period.
 
 mod job;
 pub mod probe;
 mod queue;
+pub mod retention;
 mod stats;
 mod worker;
 

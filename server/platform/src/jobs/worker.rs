@@ -66,6 +66,11 @@ pub async fn run_worker(
     )
     .map_err(WorkerError::Settings)?;
     let shutdown = shutdown.boxed().shared();
+    tokio::spawn(super::retention::keep_applying(
+        pool.clone(),
+        settings.dead_payload_retention,
+        shutdown.clone(),
+    ));
     let mut pause = Duration::from_millis(500);
     loop {
         let mut options = WorkerOptions::default()

@@ -73,6 +73,15 @@ impl OutgoingMail {
     }
 }
 
+impl OutgoingMail {
+    /// The same mail under `message_id`: one fixed before the mail was composed, so
+    /// composing it again (a retried job) still delivers it once.
+    pub fn with_message_id(mut self, message_id: Uuid) -> Self {
+        self.message_id = message_id;
+        self
+    }
+}
+
 /// Enqueues `mail` in the caller's transaction: it is sent if and only if that
 /// transaction commits.
 pub async fn send(

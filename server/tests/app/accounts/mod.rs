@@ -6,6 +6,7 @@ mod flows;
 mod isolation;
 mod limits;
 pub mod roles;
+mod secrets;
 mod sessions;
 
 use std::collections::HashMap;

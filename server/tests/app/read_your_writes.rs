@@ -1,0 +1,140 @@
+//! Reading one's own writes while replicas lag (issue 12): a user's reads include their
+//! last write on any server that answers, everyone else's reads stay on the replica,
+//! and a replica that goes away mid-run fails no request.
+//!
+//! The replica here is the test services' delayed one (`recovery_min_apply_delay` of
+//! 2 s, `MUSTER_TEST_DELAYED_REPLICA_URL`), reached through a proxy the test can cut.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use sqlx::{Connection, PgConnection};
+use url::Url;
+
+use crate::{
+    accounts,
+    support::{
+        browser::{verified_user, Browser},
+        proxy::TcpProxy,
+        via, wait_for, with_database, TestDatabase,
+    },
+};
+
+const SEQUENCES: usize = 1_000;
+
+fn delayed_replica(db: &TestDatabase) -> Url {
+    let url = std::env::var("MUSTER_TEST_DELAYED_REPLICA_URL").expect(
+        "MUSTER_TEST_DELAYED_REPLICA_URL is not set: run the tests with `scripts/test`, which starts the delayed replica",
+    );
+    with_database(&Url::parse(&url).expect("a URL"), &db.name)
+}
+
+/// Waits until the replica has replayed everything the primary has written by now.
+async fn replica_caught_up(db: &TestDatabase, replica: &Url) {
+    let mut primary = PgConnection::connect(db.owner_url.as_str())
+        .await
+        .expect("primary");
+    let target: String = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
+        .fetch_one(&mut primary)
+        .await
+        .expect("position");
+    primary.close().await.ok();
+    wait_for(
+        "the delayed replica replays the writes so far",
+        Duration::from_secs(30),
+        || {
+            let target = target.clone();
+            async move {
+                let mut conn = PgConnection::connect(replica.as_str()).await.ok()?;
+                let caught_up: bool =
+                    sqlx::query_scalar("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn")
+                        .bind(&target)
+                        .fetch_one(&mut conn)
+                        .await
+                        .ok()?;
+                conn.close().await.ok();
+                caught_up.then_some(())
+            }
+        },
+    )
+    .await;
+}
+
+async fn served_by(browser: &Browser) -> String {
+    let (status, report) = browser.call("load_status", &[]).await;
+    assert_eq!(status, 200, "{report}");
+    report["served_by"].as_str().expect("served_by").to_owned()
+}
+
+#[tokio::test]
+async fn own_writes_are_read_back_while_others_read_the_lagging_replica_and_a_replica_stop_fails_nothing(
+) {
+    let db = TestDatabase::create().await;
+    let replica = delayed_replica(&db);
+    let mut proxy = TcpProxy::start(TcpProxy::target_of(&replica)).await;
+    let through_proxy = via(&replica, proxy.addr).to_string();
+    let app = accounts::app_with(
+        &db,
+        &[
+            ("DATABASE_REPLICA_URLS", through_proxy.as_str()),
+            ("DATABASE_HEALTH_INTERVAL_MS", "100"),
+        ],
+    )
+    .await;
+    let writer = verified_user(&app, "Wanda", "wanda@example.org", "Writers").await;
+    let reader = verified_user(&app, "Rita", "rita@example.org", "Readers").await;
+    let (status, app_id) = writer.call("create_app", &[("name", "Survey")]).await;
+    assert_eq!(status, 200, "{app_id}");
+    let app_id = app_id.as_str().expect("id").to_owned();
+    // The reader's own writes (signing up) are on the replica now: their reads may go
+    // there, 2 s behind the primary.
+    replica_caught_up(&db, &replica).await;
+    wait_for(
+        "the replica serves the reader",
+        Duration::from_secs(15),
+        || async { (served_by(&reader).await != "primary").then_some(()) },
+    )
+    .await;
+
+    let (status, draft) = writer.call("load_draft", &[("app_id", &app_id)]).await;
+    assert_eq!(status, 200, "{draft}");
+    let form: Value = draft["form"].clone();
+    let mut revision = draft["revision"].as_i64().expect("revision");
+    let mut reader_sources = Vec::new();
+    for sequence in 0..SEQUENCES {
+        if sequence == SEQUENCES / 2 {
+            // The replica goes away mid-run: connections drop, new ones are refused.
+            proxy.cut();
+        }
+        let (status, saved) = writer
+            .call_json(
+                "save_draft",
+                &json!({ "app_id": app_id, "form": form, "base_revision": revision }),
+            )
+            .await;
+        assert_eq!(status, 200, "write {sequence}: {saved}");
+        revision = saved.as_i64().expect("new revision");
+        let (status, read) = writer.call("load_draft", &[("app_id", &app_id)]).await;
+        assert_eq!(status, 200, "read {sequence}: {read}");
+        assert_eq!(
+            read["revision"], revision,
+            "sequence {sequence}: the writer reads their own write"
+        );
+        if sequence % 10 == 0 {
+            reader_sources.push((sequence, served_by(&reader).await));
+        }
+    }
+    let before_stop: Vec<_> = reader_sources
+        .iter()
+        .filter(|(sequence, _)| *sequence < SEQUENCES / 2)
+        .collect();
+    assert!(
+        before_stop.iter().all(|(_, source)| source == "replica-1"),
+        "while the replica ran, the other user's reads were all served by it: {before_stop:?}"
+    );
+    let last = reader_sources.last().expect("reads");
+    assert_eq!(
+        last.1, "primary",
+        "with the replica gone, reads are served by the primary"
+    );
+}
