@@ -420,9 +420,11 @@ pub async fn request_password_reset(
         limits.password_reset_per_ip,
     )
     .await?;
+    // From the primary: someone who signed up a moment ago and forgot the password
+    // at once must get the mail too.
     let address = email.as_str();
     let user: Option<Uuid> = work
-        .read(&Scope::none(), |conn, _| {
+        .read_latest(&Scope::none(), |conn, _| {
             Box::pin(async move {
                 sqlx::query_scalar("SELECT id FROM users WHERE email_normalized = $1")
                     .bind(address)

@@ -379,10 +379,13 @@ async fn old_dead_jobs_lose_their_payload_and_recent_ones_keep_it() {
     .expect("jobs");
     assert_eq!(kept.len(), 2, "the dead jobs stay listed");
     assert_eq!(kept[0].0, "{}", "the old one's payload is gone");
-    assert_eq!(
-        kept[0].1.as_deref(),
-        Some("the recipient does not exist"),
-        "its error stays for the operator"
+    assert!(
+        kept[0]
+            .1
+            .as_deref()
+            .is_some_and(|error| error.contains("the recipient does not exist")),
+        "its error stays for the operator: {:?}",
+        kept[0].1
     );
     assert!(
         kept[1].0.contains(&recent.to_string()),

@@ -78,6 +78,10 @@ async fn own_writes_are_read_back_while_others_read_the_lagging_replica_and_a_re
         &[
             ("DATABASE_REPLICA_URLS", through_proxy.as_str()),
             ("DATABASE_HEALTH_INTERVAL_MS", "100"),
+            // The lag bound is not what this test is about: 2 s of the whole test
+            // cluster's WAL (parallel tests create databases, several MB each) can pass
+            // the default 16 MiB, and the replica would leave the rotation.
+            ("DATABASE_REPLICA_MAX_LAG_BYTES", "1073741824"),
         ],
     )
     .await;

@@ -27,8 +27,15 @@ pub async fn join(
     member
 }
 
+/// The member's id, once `browser`'s reads show them (they joined with their own write).
 async fn member_id(browser: &Browser, email: &str) -> String {
-    let (_, page) = browser.call("load_members", &[]).await;
+    let page = browser
+        .call_until("load_members", &[], |page| {
+            page["members"]
+                .to_string()
+                .contains(&format!("\"{email}\""))
+        })
+        .await;
     page["members"]
         .as_array()
         .expect("members")
@@ -81,7 +88,12 @@ async fn an_invitation_joins_with_its_role_and_its_link_works_once() {
         "{body}"
     );
 
-    let (_, log) = owner.call("load_audit_log", &[]).await;
+    // The invitee's write reaches the owner's reads once the replica has it.
+    let log = owner
+        .call_until("load_audit_log", &[], |log| {
+            log.to_string().contains("invitation.accepted")
+        })
+        .await;
     let actions: Vec<&str> = log
         .as_array()
         .expect("log")
@@ -313,7 +325,12 @@ async fn the_last_owner_can_neither_leave_nor_step_down() {
         "another owner exists now"
     );
     assert_eq!(admin.session().await["account"]["role"], "owner");
-    let (_, log) = admin.call("load_audit_log", &[]).await;
+    // Olga's leaving reaches Al's reads once the replica has it.
+    let log = admin
+        .call_until("load_audit_log", &[], |log| {
+            log.to_string().contains("member.left")
+        })
+        .await;
     let actions: Vec<&str> = log
         .as_array()
         .expect("log")
@@ -352,6 +369,12 @@ async fn account_pages_answer_with_the_status_of_what_they_show() {
         html.contains("Not allowed") && !html.contains("invitation.sent"),
         "{html}"
     );
+    // Mo's joining reaches Olga's reads once the replica has it.
+    owner
+        .call_until("load_audit_log", &[], |log| {
+            log.to_string().contains("invitation.accepted")
+        })
+        .await;
     let (status, html) = page(&owner, "/account/audit").await;
     assert_eq!(status, 200);
     assert!(html.contains("invitation.accepted"), "{html}");

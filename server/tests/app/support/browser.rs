@@ -58,6 +58,26 @@ impl Browser {
     }
 
     /// Calls a server function that takes JSON (`input = Json`).
+    /// Calls `function` until its answer satisfies `seen`, for at most 10 s: another
+    /// user's write reaches this user's reads once a replica has replayed it (within the
+    /// replica lag bound), not necessarily at once.
+    pub async fn call_until(
+        &self,
+        function: &str,
+        form: &[(&str, &str)],
+        seen: impl Fn(&Value) -> bool,
+    ) -> Value {
+        super::wait_for(
+            &format!("{function} shows another user's write"),
+            std::time::Duration::from_secs(10),
+            || async {
+                let (status, body) = self.call(function, form).await;
+                (status == 200 && seen(&body)).then_some(body)
+            },
+        )
+        .await
+    }
+
     pub async fn call_json(&self, function: &str, body: &Value) -> (u16, Value) {
         let response = self
             .http
