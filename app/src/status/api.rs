@@ -20,7 +20,11 @@ pub async fn load_status() -> Result<StatusReport, AppError> {
 
     let context = crate::request::context().await?;
     let work = context.work().await?;
-    let ((schema_version, installed_at), source) = work
+    let muster_platform::db::Read {
+        value: (schema_version, installed_at),
+        source,
+        ..
+    } = work
         .read_with_source(&Scope::none(), |conn, _| Box::pin(read_status_row(conn)))
         .await?;
     let cache_reachable = work.redis.ping().await.is_ok();

@@ -103,17 +103,42 @@ async fn actor_in(
 
 /// Every account the user belongs to, by name.
 pub async fn accounts(work: &Work, user_id: Uuid) -> Result<Vec<AccountView>, AccountsError> {
-    let rows: Vec<(Uuid, String, String)> = work
-        .read(&Scope::user(user_id), |conn, _| Box::pin(async move {
-            sqlx::query_as(
-                "SELECT a.id, a.name, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
-                  WHERE m.user_id = $1 ORDER BY lower(a.name), a.id",
-            )
-            .bind(user_id)
-            .fetch_all(conn)
-            .await
-        }))
+    let rows = work
+        .read(&Scope::user(user_id), |conn, _| {
+            Box::pin(account_rows(conn, user_id))
+        })
         .await?;
+    account_views(rows)
+}
+
+/// [`accounts`] as the primary has them now: for deciding where the user may act (a
+/// membership removed a moment ago must not be offered).
+pub async fn current_accounts(
+    work: &Work,
+    user_id: Uuid,
+) -> Result<Vec<AccountView>, AccountsError> {
+    let rows = work
+        .read_latest(&Scope::user(user_id), |conn, _| {
+            Box::pin(account_rows(conn, user_id))
+        })
+        .await?;
+    account_views(rows)
+}
+
+async fn account_rows(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+) -> Result<Vec<(Uuid, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.id, a.name, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
+          WHERE m.user_id = $1 ORDER BY lower(a.name), a.id",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
+}
+
+fn account_views(rows: Vec<(Uuid, String, String)>) -> Result<Vec<AccountView>, AccountsError> {
     rows.into_iter()
         .map(|(id, name, role)| {
             Ok(AccountView {

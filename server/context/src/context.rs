@@ -109,7 +109,7 @@ impl RequestContext {
                 result => return Ok(result?),
             }
         }
-        let accounts = members::accounts(work, user).await?;
+        let accounts = members::current_accounts(work, user).await?;
         let first = accounts
             .first()
             .and_then(|a| a.id.parse::<Uuid>().ok())
@@ -153,11 +153,12 @@ impl RequestContext {
         Ok(())
     }
 
-    /// Keeps the position of this request's writes in the session, so the user's next
-    /// request (on any instance) reads them. Called once the response is ready.
+    /// Keeps the position of this request's writes (and of what it read from the
+    /// primary) in the session, so the user's next request, on any instance, reads at
+    /// least that far. Called once the response is ready.
     pub(crate) async fn keep_position(&self) -> Result<(), ContextError> {
         match self.inner.work.get() {
-            Some(work) if work.has_written() => {
+            Some(work) if work.has_advanced() => {
                 policy::keep_position(&self.inner.session, work.seen()).await?;
                 Ok(())
             }

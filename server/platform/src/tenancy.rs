@@ -58,15 +58,15 @@ pub(crate) async fn enter(conn: &mut PgConnection, scope: &Scope) -> Result<(), 
     Ok(())
 }
 
-/// [`enter`] on a replica, in the same round trip reading how far it has replayed the
-/// primary's WAL (as the transaction's snapshot sees it).
-pub(crate) async fn enter_reporting_replay(
+/// [`enter`], in the same round trip reading the WAL position the transaction's
+/// snapshot includes: how far a replica has replayed, or the primary's insert position.
+pub(crate) async fn enter_reporting_position(
     conn: &mut PgConnection,
     scope: &Scope,
 ) -> Result<Option<Lsn>, sqlx::Error> {
     let row = scoped_statement(scope).fetch_one(conn).await?;
-    let replayed: Option<String> = row.try_get("replayed")?;
-    Ok(replayed.and_then(|text| text.parse().ok()))
+    let position: Option<String> = row.try_get("position")?;
+    Ok(position.and_then(|text| text.parse().ok()))
 }
 
 fn scoped_statement(scope: &Scope) -> Query<'_, Postgres, PgArguments> {
@@ -74,7 +74,8 @@ fn scoped_statement(scope: &Scope) -> Query<'_, Postgres, PgArguments> {
         "SELECT set_config('muster.account_id', COALESCE($1::text, ''), true),
                 set_config('muster.user_id', COALESCE($2::text, ''), true),
                 set_config('muster.invitation_token_hash', COALESCE($3, ''), true),
-                pg_last_wal_replay_lsn()::text AS replayed",
+                (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
+                      ELSE pg_current_wal_insert_lsn() END)::text AS position",
     )
     .bind(scope.account_id.map(|id| id.to_string()))
     .bind(scope.user_id.map(|id| id.to_string()))

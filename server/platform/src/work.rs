@@ -20,7 +20,7 @@ use std::{
 use sqlx::PgConnection;
 
 use crate::{
-    db::{Borrows, DbError, Freshness, Lsn, ReadFuture, ReadSource, WriteTx},
+    db::{Borrows, DbError, Freshness, Lsn, Read, ReadFuture, WriteTx},
     tenancy::Scope,
     Platform,
 };
@@ -38,8 +38,9 @@ pub struct Work {
 #[derive(Default)]
 struct Position {
     seen: AtomicU64,
-    /// Whether a write was committed through this unit of work.
-    wrote: AtomicBool,
+    /// Whether the position moved past where it started because of this caller's own
+    /// doing: a write committed, or data read from the primary in place of a replica.
+    advanced: AtomicBool,
 }
 
 impl Position {
@@ -85,9 +86,10 @@ impl Work {
         Lsn(self.position.seen.load(Ordering::Acquire))
     }
 
-    /// Whether this caller committed a write (whose position is then worth keeping).
-    pub fn has_written(&self) -> bool {
-        self.position.wrote.load(Ordering::Acquire)
+    /// Whether this caller wrote, or read from the primary in place of a replica: its
+    /// position is then worth keeping for its next request.
+    pub fn has_advanced(&self) -> bool {
+        self.position.advanced.load(Ordering::Acquire)
     }
 
     /// Requires later reads to include `position` too (a write announced by an event).
@@ -97,7 +99,13 @@ impl Work {
 
     fn wrote(&self, position: Lsn) {
         self.position.update(|seen| seen.advanced_by(position));
-        self.position.wrote.store(true, Ordering::Release);
+        self.position.advanced.store(true, Ordering::Release);
+    }
+
+    /// Data up to `position` was read from the primary: later reads must not show less.
+    fn read_at(&self, position: Lsn) {
+        self.position.update(|seen| seen.max(position));
+        self.position.advanced.store(true, Ordering::Release);
     }
 
     fn freshness(&self) -> Freshness {
@@ -118,7 +126,9 @@ impl Work {
             + 'a,
         T: Send,
     {
-        self.platform.db.read(scope, self.freshness(), query).await
+        self.read_with_source(scope, query)
+            .await
+            .map(|read| read.value)
     }
 
     /// Runs `query` in a read-only transaction on the primary: only for reads that decide
@@ -139,7 +149,7 @@ impl Work {
         &self,
         scope: &Scope,
         query: F,
-    ) -> Result<(T, ReadSource), DbError>
+    ) -> Result<Read<T>, DbError>
     where
         F: for<'c> Fn(&'c mut PgConnection, Borrows<'c, 'a>) -> ReadFuture<'c, T>
             + Send
@@ -147,10 +157,15 @@ impl Work {
             + 'a,
         T: Send,
     {
-        self.platform
+        let read = self
+            .platform
             .db
             .read_with_source(scope, self.freshness(), query)
-            .await
+            .await?;
+        if let Some(position) = read.fell_back_at {
+            self.read_at(position);
+        }
+        Ok(read)
     }
 
     /// A transaction on the primary scoped to `scope`; [`Write::commit`] moves this

@@ -63,7 +63,7 @@ where
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         database.probe_replicas().await;
-        let (value, source) = database
+        let muster_platform::db::Read { value, source, .. } = database
             .read_with_source(&Scope::none(), Freshness::Any, &query)
             .await
             .expect("read");
@@ -115,7 +115,11 @@ async fn writes_are_visible_to_the_writer_reading_at_its_lsn() {
             .await
             .expect("write");
         let lsn = database.primary_lsn().await.expect("lsn");
-        let (found, source) = read_back(id, lsn).await;
+        let muster_platform::db::Read {
+            value: found,
+            source,
+            ..
+        } = read_back(id, lsn).await;
         assert_eq!(
             found,
             Some(id),
@@ -132,7 +136,11 @@ async fn writes_are_visible_to_the_writer_reading_at_its_lsn() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         database.probe_replicas().await;
-        let (found, source) = read_back(100, lsn).await;
+        let muster_platform::db::Read {
+            value: found,
+            source,
+            ..
+        } = read_back(100, lsn).await;
         assert_eq!(found, Some(100));
         if source == ReadSource::Replica("replica-1".into()) {
             break;
@@ -150,7 +158,7 @@ async fn a_position_no_replica_has_reached_is_read_from_the_primary() {
     let db = TestDatabase::create().await;
     let database = database(&db, &[]);
     database.probe_replicas().await;
-    let (_, source) = database
+    let muster_platform::db::Read { source, .. } = database
         .read_with_source(
             &Scope::none(),
             Freshness::AtLeast(Lsn(u64::MAX)),
@@ -170,7 +178,7 @@ async fn without_replicas_every_read_uses_the_primary() {
     let database = Database::connect(&config.database).expect("pools");
     database.probe_replicas().await;
     assert!(database.replica_reports().is_empty());
-    let (_, source) = database
+    let muster_platform::db::Read { source, .. } = database
         .read_with_source(&Scope::none(), Freshness::Any, |conn, _| {
             Box::pin(sqlx::query("SELECT 1").execute(conn))
         })
@@ -214,7 +222,7 @@ async fn an_unreachable_replica_is_reported_and_skipped() {
     let report = &database.replica_reports()[0];
     assert_eq!(report.state, muster_platform::db::ReplicaState::Unreachable);
     assert!(report.error.is_some());
-    let (_, source) = database
+    let muster_platform::db::Read { source, .. } = database
         .read_with_source(&Scope::none(), Freshness::Any, |conn, _| {
             Box::pin(sqlx::query("SELECT 1").execute(conn))
         })

@@ -142,3 +142,71 @@ async fn own_writes_are_read_back_while_others_read_the_lagging_replica_and_a_re
         "with the replica gone, reads are served by the primary"
     );
 }
+
+/// Monotonic reads: what a caller once read from the primary (in place of a replica
+/// that was behind) is never taken back by a later read from that replica.
+#[tokio::test]
+async fn data_read_from_the_primary_is_never_taken_back_by_a_lagging_replica() {
+    use muster_platform::{db::ReadSource, tenancy::Scope, Work};
+
+    let db = TestDatabase::create().await;
+    let replica = delayed_replica(&db);
+    let app = accounts::app_with(
+        &db,
+        &[
+            ("DATABASE_REPLICA_URLS", replica.as_str()),
+            ("DATABASE_HEALTH_INTERVAL_MS", "100"),
+            ("DATABASE_REPLICA_MAX_LAG_BYTES", "1073741824"),
+        ],
+    )
+    .await;
+    replica_caught_up(&db, &replica).await;
+    app.platform.db.probe_replicas().await;
+    let now = app.platform.db.primary_lsn().await.expect("position");
+    // A caller whose last write the replica has not replayed yet (2 s behind).
+    let work = Work::new(app.platform.clone(), now);
+    let first = work
+        .read_with_source(&Scope::none(), |conn, _| {
+            Box::pin(sqlx::query_scalar::<_, i64>("SELECT count(*) FROM users").fetch_one(conn))
+        })
+        .await
+        .expect("read");
+    assert_eq!(
+        first.source,
+        ReadSource::Primary,
+        "the replica is behind the caller"
+    );
+    let seen = first
+        .fell_back_at
+        .expect("the primary's position is reported");
+    assert!(seen >= now);
+    assert!(
+        work.has_advanced(),
+        "the position is worth keeping in the session"
+    );
+    assert_eq!(work.seen(), seen, "later reads must include what was seen");
+    // Until the replica has replayed that far, the primary keeps answering.
+    let second = work
+        .read_with_source(&Scope::none(), |conn, _| {
+            Box::pin(sqlx::query_scalar::<_, i64>("SELECT count(*) FROM users").fetch_one(conn))
+        })
+        .await
+        .expect("read");
+    assert!(
+        second.source == ReadSource::Primary || replayed_past(&replica, seen).await,
+        "a replica behind what the caller saw never answers"
+    );
+}
+
+async fn replayed_past(replica: &Url, position: muster_platform::db::Lsn) -> bool {
+    let Ok(mut conn) = PgConnection::connect(replica.as_str()).await else {
+        return false;
+    };
+    let past: bool = sqlx::query_scalar("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn")
+        .bind(position.to_string())
+        .fetch_one(&mut conn)
+        .await
+        .unwrap_or(false);
+    conn.close().await.ok();
+    past
+}

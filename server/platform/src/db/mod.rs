@@ -138,6 +138,18 @@ pub enum Freshness {
     Latest,
 }
 
+/// What a read returned, and from where.
+#[derive(Debug)]
+pub struct Read<T> {
+    pub value: T,
+    pub source: ReadSource,
+    /// Set when the primary answered in place of a replica in rotation (not fresh enough,
+    /// or failing): the primary's position at that read. The reader has now seen data
+    /// up to there, and their later reads must not show less (monotonic reads), even
+    /// from a replica.
+    pub fell_back_at: Option<Lsn>,
+}
+
 /// Which server answered a read.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
@@ -271,7 +283,7 @@ impl Database {
     {
         self.read_with_source(scope, freshness, query)
             .await
-            .map(|(value, _)| value)
+            .map(|read| read.value)
     }
 
     /// As [`Database::read`], also saying which server answered.
@@ -280,7 +292,7 @@ impl Database {
         scope: &Scope,
         freshness: Freshness,
         query: F,
-    ) -> Result<(T, ReadSource), DbError>
+    ) -> Result<Read<T>, DbError>
     where
         F: for<'c> Fn(&'c mut PgConnection, Borrows<'c, 'a>) -> ReadFuture<'c, T>
             + Send
@@ -296,7 +308,11 @@ impl Database {
         if let Some(replica) = replica {
             match read_on_replica(replica, scope, wanted, &query).await {
                 Ok(Some(value)) => {
-                    return Ok((value, ReadSource::Replica(replica.name().to_owned())))
+                    return Ok(Read {
+                        value,
+                        source: ReadSource::Replica(replica.name().to_owned()),
+                        fell_back_at: None,
+                    })
                 }
                 // Not caught up after all: the primary has it.
                 Ok(None) => {}
@@ -308,10 +324,14 @@ impl Database {
             }
         }
         let mut tx = self.inner.primary.begin_with(BEGIN_READ).await?;
-        tenancy::enter(&mut tx, scope).await?;
+        let position = tenancy::enter_reporting_position(&mut tx, scope).await?;
         let value = query(&mut tx, PhantomData).await?;
         tx.commit().await?;
-        Ok((value, ReadSource::Primary))
+        Ok(Read {
+            value,
+            source: ReadSource::Primary,
+            fell_back_at: replica.and(position),
+        })
     }
 
     /// The WAL position a read must see: the caller's freshness, and never less than the
@@ -487,7 +507,7 @@ where
     T: Send,
 {
     let mut tx = replica.pool.begin_with(BEGIN_READ).await?;
-    let replayed = tenancy::enter_reporting_replay(&mut tx, scope).await?;
+    let replayed = tenancy::enter_reporting_position(&mut tx, scope).await?;
     replica.note_replayed(replayed);
     if let Some(wanted) = wanted {
         if replayed.is_none_or(|replayed| replayed < wanted) {

@@ -353,7 +353,11 @@ async fn counts_on_a_replica(app: &TestApp, scope: &tenancy::Scope) -> Vec<i64> 
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
         db.probe_replicas().await;
-        let (counts, source) = db
+        let muster_platform::db::Read {
+            value: counts,
+            source,
+            ..
+        } = db
             .read_with_source(scope, Freshness::AtLeast(written), |conn, _| {
                 Box::pin(async move {
                     let mut counts = Vec::new();
