@@ -3,7 +3,11 @@
 //! Needs the services' URLs (`scripts/bench` provides them):
 //! `REDIS_URL=redis://... cargo bench -p muster-platform --bench cache`
 
-use std::time::{Duration, Instant};
+mod support;
+
+use std::time::Duration;
+
+use support::percentile;
 
 use muster_platform::{
     cache::{Cache, CacheKey, CacheSettings},
@@ -22,26 +26,12 @@ struct Plan {
     activities: Vec<(u32, String)>,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-async fn measure<F, Fut>(mut op: F) -> Vec<Duration>
+async fn measure<F, Fut>(op: F) -> Vec<Duration>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    for _ in 0..WARMUP {
-        op().await;
-    }
-    let mut samples = Vec::with_capacity(SAMPLES);
-    for _ in 0..SAMPLES {
-        let started = Instant::now();
-        op().await;
-        samples.push(started.elapsed());
-    }
-    samples.sort();
-    samples
+    support::time_each(WARMUP, SAMPLES, op).await
 }
 
 #[tokio::main]

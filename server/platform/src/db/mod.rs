@@ -326,7 +326,7 @@ impl Database {
         let mut tx = self.inner.primary.begin_with(BEGIN_READ).await?;
         let position = tenancy::enter_reporting_position(&mut tx, scope).await?;
         let value = query(&mut tx, PhantomData).await?;
-        tx.commit().await?;
+        end_read(tx);
         Ok(Read {
             value,
             source: ReadSource::Primary,
@@ -516,8 +516,15 @@ where
         }
     }
     let value = query(&mut tx, PhantomData).await?;
-    tx.commit().await?;
+    end_read(tx);
     Ok(Some(value))
+}
+
+/// Ends a read-only transaction without waiting for the server: dropped, it queues a
+/// `ROLLBACK` that goes out with the connection's next statement. For a transaction
+/// that changed nothing that is the same as a commit, and it saves the round trip.
+fn end_read(tx: sqlx::Transaction<'static, sqlx::Postgres>) {
+    drop(tx);
 }
 
 fn connect_options(url: &SecretString) -> Result<PgConnectOptions, DbError> {
