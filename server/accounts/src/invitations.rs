@@ -129,7 +129,14 @@ pub async fn open_invitations(
         Capability::ManageMembers,
         "Only owners and admins can see invitations.",
     )?;
-    let rows: Vec<(Uuid, String, String, Option<String>, chrono::DateTime<chrono::Utc>)> = work
+    type Row = (
+        Uuid,
+        String,
+        String,
+        Option<String>,
+        chrono::DateTime<chrono::Utc>,
+    );
+    let rows: Vec<Row> = work
         .read(&actor.scope(), |conn, _| Box::pin(async move {
             sqlx::query_as(
                 "SELECT i.id, i.email, i.role, u.name, i.expires_at FROM invitations i LEFT JOIN users u ON u.id = i.invited_by

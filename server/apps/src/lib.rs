@@ -235,7 +235,8 @@ pub async fn versions(
     app: Uuid,
 ) -> Result<Vec<VersionSummary>, AppsError> {
     actor.require(Capability::Participate, "Only members can see the apps.")?;
-    let rows: Option<Vec<(i32, DateTime<Utc>, Option<String>)>> = work
+    type Row = (i32, DateTime<Utc>, Option<String>);
+    let rows: Option<Vec<Row>> = work
         .read(&actor.scope(), |conn, _| Box::pin(async move {
             let exists: bool =
                 sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM apps WHERE id = $1)")
