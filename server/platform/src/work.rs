@@ -4,7 +4,9 @@
 //! WAL position of the newest write that caller must see — their own last write, or
 //! the write an event announced — and every read it runs requires that position, so a
 //! user always sees their own writes while everything else is read from replicas.
-//! Every write it commits moves the position on.
+//! Every write it commits moves the position on, and so does a read the primary
+//! answered in place of a replica that was behind: what a caller has seen is never
+//! taken back by a later read (monotonic reads).
 //!
 //! Feature code never touches a pool or sets the tenant scope: it names a
 //! [`Scope`] and calls [`Work::read`] or [`Work::write`].
