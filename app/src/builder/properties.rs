@@ -9,7 +9,7 @@
 use leptos::{ev, prelude::*};
 use muster_domain::forms::{
     arrange::{self, FIELD_TYPES},
-    edit::{self, blank_kind, type_name},
+    edit::{self, blank_kind, type_name, Property},
     schema::{Field, FieldId, Label},
     validate::Problem,
 };
@@ -42,7 +42,7 @@ fn FieldProperties(builder: Builder, id: FieldId, problems: Memo<Vec<Problem>>) 
     let field = builder.field_memo(id.clone());
     let kind = Memo::new(move |_| field.with(|f| f.as_ref().map(|f| type_name(&f.kind))));
     let text = |input_id: &'static str,
-                property: &'static str,
+                property: Property,
                 label: &'static str,
                 multiline: bool,
                 read: Read,
@@ -64,7 +64,7 @@ fn FieldProperties(builder: Builder, id: FieldId, problems: Memo<Vec<Problem>>) 
             <label for="prop-type">"Type"</label>
             <select id="prop-type" on:change={
                 let id = id.clone();
-                move |event| builder.set_property(&id, "type", Some(json!(event_target_value(&event))))
+                move |event| builder.set_property(&id, Property::Type, Some(json!(event_target_value(&event))))
             }>
                 {FIELD_TYPES.into_iter().map(|name| view! {
                     <option value=name selected=move || kind.get().as_deref() == Some(name)>
@@ -73,24 +73,24 @@ fn FieldProperties(builder: Builder, id: FieldId, problems: Memo<Vec<Problem>>) 
                 }).collect_view()}
             </select>
         </div>
-        {text("prop-label", "label", "Label", false, |f| f.label.text.clone(), |f, value| {
+        {text("prop-label", Property::Label, "Label", false, |f| f.label.text.clone(), |f, value| {
             let mut label = f.label.clone();
             label.text = value;
             serde_json::to_value(label).ok()
         })}
         <Translations builder id=id.clone() field/>
-        {text("prop-help", "help", "Help text", true, |f| f.help.as_ref().map(|h| h.text.clone()).unwrap_or_default(), |_, value| {
+        {text("prop-help", Property::Help, "Help text", true, |f| f.help.as_ref().map(|h| h.text.clone()).unwrap_or_default(), |_, value| {
             (!value.trim().is_empty()).then(|| json!({ "text": value }))
         })}
-        <CheckProperty builder id=id.clone() field property="required" label="An answer is required"/>
-        {text("prop-show-if", "show_if", "Show only if", true, |f| f.show_if.clone().unwrap_or_default(), |_, value| {
+        <CheckProperty builder id=id.clone() field property=Property::Required label="An answer is required"/>
+        {text("prop-show-if", Property::ShowIf, "Show only if", true, |f| f.show_if.clone().unwrap_or_default(), |_, value| {
             (!value.trim().is_empty()).then(|| json!(value))
         })}
-        {text("prop-rule", "constraint", "Validation rule", true, |f| f.constraint.as_ref().map(|c| c.expression.clone()).unwrap_or_default(), |f, value| {
+        {text("prop-rule", Property::Constraint, "Validation rule", true, |f| f.constraint.as_ref().map(|c| c.expression.clone()).unwrap_or_default(), |f, value| {
             let message = f.constraint.as_ref().map(|c| c.message.text.clone()).unwrap_or_default();
             (!value.trim().is_empty() || !message.is_empty()).then(|| json!({ "expression": value, "message": { "text": message } }))
         })}
-        {text("prop-rule-message", "constraint", "Message when the rule is broken", false, |f| f.constraint.as_ref().map(|c| c.message.text.clone()).unwrap_or_default(), |f, value| {
+        {text("prop-rule-message", Property::Constraint, "Message when the rule is broken", false, |f| f.constraint.as_ref().map(|c| c.message.text.clone()).unwrap_or_default(), |f, value| {
             let expression = f.constraint.as_ref().map(|c| c.expression.clone()).unwrap_or_default();
             (!value.is_empty() || !expression.trim().is_empty()).then(|| json!({ "expression": expression, "message": { "text": value } }))
         })}
@@ -108,34 +108,34 @@ fn kind_settings(
     kind: &str,
     problems: Memo<Vec<Problem>>,
 ) -> AnyView {
-    let number = |property: &'static str, label: &'static str| {
+    let number = |property: Property, label: &'static str| {
         view! { <NumberProperty builder id=id.clone() field property label/> }
     };
     match kind {
-        "short_text" | "long_text" => number("max_length", "Maximum length (characters)").into_any(),
+        "short_text" | "long_text" => number(Property::MaxLength, "Maximum length (characters)").into_any(),
         "number" => view! {
-            <CheckProperty builder id=id.clone() field property="integer" label="Whole numbers only"/>
-            {number("min", "Smallest allowed")}
-            {number("max", "Largest allowed")}
-            {number("step", "Step")}
+            <CheckProperty builder id=id.clone() field property=Property::Integer label="Whole numbers only"/>
+            {number(Property::Min, "Smallest allowed")}
+            {number(Property::Max, "Largest allowed")}
+            {number(Property::Step, "Step")}
         }
         .into_any(),
         "single_choice" | "multiple_choice" => view! { <OptionsEditor builder id field/> }.into_any(),
         "photo" => view! {
-            {number("max_count", "Most photos")}
-            {number("max_size_kib", "Largest photo (KiB)")}
+            {number(Property::MaxCount, "Most photos")}
+            {number(Property::MaxSizeKib, "Largest photo (KiB)")}
         }
         .into_any(),
-        "location" => number("accuracy_m", "Required accuracy (metres)").into_any(),
+        "location" => number(Property::AccuracyM, "Required accuracy (metres)").into_any(),
         "calculated" => view! {
-            <TextProperty builder id field input_id="prop-calculation" property="expression" label="Calculation" multiline=true
+            <TextProperty builder id field input_id="prop-calculation" property=Property::Expression label="Calculation" multiline=true
                 read=|f| match &f.kind { muster_domain::forms::schema::Kind::Calculated { expression } => expression.clone(), _ => String::new() }
                 write=|_, value| Some(json!(value)) problems/>
         }
         .into_any(),
         "repeat" => view! {
-            {number("min", "Fewest rows")}
-            {number("max", "Most rows")}
+            {number(Property::Min, "Fewest rows")}
+            {number(Property::Max, "Most rows")}
         }
         .into_any(),
         _ => ().into_any(),
@@ -179,7 +179,7 @@ fn TextProperty(
     field: Memo<Option<Field>>,
     /// The input's element id (two inputs edit parts of `constraint`).
     input_id: &'static str,
-    property: &'static str,
+    property: Property,
     label: &'static str,
     multiline: bool,
     read: Read,
@@ -206,7 +206,7 @@ fn TextProperty(
             let source = value();
             problems.with(|all| {
                 all.iter()
-                    .find(|p| p.field.as_ref() == Some(&id) && p.property == property && p.span.is_some())
+                    .find(|p| p.field.as_ref() == Some(&id) && p.property == property.key() && p.span.is_some())
                     .cloned()
             })
             .map(|p| {
@@ -245,7 +245,7 @@ fn NumberProperty(
     builder: Builder,
     id: FieldId,
     field: Memo<Option<Field>>,
-    property: &'static str,
+    property: Property,
     label: &'static str,
 ) -> impl IntoView {
     let input_id = format!("prop-{property}");
@@ -285,7 +285,7 @@ fn CheckProperty(
     builder: Builder,
     id: FieldId,
     field: Memo<Option<Field>>,
-    property: &'static str,
+    property: Property,
     label: &'static str,
 ) -> impl IntoView {
     let input_id = format!("prop-{property}");
@@ -313,7 +313,7 @@ fn OptionsEditor(builder: Builder, id: FieldId, field: Memo<Option<Field>>) -> i
     let options = Memo::new(move |_| {
         field.with(|f| {
             f.as_ref()
-                .and_then(|f| edit::property(f, "options"))
+                .and_then(|f| edit::property(f, Property::Options))
                 .and_then(|v| v.as_array().cloned())
                 .unwrap_or_default()
         })
@@ -324,7 +324,7 @@ fn OptionsEditor(builder: Builder, id: FieldId, field: Memo<Option<Field>>) -> i
         move |change: &dyn Fn(&mut Vec<Value>)| {
             let mut list = options.get_untracked();
             change(&mut list);
-            builder.set_property(&id, "options", Some(Value::Array(list)));
+            builder.set_property(&id, Property::Options, Some(Value::Array(list)));
         }
     };
     let rows = {
@@ -412,7 +412,7 @@ fn Translations(builder: Builder, id: FieldId, field: Memo<Option<Field>>) -> im
         move |change: &dyn Fn(&mut Label)| {
             let mut new = label.get_untracked();
             change(&mut new);
-            builder.set_property(&id, "label", serde_json::to_value(new).ok());
+            builder.set_property(&id, Property::Label, serde_json::to_value(new).ok());
         }
     };
     let rows = {

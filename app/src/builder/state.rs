@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use muster_domain::forms::{
     arrange,
-    edit::{self, Edit},
+    edit::{self, Edit, Property, PropertyValue},
     replica::Replica,
     schema::{Field, FieldId, Form},
     views::DraftView,
@@ -187,17 +187,26 @@ impl Builder {
         (!redo.is_empty()).then_some(Step { undo, redo })
     }
 
-    /// Sets one property of a field, as edited in the properties panel.
-    pub fn set_property(&self, id: &FieldId, property: &str, value: Option<Value>) {
+    /// Sets one property of a field, as edited in the properties panel (`value` as the
+    /// field's JSON holds it; `None` or `null`: not set).
+    pub fn set_property(&self, id: &FieldId, property: Property, value: Option<Value>) {
         let Some(field) = self.field(id) else { return };
-        let before = edit::property(&field, property);
-        let after = value.filter(|v| !v.is_null());
+        let before = edit::property_value(&field, property);
+        let after = match value.filter(|v| !v.is_null()) {
+            None => None,
+            // Input the property cannot hold (a fraction where a count belongs) changes
+            // nothing, like input that is not a number at all.
+            Some(value) => match PropertyValue::from_json(&value).filter(|v| property.admits(v)) {
+                Some(typed) => Some(typed),
+                None => return,
+            },
+        };
         if before == after {
             return;
         }
         self.perform(vec![Edit::Set {
             id: id.clone(),
-            property: property.to_owned(),
+            property,
             before,
             after,
         }]);
@@ -316,13 +325,12 @@ impl Builder {
             .unwrap_or_else(|| format!("`{}`", refusal.field));
         let property = refusal
             .property
-            .as_deref()
             .map(|p| format!(" ({})", property_label(p)))
             .unwrap_or_default();
         let now = refusal
             .current
             .as_ref()
-            .map(|value| format!(" It is now: {}.", shown(value)))
+            .map(|value| format!(" It is now: {}.", shown(&value.to_json())))
             .unwrap_or_default();
         format!(
             "Your change to {name}{property} was not kept: {}{now}",
@@ -332,17 +340,24 @@ impl Builder {
 }
 
 /// A property's name as the properties panel labels it.
-pub fn property_label(property: &str) -> &str {
+pub fn property_label(property: Property) -> &'static str {
     match property {
-        "label" => "label",
-        "help" => "help text",
-        "required" => "required",
-        "show_if" => "show if",
-        "constraint" => "validation rule",
-        "type" => "type",
-        "max_length" => "maximum length",
-        "expression" => "calculation",
-        other => other,
+        Property::Label => "label",
+        Property::Help => "help text",
+        Property::Required => "required",
+        Property::ShowIf => "show if",
+        Property::Constraint => "validation rule",
+        Property::Type => "type",
+        Property::MaxLength => "maximum length",
+        Property::Integer => "whole numbers only",
+        Property::Min => "smallest allowed",
+        Property::Max => "largest allowed",
+        Property::Step => "step",
+        Property::Options => "options",
+        Property::MaxCount => "most photos",
+        Property::MaxSizeKib => "largest photo",
+        Property::AccuracyM => "required accuracy",
+        Property::Expression => "calculation",
     }
 }
 

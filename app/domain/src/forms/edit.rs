@@ -12,13 +12,16 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::schema::{Field, FieldId, Form, Kind};
+use super::schema::{Choice, Constraint, Field, FieldId, Form, Kind, Label};
 
 // An insert carries a whole field; edits are few and short-lived, so boxing it would
 // only add noise where edits are built and matched.
+//
+// `remote = "Self"`: the derived code becomes `Edit::serialize`/`Edit::deserialize`,
+// wrapped below by the versioned wire format.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "edit", rename_all = "snake_case")]
+#[serde(remote = "Self", tag = "edit", rename_all = "snake_case")]
 pub enum Edit {
     /// A new field in `parent` (a section or repeat group; `None`: the form itself),
     /// right after `after` (`None`: first).
@@ -35,14 +38,218 @@ pub enum Edit {
     Remove {
         id: FieldId,
     },
-    /// One property of a field (a key of its JSON form, such as `label`, `required`,
-    /// `type` or `max`); `None` is "not set".
+    /// One property of a field; `None` is "not set".
     Set {
         id: FieldId,
-        property: String,
-        before: Option<Value>,
-        after: Option<Value>,
+        property: Property,
+        before: Option<PropertyValue>,
+        after: Option<PropertyValue>,
     },
+}
+
+/// The version of the edit wire format written now. Devices store edits (the builder's
+/// unsent edits, later the runner's), so every version ever written must still decode.
+///
+/// - 0: no `v`; `property` a schema key (a string), `before`/`after` plain JSON values.
+/// - 1: `v: 1`; the same shape, with `property` one of [`Property`] and the values
+///   checked against it.
+pub const EDIT_FORMAT: u64 = 1;
+
+impl Serialize for Edit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut value = Edit::serialize(self, serde_json::value::Serializer)
+            .map_err(serde::ser::Error::custom)?;
+        if let Value::Object(map) = &mut value {
+            map.insert("v".into(), Value::from(EDIT_FORMAT));
+        }
+        value.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Edit {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut value = Value::deserialize(deserializer)?;
+        let version = match value.as_object_mut().and_then(|map| map.remove("v")) {
+            None => 0,
+            Some(v) => v
+                .as_u64()
+                .ok_or_else(|| D::Error::custom("the edit's version `v` is not a number"))?,
+        };
+        if version > EDIT_FORMAT {
+            return Err(D::Error::custom(format!(
+                "this edit is in format {version}, newer than this Muster understands ({EDIT_FORMAT}); reload the page"
+            )));
+        }
+        // Formats 0 and 1 have the same shape.
+        let edit = Edit::deserialize(value).map_err(D::Error::custom)?;
+        if let Edit::Set {
+            property,
+            before,
+            after,
+            ..
+        } = &edit
+        {
+            for value in [before, after].into_iter().flatten() {
+                if !property.admits(value) {
+                    return Err(D::Error::custom(format!(
+                        "`{}` cannot be set to {}",
+                        property.key(),
+                        serde_json::to_string(value).unwrap_or_default()
+                    )));
+                }
+            }
+        }
+        Ok(edit)
+    }
+}
+
+/// What an [`Edit::Set`] can change. The names are the edit protocol's, fixed here; the
+/// schema's JSON key of each is [`Property::key`], so renaming a schema key changes one
+/// line here, not the stored edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Property {
+    Label,
+    Help,
+    Required,
+    ShowIf,
+    Constraint,
+    /// The field type (changing it resets the type's settings).
+    Type,
+    MaxLength,
+    Integer,
+    Min,
+    Max,
+    Step,
+    Options,
+    MaxCount,
+    MaxSizeKib,
+    AccuracyM,
+    Expression,
+}
+
+/// The kind of value a property holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ValueKind {
+    Flag,
+    Number,
+    WholeNumber,
+    Text,
+    Label,
+    Constraint,
+    Options,
+}
+
+impl Property {
+    pub const ALL: [Property; 16] = [
+        Property::Label,
+        Property::Help,
+        Property::Required,
+        Property::ShowIf,
+        Property::Constraint,
+        Property::Type,
+        Property::MaxLength,
+        Property::Integer,
+        Property::Min,
+        Property::Max,
+        Property::Step,
+        Property::Options,
+        Property::MaxCount,
+        Property::MaxSizeKib,
+        Property::AccuracyM,
+        Property::Expression,
+    ];
+
+    /// The key of this property in a field's stored JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Property::Label => "label",
+            Property::Help => "help",
+            Property::Required => "required",
+            Property::ShowIf => "show_if",
+            Property::Constraint => "constraint",
+            Property::Type => "type",
+            Property::MaxLength => "max_length",
+            Property::Integer => "integer",
+            Property::Min => "min",
+            Property::Max => "max",
+            Property::Step => "step",
+            Property::Options => "options",
+            Property::MaxCount => "max_count",
+            Property::MaxSizeKib => "max_size_kib",
+            Property::AccuracyM => "accuracy_m",
+            Property::Expression => "expression",
+        }
+    }
+
+    /// The property stored under `key`, if edits can set it.
+    pub fn from_key(key: &str) -> Option<Property> {
+        Property::ALL.into_iter().find(|p| p.key() == key)
+    }
+
+    fn holds(self) -> ValueKind {
+        match self {
+            Property::Label | Property::Help => ValueKind::Label,
+            Property::Required | Property::Integer => ValueKind::Flag,
+            Property::ShowIf | Property::Type | Property::Expression => ValueKind::Text,
+            Property::Constraint => ValueKind::Constraint,
+            Property::MaxLength | Property::MaxCount | Property::MaxSizeKib => {
+                ValueKind::WholeNumber
+            }
+            // `min`/`max` of a repeat group are whole numbers; the field's own type checks
+            // that when the edit is applied.
+            Property::Min | Property::Max | Property::Step | Property::AccuracyM => {
+                ValueKind::Number
+            }
+            Property::Options => ValueKind::Options,
+        }
+    }
+
+    /// Whether `value` is the kind of value this property holds.
+    pub fn admits(self, value: &PropertyValue) -> bool {
+        match (self.holds(), value) {
+            (ValueKind::Flag, PropertyValue::Flag(_))
+            | (ValueKind::Number, PropertyValue::Number(_))
+            | (ValueKind::Text, PropertyValue::Text(_))
+            | (ValueKind::Label, PropertyValue::Label(_))
+            | (ValueKind::Constraint, PropertyValue::Constraint(_))
+            | (ValueKind::Options, PropertyValue::Options(_)) => true,
+            (ValueKind::WholeNumber, PropertyValue::Number(n)) => n.is_u64(),
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Property {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// A property's value, typed by what it holds. On the wire it is the plain JSON value
+/// (as in format 0); a number keeps whether it is whole, so `max_count: 3` stays `3`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PropertyValue {
+    Flag(bool),
+    Number(serde_json::Number),
+    Text(String),
+    Label(Label),
+    Constraint(Constraint),
+    Options(Vec<Choice>),
+}
+
+impl PropertyValue {
+    /// The value as stored in a field's JSON.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// A value read from a field's JSON or an input, if it is one a property can hold.
+    pub fn from_json(value: &Value) -> Option<PropertyValue> {
+        serde_json::from_value(value.clone()).ok()
+    }
 }
 
 impl Edit {
@@ -59,10 +266,10 @@ impl Edit {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Refusal {
     pub field: FieldId,
-    pub property: Option<String>,
+    pub property: Option<Property>,
     pub message: String,
     /// For a property changed by someone else meanwhile: its value now.
-    pub current: Option<Value>,
+    pub current: Option<PropertyValue>,
 }
 
 impl Refusal {
@@ -75,10 +282,6 @@ impl Refusal {
         }
     }
 }
-
-/// Properties that are not edited with [`Edit::Set`]: the id is the field's identity,
-/// and children move with `Insert`/`Move`/`Remove`.
-const STRUCTURAL: [&str; 2] = ["id", "children"];
 
 /// Applies `edit` to `form`. Re-applying an edit that already took effect changes
 /// nothing and succeeds, so a batch retried after a lost response is harmless.
@@ -142,7 +345,7 @@ pub fn apply(form: &mut Form, edit: &Edit) -> Result<(), Refusal> {
             property,
             before,
             after,
-        } => set(form, id, property, before.as_ref(), after.as_ref()),
+        } => set(form, id, *property, before.as_ref(), after.as_ref()),
     }
 }
 
@@ -176,7 +379,7 @@ pub fn inverse(form: &Form, edit: &Edit) -> Option<Edit> {
             after,
         } => Some(Edit::Set {
             id: id.clone(),
-            property: property.clone(),
+            property: *property,
             before: after.clone(),
             after: before.clone(),
         }),
@@ -228,12 +431,17 @@ pub fn find_mut<'a>(fields: &'a mut [Field], id: &FieldId) -> Option<&'a mut Fie
     None
 }
 
-/// A property's current value, as [`Edit::Set`] compares it.
-pub fn property(field: &Field, property: &str) -> Option<Value> {
+/// A property's current value, as stored (what the properties panel shows).
+pub fn property(field: &Field, property: Property) -> Option<Value> {
     match serde_json::to_value(field) {
-        Ok(Value::Object(map)) => map.get(property).filter(|v| !v.is_null()).cloned(),
+        Ok(Value::Object(map)) => map.get(property.key()).filter(|v| !v.is_null()).cloned(),
         _ => None,
     }
+}
+
+/// A property's current value, as [`Edit::Set`] compares it.
+pub fn property_value(field: &Field, property: Property) -> Option<PropertyValue> {
+    self::property(field, property).and_then(|value| PropertyValue::from_json(&value))
 }
 
 fn children_mut(kind: &mut Kind) -> Option<&mut Vec<Field>> {
@@ -288,18 +496,21 @@ fn insert_after(siblings: &mut Vec<Field>, field: Field, after: Option<&FieldId>
 fn set(
     form: &mut Form,
     id: &FieldId,
-    property: &str,
-    before: Option<&Value>,
-    after: Option<&Value>,
+    property: Property,
+    before: Option<&PropertyValue>,
+    after: Option<&PropertyValue>,
 ) -> Result<(), Refusal> {
     let refuse = |message: String| Refusal {
         field: id.clone(),
-        property: Some(property.to_owned()),
+        property: Some(property),
         message,
         current: None,
     };
-    if STRUCTURAL.contains(&property) {
-        return Err(refuse(format!("`{property}` cannot be set directly.")));
+    if let Some(value) = after.filter(|value| !property.admits(value)) {
+        return Err(refuse(format!(
+            "`{property}` cannot be set to {}.",
+            value.to_json()
+        )));
     }
     let Some(field) = find_mut(&mut form.fields, id) else {
         return Err(refuse("This field was deleted meanwhile.".into()));
@@ -307,22 +518,25 @@ fn set(
     let Ok(Value::Object(mut map)) = serde_json::to_value(&*field) else {
         return Err(refuse("The field could not be read.".into()));
     };
-    let current = map.get(property).filter(|v| !v.is_null()).cloned();
-    let after = after.filter(|v| !v.is_null());
+    let key = property.key();
+    let current = map
+        .get(key)
+        .filter(|v| !v.is_null())
+        .and_then(PropertyValue::from_json);
     if current.as_ref() == after {
         return Ok(());
     }
-    if current.as_ref() != before.filter(|v| !v.is_null()) {
+    if current.as_ref() != before {
         return Err(Refusal {
             current,
             ..refuse("Someone else changed this at the same time; their change was kept.".into())
         });
     }
     match after {
-        Some(value) => map.insert(property.to_owned(), value.clone()),
-        None => map.remove(property),
+        Some(value) => map.insert(key.to_owned(), value.to_json()),
+        None => map.remove(key),
     };
-    if property == "type" {
+    if property == Property::Type {
         change_type(&mut map, &field.kind).map_err(refuse)?;
     }
     let changed: Field = serde_json::from_value(Value::Object(map))
@@ -465,12 +679,20 @@ mod tests {
     }
 
     fn set_label(field: &str, before: &str, after: &str) -> Edit {
-        Edit::Set {
-            id: id(field),
-            property: "label".into(),
-            before: Some(json!({ "text": before })),
-            after: Some(json!({ "text": after })),
-        }
+        set_json(
+            field,
+            "label",
+            json!({ "text": before }),
+            json!({ "text": after }),
+        )
+    }
+
+    /// An `Edit::Set` as the wire carries it (format 1).
+    fn set_json(field: &str, property: &str, before: Value, after: Value) -> Edit {
+        serde_json::from_value(json!({
+            "v": 1, "edit": "set", "id": field, "property": property, "before": before, "after": after
+        }))
+        .unwrap_or_else(|e| panic!("{property}: {e}"))
     }
 
     #[test]
@@ -570,8 +792,11 @@ mod tests {
         let mut f = form();
         apply(&mut f, &set_label("a", "a", "Name")).unwrap();
         let refusal = apply(&mut f, &set_label("a", "a", "Full name")).unwrap_err();
-        assert_eq!(refusal.property.as_deref(), Some("label"));
-        assert_eq!(refusal.current, Some(json!({ "text": "Name" })));
+        assert_eq!(refusal.property, Some(Property::Label));
+        assert_eq!(
+            refusal.current.map(|value| value.to_json()),
+            Some(json!({ "text": "Name" }))
+        );
         assert_eq!(find(&f.fields, &id("a")).unwrap().label.text, "Name");
     }
 
@@ -581,12 +806,7 @@ mod tests {
         apply(&mut f, &set_label("a", "a", "Name")).unwrap();
         apply(
             &mut f,
-            &Edit::Set {
-                id: id("a"),
-                property: "required".into(),
-                before: Some(json!(false)),
-                after: Some(json!(true)),
-            },
+            &set_json("a", "required", json!(false), json!(true)),
         )
         .unwrap();
         apply(&mut f, &set_label("c", "c", "City")).unwrap();
@@ -640,17 +860,12 @@ mod tests {
         };
         apply(
             &mut f,
-            &Edit::Set {
-                id: id("n"),
-                property: "type".into(),
-                before: Some(json!("number")),
-                after: Some(json!("single_choice")),
-            },
+            &set_json("n", "type", json!("number"), json!("single_choice")),
         )
         .unwrap();
         assert!(matches!(&f.fields[0].kind, Kind::SingleChoice { options } if options.len() == 2));
         assert_eq!(f.fields[0].label.text, "n");
-        assert_eq!(property(&f.fields[0], "min"), None);
+        assert_eq!(property(&f.fields[0], Property::Min), None);
     }
 
     #[test]
@@ -658,23 +873,13 @@ mod tests {
         let mut f = form();
         apply(
             &mut f,
-            &Edit::Set {
-                id: id("s"),
-                property: "type".into(),
-                before: Some(json!("section")),
-                after: Some(json!("repeat")),
-            },
+            &set_json("s", "type", json!("section"), json!("repeat")),
         )
         .unwrap();
         assert_eq!(ids(f.fields[1].kind.children()), ["b"]);
         let refusal = apply(
             &mut f,
-            &Edit::Set {
-                id: id("s"),
-                property: "type".into(),
-                before: Some(json!("repeat")),
-                after: Some(json!("date")),
-            },
+            &set_json("s", "type", json!("repeat"), json!("date")),
         )
         .unwrap_err();
         assert!(refusal.message.contains("Move the fields out"));
@@ -682,27 +887,81 @@ mod tests {
 
     #[test]
     fn invalid_values_and_structural_properties_are_refused() {
-        let mut f = form();
+        // A value of the wrong kind, or a property edits cannot set, does not even decode.
         for (property, value) in [
             ("required", json!("very")),
+            ("max_count", json!(1.5)),
+            ("label", json!(true)),
             ("id", json!("z")),
             ("children", json!([])),
-            ("type", json!("hologram")),
         ] {
-            let before = property_value(&f, "a", property);
-            let edit = Edit::Set {
-                id: id("a"),
-                property: property.into(),
-                before,
-                after: Some(value),
-            };
-            assert!(apply(&mut f, &edit).is_err(), "{property} accepted");
+            let wire = json!({ "v": 1, "edit": "set", "id": "a", "property": property, "before": null, "after": value });
+            assert!(
+                serde_json::from_value::<Edit>(wire).is_err(),
+                "{property} = {value} decoded"
+            );
         }
+        // A well-typed value the field cannot take is refused when applied.
+        let mut f = form();
+        let edit = set_json("a", "type", json!("short_text"), json!("hologram"));
+        assert!(apply(&mut f, &edit).is_err(), "an unknown type accepted");
         assert_eq!(f, form());
     }
 
-    fn property_value(f: &Form, field: &str, name: &str) -> Option<Value> {
-        property(find(&f.fields, &id(field)).unwrap(), name)
+    #[test]
+    fn edits_stored_before_the_format_was_versioned_still_decode() {
+        // Exactly what a builder tab kept in localStorage before format 1 (no `v`).
+        let stored = r#"[
+            {"edit":"set","id":"age","property":"label","before":{"text":"Age"},"after":{"text":"Age in years"}},
+            {"edit":"set","id":"age","property":"max","before":null,"after":120},
+            {"edit":"set","id":"photo","property":"max_count","before":1,"after":3},
+            {"edit":"set","id":"consent","property":"show_if","before":null,"after":"$age >= 18"},
+            {"edit":"move","id":"age","parent":null,"after":"name"},
+            {"edit":"remove","id":"old"}
+        ]"#;
+        let edits: Vec<Edit> = serde_json::from_str(stored).expect("format 0 decodes");
+        assert_eq!(
+            edits[0],
+            Edit::Set {
+                id: id("age"),
+                property: Property::Label,
+                before: Some(PropertyValue::Label(Label::new("Age"))),
+                after: Some(PropertyValue::Label(Label::new("Age in years"))),
+            }
+        );
+        let Edit::Set { after, .. } = &edits[2] else {
+            panic!("a set")
+        };
+        assert_eq!(
+            after.as_ref().map(PropertyValue::to_json),
+            Some(json!(3)),
+            "whole numbers stay whole"
+        );
+        // Written again, they carry the current format and decode to the same edits.
+        let written = serde_json::to_value(&edits).expect("encode");
+        assert!(written
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["v"] == EDIT_FORMAT));
+        let again: Vec<Edit> = serde_json::from_value(written).expect("format 1 decodes");
+        assert_eq!(again, edits);
+    }
+
+    #[test]
+    fn an_edit_from_a_newer_format_is_refused_with_what_to_do() {
+        let newer = json!({ "v": EDIT_FORMAT + 1, "edit": "remove", "id": "a" });
+        let error = serde_json::from_value::<Edit>(newer).unwrap_err();
+        assert!(error.to_string().contains("reload the page"), "{error}");
+    }
+
+    #[test]
+    fn every_property_has_its_own_key_and_finds_its_way_back() {
+        for property in Property::ALL {
+            assert_eq!(Property::from_key(property.key()), Some(property));
+            let wire = serde_json::to_value(property).unwrap();
+            assert_eq!(wire, json!(property.key()), "wire name and key agree today");
+        }
     }
 
     #[test]

@@ -235,9 +235,9 @@ mod tests {
     fn label(id: &str, before: &str, after: &str) -> Edit {
         Edit::Set {
             id: FieldId(id.into()),
-            property: "label".into(),
-            before: Some(json!({ "text": before })),
-            after: Some(json!({ "text": after })),
+            property: crate::forms::edit::Property::Label,
+            before: crate::forms::edit::PropertyValue::from_json(&json!({ "text": before })),
+            after: crate::forms::edit::PropertyValue::from_json(&json!({ "text": after })),
         }
     }
 
