@@ -97,6 +97,7 @@ impl RequestContext {
         let actor = self.resolve_actor().await?;
         // The request's span (and so its slow-request warning) names the account.
         tracing::Span::current().record("account", tracing::field::display(actor.account_id));
+        muster_platform::jobs::origin::RequestOrigin::set_account(actor.account_id);
         Ok(actor)
     }
 

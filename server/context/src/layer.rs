@@ -3,7 +3,7 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use muster_platform::{client_ip::ClientIp, Platform};
+use muster_platform::{client_ip::ClientIp, jobs::origin::RequestOrigin, Platform};
 use tower_sessions::Session;
 
 use crate::{position, RequestContext};
@@ -36,7 +36,9 @@ pub async fn provide(
     let requested = position::from_cookie(request.headers());
     let context = RequestContext::new(platform, session, client_ip, request_id, requested);
     request.extensions_mut().insert(context.clone());
-    let response = next.run(request).await;
+    let request_id = context.request_id().to_owned();
+    // Jobs enqueued while handling it name this request (and its account).
+    let response = RequestOrigin::scope(request_id, next.run(request)).await;
     if let Err(error) = context.keep_position().await {
         // The write is stored; only the next read may come from a replica that lacks
         // it for at most the lag bound.

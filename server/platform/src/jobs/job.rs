@@ -76,13 +76,25 @@ impl fmt::Debug for Failure {
 
 /// Runs one attempt in a span naming the job (kind, id, attempt); an attempt taking
 /// longer than `MUSTER_SLOW_MS` is logged as a warning.
-async fn execute<J: Job>(payload: serde_json::Value, ctx: WorkerContext) -> Result<(), Failure> {
+async fn execute<J: Job>(
+    mut payload: serde_json::Value,
+    ctx: WorkerContext,
+) -> Result<(), Failure> {
     let job = ctx.job();
+    // The request the job came from (absent for jobs enqueued outside a request).
+    let origin: super::origin::RequestOrigin = payload
+        .as_object_mut()
+        .and_then(|map| map.remove(super::origin::KEY))
+        .and_then(|value| serde_json::from_value(value).ok())
+        .unwrap_or_default();
+    let account = origin.account.map(|a| a.to_string()).unwrap_or_default();
     let span = tracing::info_span!(
         "job",
         kind = J::KIND,
         job_id = *job.id(),
-        attempt = *job.attempts()
+        attempt = *job.attempts(),
+        request_id = %origin.request_id,
+        account = %account,
     );
     let started = std::time::Instant::now();
     let slow = ctx
@@ -92,9 +104,14 @@ async fn execute<J: Job>(payload: serde_json::Value, ctx: WorkerContext) -> Resu
         .instrument(span.clone())
         .await;
     let took = started.elapsed();
-    if slow.is_some_and(|slow| took >= slow) {
-        span.in_scope(|| tracing::warn!(took_ms = took.as_secs_f64() * 1e3, "slow job"));
-    }
+    let took_ms = took.as_secs_f64() * 1e3;
+    span.in_scope(|| {
+        if slow.is_some_and(|slow| took >= slow) {
+            tracing::warn!(took_ms, "slow job");
+        } else {
+            tracing::debug!(took_ms, ok = outcome.is_ok(), "job attempt done");
+        }
+    });
     outcome
 }
 

@@ -14,6 +14,7 @@
 //! - [`retention`]: dead jobs lose their payload after the retention period.
 
 mod job;
+pub mod origin;
 pub mod probe;
 mod queue;
 pub mod retention;

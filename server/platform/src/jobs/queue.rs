@@ -93,7 +93,15 @@ impl JobQueue {
         job: &J,
         options: JobOptions,
     ) -> Result<(serde_json::Value, JobSpec), EnqueueError> {
-        let payload = serde_json::to_value(job).map_err(EnqueueError::Payload)?;
+        let mut payload = serde_json::to_value(job).map_err(EnqueueError::Payload)?;
+        if let (Some(origin), serde_json::Value::Object(map)) =
+            (super::origin::RequestOrigin::current(), &mut payload)
+        {
+            map.insert(
+                super::origin::KEY.to_owned(),
+                serde_json::to_value(origin).map_err(EnqueueError::Payload)?,
+            );
+        }
         let run_at = match options.schedule {
             Schedule::Now => None,
             Schedule::At(at) => Some(at),

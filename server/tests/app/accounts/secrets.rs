@@ -11,7 +11,7 @@ use muster_platform::Platform;
 
 use super::app_with;
 use crate::support::{
-    browser::{mailed_token, Browser},
+    browser::{ids, mailed_token, Browser},
     TestDatabase, TestWorker,
 };
 
@@ -62,6 +62,7 @@ async fn no_link_token_is_in_a_job_payload_or_a_log_line() {
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
         .with_writer(move || writer.clone())
+        .with_ansi(false)
         .finish();
     // The test runtime is single-threaded: the server and the worker log here too.
     let _logging = tracing::subscriber::set_default(subscriber);
@@ -98,6 +99,33 @@ async fn no_link_token_is_in_a_job_payload_or_a_log_line() {
         .call("load_invitation", &[("token", &invitation)])
         .await;
     assert_eq!(status, 200, "the mailed invitation link works: {preview}");
+
+    // The job's log lines lead back to the request that asked for it.
+    let (_, account) = ids(&owner).await;
+    let logged_so_far = logs.text();
+    let job_line = logged_so_far
+        .lines()
+        .find(|line| {
+            line.contains("accounts.mail_link")
+                && line.contains("job attempt done")
+                && line.contains(&format!("account={account}"))
+        })
+        .unwrap_or_else(|| {
+            let jobs: Vec<&str> = logged_so_far
+                .lines()
+                .filter(|line| line.contains("mail_link"))
+                .collect();
+            panic!("no invitation job line names the account {account}: {jobs:#?}")
+        });
+    let request_id = job_line
+        .split("request_id=")
+        .nth(1)
+        .and_then(|rest| rest.split([' ', '}']).next())
+        .unwrap_or_default();
+    assert!(
+        !request_id.is_empty(),
+        "the job names its request: {job_line}"
+    );
 
     assert!(
         seen_payloads.len() >= 3,
