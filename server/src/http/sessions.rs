@@ -1,7 +1,7 @@
 //! The session cookie: HttpOnly, SameSite=Lax, `Secure` and `__Host-` prefixed when
 //! Muster is served over https (MUSTER_PUBLIC_URL), expiring after the idle timeout.
 //! A session is saved only when changed: the app slides the idle timeout when it checks
-//! who is signed in (`accounts::session`), so static files cost no session write. The
+//! who is signed in (`muster_context::policy`), so static files cost no session write. The
 //! absolute lifetime is checked by the app on every use.
 
 use muster_platform::{config::SessionConfig, sessions::PgSessionStore, Platform};
