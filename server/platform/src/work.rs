@@ -22,7 +22,7 @@ use std::{
 use sqlx::PgConnection;
 
 use crate::{
-    db::{Borrows, DbError, Freshness, Lsn, Read, ReadFuture, WriteTx},
+    db::{DbError, Freshness, Lsn, Read, ReadQuery, WriteTx},
     tenancy::Scope,
     Platform,
 };
@@ -122,10 +122,7 @@ impl Work {
     /// more on the primary if the replica fails mid-read).
     pub async fn read<'a, T, F>(&self, scope: &Scope, query: F) -> Result<T, DbError>
     where
-        F: for<'c> Fn(&'c mut PgConnection, Borrows<'c, 'a>) -> ReadFuture<'c, T>
-            + Send
-            + Sync
-            + 'a,
+        F: ReadQuery<'a, T>,
         T: Send,
     {
         self.read_with_source(scope, query)
@@ -137,10 +134,7 @@ impl Work {
     /// who may do what (see [`Freshness::Latest`]).
     pub async fn read_latest<'a, T, F>(&self, scope: &Scope, query: F) -> Result<T, DbError>
     where
-        F: for<'c> Fn(&'c mut PgConnection, Borrows<'c, 'a>) -> ReadFuture<'c, T>
-            + Send
-            + Sync
-            + 'a,
+        F: ReadQuery<'a, T>,
         T: Send,
     {
         self.platform.db.read(scope, Freshness::Latest, query).await
@@ -153,10 +147,7 @@ impl Work {
         query: F,
     ) -> Result<Read<T>, DbError>
     where
-        F: for<'c> Fn(&'c mut PgConnection, Borrows<'c, 'a>) -> ReadFuture<'c, T>
-            + Send
-            + Sync
-            + 'a,
+        F: ReadQuery<'a, T>,
         T: Send,
     {
         let read = self

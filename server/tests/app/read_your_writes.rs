@@ -16,7 +16,7 @@ use crate::{
     support::{
         browser::{verified_user, Browser},
         proxy::TcpProxy,
-        via, wait_for, with_database, TestDatabase,
+        via, wait_for, with_database, TestApp, TestDatabase,
     },
 };
 
@@ -60,6 +60,22 @@ async fn replica_caught_up(db: &TestDatabase, replica: &Url) {
     .await;
 }
 
+/// An instance whose only replica is `replica` (probed every 100 ms).
+async fn app_reading_from(db: &TestDatabase, replica: &str) -> TestApp {
+    accounts::app_with(
+        db,
+        &[
+            ("DATABASE_REPLICA_URLS", replica),
+            ("DATABASE_HEALTH_INTERVAL_MS", "100"),
+            // The lag bound is not what these tests are about: 2 s of the whole test
+            // cluster's WAL (parallel tests create databases, several MB each) can pass
+            // the default 16 MiB, and the replica would leave the rotation.
+            ("DATABASE_REPLICA_MAX_LAG_BYTES", "1073741824"),
+        ],
+    )
+    .await
+}
+
 async fn served_by(browser: &Browser) -> String {
     let (status, report) = browser.call("load_status", &[]).await;
     assert_eq!(status, 200, "{report}");
@@ -73,18 +89,10 @@ async fn own_writes_are_read_back_while_others_read_the_lagging_replica_and_a_re
     let replica = delayed_replica(&db);
     let mut proxy = TcpProxy::start(TcpProxy::target_of(&replica)).await;
     let through_proxy = via(&replica, proxy.addr).to_string();
-    let settings = [
-        ("DATABASE_REPLICA_URLS", through_proxy.as_str()),
-        ("DATABASE_HEALTH_INTERVAL_MS", "100"),
-        // The lag bound is not what this test is about: 2 s of the whole test
-        // cluster's WAL (parallel tests create databases, several MB each) can pass
-        // the default 16 MiB, and the replica would leave the rotation.
-        ("DATABASE_REPLICA_MAX_LAG_BYTES", "1073741824"),
-    ];
     // Two instances behind one load balancer: the writer's reads go to the other one,
     // which knows their last write only from the session.
-    let app = accounts::app_with(&db, &settings).await;
-    let other = accounts::app_with(&db, &settings).await;
+    let app = app_reading_from(&db, &through_proxy).await;
+    let other = app_reading_from(&db, &through_proxy).await;
     let writer = verified_user(&app, "Wanda", "wanda@example.org", "Writers").await;
     let writer_elsewhere = Browser::with_jar(&other, writer.jar.clone());
     let reader = verified_user(&app, "Rita", "rita@example.org", "Readers").await;
@@ -154,15 +162,7 @@ async fn data_read_from_the_primary_is_never_taken_back_by_a_lagging_replica() {
 
     let db = TestDatabase::create().await;
     let replica = delayed_replica(&db);
-    let app = accounts::app_with(
-        &db,
-        &[
-            ("DATABASE_REPLICA_URLS", replica.as_str()),
-            ("DATABASE_HEALTH_INTERVAL_MS", "100"),
-            ("DATABASE_REPLICA_MAX_LAG_BYTES", "1073741824"),
-        ],
-    )
-    .await;
+    let app = app_reading_from(&db, replica.as_str()).await;
     replica_caught_up(&db, &replica).await;
     app.platform.db.probe_replicas().await;
     let now = app.platform.db.primary_lsn().await.expect("position");
@@ -220,15 +220,7 @@ async fn replayed_past(replica: &Url, position: muster_platform::db::Lsn) -> boo
 async fn a_position_the_browser_saw_in_an_event_is_read_at_least() {
     let db = TestDatabase::create().await;
     let replica = delayed_replica(&db);
-    let app = accounts::app_with(
-        &db,
-        &[
-            ("DATABASE_REPLICA_URLS", replica.as_str()),
-            ("DATABASE_HEALTH_INTERVAL_MS", "100"),
-            ("DATABASE_REPLICA_MAX_LAG_BYTES", "1073741824"),
-        ],
-    )
-    .await;
+    let app = app_reading_from(&db, replica.as_str()).await;
     let reader = verified_user(&app, "Rita", "rita@example.org", "Readers").await;
     replica_caught_up(&db, &replica).await;
     wait_for(

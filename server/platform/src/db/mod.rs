@@ -51,6 +51,18 @@ pub type ReadFuture<'c, T> = BoxFuture<'c, Result<T, sqlx::Error>>;
 /// lets the query borrow the caller's values (`.bind(&email)`) without cloning them.
 pub type Borrows<'c, 'a> = PhantomData<&'c &'a ()>;
 
+/// A read's query: it gets the transaction's connection and must only read (it may run
+/// twice, once more on the primary). Closures `|conn, _| Box::pin(…)` are read queries.
+pub trait ReadQuery<'a, T>:
+    for<'c> Fn(&'c mut PgConnection, Borrows<'c, 'a>) -> ReadFuture<'c, T> + Send + Sync + 'a
+{
+}
+
+impl<'a, T, F> ReadQuery<'a, T> for F where
+    F: for<'c> Fn(&'c mut PgConnection, Borrows<'c, 'a>) -> ReadFuture<'c, T> + Send + Sync + 'a
+{
+}
+
 /// Every read runs in one snapshot (several queries agree with each other), and can
 /// change nothing. Repeatable read is the strongest level a hot standby offers.
 const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
@@ -282,10 +294,7 @@ impl Database {
         query: F,
     ) -> Result<T, DbError>
     where
-        F: for<'c> Fn(&'c mut PgConnection, Borrows<'c, 'a>) -> ReadFuture<'c, T>
-            + Send
-            + Sync
-            + 'a,
+        F: ReadQuery<'a, T>,
         T: Send,
     {
         self.read_with_source(scope, freshness, query)
@@ -301,10 +310,7 @@ impl Database {
         query: F,
     ) -> Result<Read<T>, DbError>
     where
-        F: for<'c> Fn(&'c mut PgConnection, Borrows<'c, 'a>) -> ReadFuture<'c, T>
-            + Send
-            + Sync
-            + 'a,
+        F: ReadQuery<'a, T>,
         T: Send,
     {
         let wanted = self.required_position(freshness);
@@ -515,7 +521,7 @@ async fn read_on_replica<'a, T, F>(
     query: &F,
 ) -> Result<Option<T>, sqlx::Error>
 where
-    F: for<'c> Fn(&'c mut PgConnection, Borrows<'c, 'a>) -> ReadFuture<'c, T> + Send + Sync + 'a,
+    F: ReadQuery<'a, T>,
     T: Send,
 {
     let mut tx = replica.pool.begin_with(BEGIN_READ).await?;

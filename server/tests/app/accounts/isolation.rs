@@ -350,39 +350,32 @@ async fn start_up_refusal(env: &std::collections::HashMap<String, String>) -> St
 async fn counts_on_a_replica(app: &TestApp, scope: &tenancy::Scope) -> Vec<i64> {
     let db = &app.platform.db;
     let written = db.primary_lsn().await.expect("position");
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
-    loop {
-        db.probe_replicas().await;
-        let muster_platform::db::Read {
-            value: counts,
-            source,
-            ..
-        } = db
-            .read_with_source(scope, Freshness::AtLeast(written), |conn, _| {
-                Box::pin(async move {
-                    let mut counts = Vec::new();
-                    for table in TENANT_TABLES {
-                        let sql = format!("SELECT count(*) FROM {table}");
-                        counts.push(
-                            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                                .fetch_one(&mut *conn)
-                                .await?,
-                        );
-                    }
-                    Ok(counts)
+    crate::support::wait_for(
+        "a replica serves the scoped read",
+        std::time::Duration::from_secs(15),
+        || async {
+            db.probe_replicas().await;
+            let read = db
+                .read_with_source(scope, Freshness::AtLeast(written), |conn, _| {
+                    Box::pin(async move {
+                        let mut counts = Vec::new();
+                        for table in TENANT_TABLES {
+                            let sql = format!("SELECT count(*) FROM {table}");
+                            counts.push(
+                                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                                    .fetch_one(&mut *conn)
+                                    .await?,
+                            );
+                        }
+                        Ok(counts)
+                    })
                 })
-            })
-            .await
-            .expect("replica read");
-        if source != ReadSource::Primary {
-            return counts;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no replica served the read"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+                .await
+                .expect("replica read");
+            (read.source != ReadSource::Primary).then_some(read.value)
+        },
+    )
+    .await
 }
 
 #[tokio::test]
