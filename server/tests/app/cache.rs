@@ -19,7 +19,18 @@ use crate::support::{dead_endpoint, proxy::TcpProxy, redis_config, unique_prefix
 const TTL: Duration = Duration::from_secs(60);
 
 fn cache_at(url: &str, prefix: &str) -> Cache {
-    let redis = RedisStore::connect(&redis_config(url)).expect("redis handle");
+    cache_with_timeout(url, prefix, redis_config(url).command_timeout)
+}
+
+/// A cache whose Redis commands may take up to `timeout` before it computes without
+/// Redis: long for tests about coordination, which must not see a loaded machine's slow
+/// reply as Redis being down.
+fn cache_with_timeout(url: &str, prefix: &str, timeout: Duration) -> Cache {
+    let redis = RedisStore::connect(&muster_platform::config::RedisConfig {
+        command_timeout: timeout,
+        ..redis_config(url)
+    })
+    .expect("redis handle");
     let settings = CacheSettings {
         prefix: prefix.to_owned(),
         breaker: BreakerSettings {
@@ -166,7 +177,10 @@ async fn concurrent_misses_compute_once_in_a_process_and_across_instances() {
     let redis = Services::from_env().redis;
     let prefix = unique_prefix();
     // Two caches on one Redis stand for two app instances: separate in-process state.
-    let instances = [cache_at(&redis, &prefix), cache_at(&redis, &prefix)];
+    let instances = [
+        cache_with_timeout(&redis, &prefix, Duration::from_secs(5)),
+        cache_with_timeout(&redis, &prefix, Duration::from_secs(5)),
+    ];
     let runs = Arc::new(AtomicU32::new(0));
     let key = CacheKey::tagged("plan:42", "summary");
 

@@ -8,7 +8,7 @@ use muster_platform::{
     Config, Database,
 };
 
-use crate::support::{dead_endpoint, via, TestDatabase};
+use crate::support::{dead_endpoint, via, wait_for, TestDatabase};
 
 fn database(db: &TestDatabase, env_overrides: &[(&str, String)]) -> Database {
     let mut env = db.env();
@@ -229,4 +229,88 @@ async fn an_unreachable_replica_is_reported_and_skipped() {
         .await
         .expect("read");
     assert_eq!(source, ReadSource::Primary);
+}
+
+/// WAL replay on a standby takes the exclusive locks the primary took, and waits (up to
+/// `max_standby_streaming_delay`, 30 s by default) for the standby's readers of that
+/// table; new readers queue behind it. A read must not hang there: after the replica
+/// lock timeout it runs on the primary.
+#[tokio::test]
+async fn a_read_queued_behind_replay_on_the_replica_is_answered_by_the_primary() {
+    use sqlx::{Connection, PgConnection};
+    let db = TestDatabase::create().await;
+    let database = database(&db, &[("DATABASE_REPLICA_LOCK_TIMEOUT_MS", "300".into())]);
+    database.migrate().await.expect("migrate");
+    sqlx::query("CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL)")
+        .execute(database.migration_pool())
+        .await
+        .expect("table");
+    sqlx::query("INSERT INTO notes VALUES (1, 'kept')")
+        .execute(database.primary())
+        .await
+        .expect("row");
+    database.record_schema_position().await.expect("position");
+    eventually_from_replica(&database, |conn, _| note_body(conn)).await;
+
+    // A long report on the replica holds the table.
+    let mut report = PgConnection::connect(db.replica_url.as_str())
+        .await
+        .expect("replica connection");
+    sqlx::query("BEGIN")
+        .execute(&mut report)
+        .await
+        .expect("begin");
+    sqlx::query("SELECT count(*) FROM notes")
+        .execute(&mut report)
+        .await
+        .expect("report");
+    // The primary locks it exclusively for a moment; replay must wait for the report.
+    let mut owner = PgConnection::connect(db.owner_url.as_str())
+        .await
+        .expect("primary connection");
+    let mut lock = owner.begin().await.expect("begin");
+    sqlx::query("LOCK TABLE notes IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .expect("lock");
+    lock.commit().await.expect("commit");
+    let observer = sqlx::PgPool::connect(db.replica_url.as_str())
+        .await
+        .expect("replica connection");
+    wait_for(
+        "replay waits for the exclusive lock on the replica",
+        Duration::from_secs(15),
+        || async {
+            let waiting: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks
+                  WHERE mode = 'AccessExclusiveLock' AND NOT granted
+                    AND relation = 'notes'::regclass)",
+            )
+            .fetch_one(&observer)
+            .await
+            .expect("locks");
+            waiting.then_some(())
+        },
+    )
+    .await;
+
+    database.probe_replicas().await;
+    let read = database
+        .read_with_source(&Scope::none(), Freshness::Any, |conn, _| note_body(conn))
+        .await
+        .expect("read");
+    assert_eq!(read.value, "kept");
+    assert_eq!(
+        read.source,
+        ReadSource::Primary,
+        "the replica was blocked by replay (without a lock timeout the read waits until replay cancels the report, then answers from the replica)"
+    );
+    sqlx::query("ROLLBACK")
+        .execute(&mut report)
+        .await
+        .expect("end report");
+}
+
+fn note_body(conn: &mut sqlx::PgConnection) -> ReadFuture<'_, String> {
+    Box::pin(sqlx::query_scalar("SELECT body FROM notes").fetch_one(conn))
 }

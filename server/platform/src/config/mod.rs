@@ -80,6 +80,10 @@ pub struct DatabaseConfig {
     /// the read rotation until it catches up.
     pub replica_max_lag: Duration,
     pub replica_max_lag_bytes: u64,
+    /// Longest a replica read waits for a table lock before it runs on the primary
+    /// instead. On a hot standby such waits mean WAL replay holds (or is queued for) an
+    /// exclusive lock, which it may keep for `max_standby_streaming_delay` (30 s).
+    pub replica_lock_timeout: Duration,
     /// How often each replica's state and lag are probed.
     pub health_interval: Duration,
     pub run_migrations: bool,
@@ -204,6 +208,11 @@ impl Config {
                     "DATABASE_REPLICA_MAX_LAG_BYTES",
                     16 * 1024 * 1024,
                 )?,
+                replica_lock_timeout: Duration::from_millis(parsed(
+                    src,
+                    "DATABASE_REPLICA_LOCK_TIMEOUT_MS",
+                    500,
+                )?),
                 health_interval: Duration::from_millis(parsed(
                     src,
                     "DATABASE_HEALTH_INTERVAL_MS",

@@ -132,6 +132,13 @@ fn is_recovery_conflict(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.code().is_some_and(|code| code == "40001"))
 }
 
+/// A replica read that gave up waiting for a table lock (SQLSTATE 55P03, after the
+/// replica connections' `lock_timeout`): WAL replay holds an exclusive lock there, or is
+/// waiting for one with readers queued behind it.
+fn is_lock_wait(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().is_some_and(|code| code == "55P03"))
+}
+
 /// SQLSTATE 42501 (insufficient_privilege) from a migration statement.
 fn lacks_privilege(error: &sqlx::migrate::MigrateError) -> bool {
     use sqlx::migrate::MigrateError;
@@ -212,7 +219,7 @@ impl Database {
                 let pool = PgPoolOptions::new()
                     .max_connections(config.replica_max_connections)
                     .acquire_timeout(REPLICA_ACQUIRE_TIMEOUT.min(config.acquire_timeout))
-                    .connect_lazy_with(connect_options(url)?);
+                    .connect_lazy_with(replica_connect_options(url, config.replica_lock_timeout)?);
                 Ok(Replica::new(
                     format!("replica-{}", i + 1),
                     describe_endpoint(url),
@@ -337,6 +344,11 @@ impl Database {
                 // healthy, the read just runs on the primary this time.
                 Err(error) if is_recovery_conflict(&error) => {
                     tracing::info!(replica = %replica.name(), %error, "replica read cancelled by replay; retrying on the primary");
+                }
+                // Replay holds a lock the read needs, possibly for as long as the
+                // standby lets it (`max_standby_streaming_delay`): not worth waiting for.
+                Err(error) if is_lock_wait(&error) => {
+                    tracing::info!(replica = %replica.name(), %error, "replica read waited too long for a lock; retrying on the primary");
                 }
                 Err(error) => return Err(error.into()),
             }
@@ -544,6 +556,17 @@ where
 /// blocks WAL replay until the replica terminates them (`conflict with recovery`).
 async fn end_read(tx: sqlx::Transaction<'static, sqlx::Postgres>) -> Result<(), sqlx::Error> {
     tx.commit().await
+}
+
+/// Replica connections wait at most `lock_timeout` for a lock (the primary answers
+/// instead); without it a read queued behind replay's exclusive lock hangs for up to the
+/// standby's `max_standby_streaming_delay`.
+fn replica_connect_options(
+    url: &SecretString,
+    lock_timeout: Duration,
+) -> Result<PgConnectOptions, DbError> {
+    let millis = lock_timeout.as_millis().max(1).to_string();
+    Ok(connect_options(url)?.options([("lock_timeout", millis.as_str())]))
 }
 
 fn connect_options(url: &SecretString) -> Result<PgConnectOptions, DbError> {
