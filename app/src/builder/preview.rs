@@ -78,11 +78,11 @@ fn PreviewField(builder: Builder, id: FieldId) -> impl IntoView {
     let field = builder.field_memo(id.clone());
     let hidden = {
         let id = id.clone();
-        move || preview.evaluation.with(|e| e.hidden.contains(&id))
+        move || preview.evaluation.with(|e| e.hidden.contains(&id.0))
     };
     let message = {
         let id = id.clone();
-        move || preview.evaluation.with(|e| e.messages.get(&id).cloned())
+        move || preview.evaluation.with(|e| e.messages.get(&id.0).cloned())
     };
     let input_id = format!("preview-{}", id.0);
     let body = {
@@ -180,7 +180,7 @@ fn control(
         Kind::Note => view! { <p class="note">{label}</p> }.into_any(),
         Kind::Calculated { .. } => {
             let id = id.clone();
-            let value = move || preview.evaluation.with(|e| e.calculated.get(&id).cloned().unwrap_or_default());
+            let value = move || preview.evaluation.with(|e| e.calculated.get(&id.0).cloned().unwrap_or_default());
             labelled(view! { <output id=input_id.to_owned() data-testid="calculated">{value}</output> }.into_any())
         }
         Kind::PageBreak => view! { <hr class="page-break" aria-label="Page break"/> }.into_any(),

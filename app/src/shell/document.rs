@@ -3,15 +3,8 @@ use leptos_meta::{HashedStylesheet, MetaTags};
 
 use crate::App;
 
-/// The response header in which the shell hands the server the nonce Leptos gave this
-/// page's inline scripts. The server's security-headers middleware turns it into the
-/// page's Content-Security-Policy and removes it.
-pub const SCRIPT_NONCE_HEADER: &str = "x-muster-script-nonce";
-
 /// The HTML document the server renders around [`App`]. Only the server calls this.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    hand_nonce_to_server();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -31,19 +24,5 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
-    }
-}
-
-#[cfg(feature = "ssr")]
-fn hand_nonce_to_server() {
-    use http::{HeaderName, HeaderValue};
-    let (Some(nonce), Some(response)) = (
-        leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) else {
-        return;
-    };
-    if let Ok(value) = HeaderValue::from_str(&nonce) {
-        response.insert_header(HeaderName::from_static(SCRIPT_NONCE_HEADER), value);
     }
 }

@@ -6,4 +6,3 @@ pub mod layout;
 pub mod not_found;
 pub mod random;
 
-pub use document::SCRIPT_NONCE_HEADER;

@@ -38,7 +38,10 @@ pub fn router(state: AppState) -> Router {
     let session_layer = sessions::layer(&state.platform);
     let provide_platform = {
         let platform = state.platform.clone();
-        move || provide_context(platform.clone())
+        move || {
+            provide_context(platform.clone());
+            security_headers::provide_page_nonce();
+        }
     };
     let render_shell = {
         let options = state.leptos_options.clone();

@@ -3,6 +3,11 @@
 //! origin's scripts run (plus the hydration script, by its per-response nonce, and
 //! WebAssembly compilation), may not be framed, and leaks no paths in `Referer`.
 //! Over https, browsers are also told to use nothing else (HSTS).
+//!
+//! The nonce is made here, before the page is rendered, and handed to Leptos through
+//! the request ([`provide_page_nonce`]): the policy and the page's scripts cannot
+//! disagree. (Handing it back from the page through the response's headers lost it on
+//! some responses, and the page then never hydrated.)
 
 use std::sync::Arc;
 
@@ -12,7 +17,10 @@ use axum::{
     response::Response,
 };
 use http::{header, HeaderMap, HeaderValue};
-use muster_app::shell::SCRIPT_NONCE_HEADER;
+use leptos::{
+    nonce::Nonce,
+    prelude::{provide_context, use_context},
+};
 
 #[derive(Debug, Clone)]
 pub struct SecurityPolicy {
@@ -53,7 +61,7 @@ impl SecurityPolicy {
         }
     }
 
-    fn apply(&self, headers: &mut HeaderMap) {
+    fn apply(&self, headers: &mut HeaderMap, nonce: &Nonce) {
         headers.insert(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -64,14 +72,10 @@ impl SecurityPolicy {
                 HeaderValue::from_static("max-age=31536000; includeSubDomains"),
             );
         }
-        // The shell reports the nonce Leptos gave this page's scripts; it is ours to
-        // consume, never the browser's to see.
-        let nonce = headers.remove(SCRIPT_NONCE_HEADER);
         if !is_html(headers) {
             return;
         }
-        let nonce = nonce.as_ref().and_then(|value| value.to_str().ok());
-        if let Ok(policy) = HeaderValue::from_str(&self.content_security_policy(nonce)) {
+        if let Ok(policy) = HeaderValue::from_str(&self.content_security_policy(Some(nonce))) {
             headers.insert(header::CONTENT_SECURITY_POLICY, policy);
         }
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -91,12 +95,24 @@ fn is_html(headers: &HeaderMap) -> bool {
 
 pub async fn add(
     State(policy): State<Arc<SecurityPolicy>>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
+    let nonce = Nonce::new();
+    request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
-    policy.apply(response.headers_mut());
+    policy.apply(response.headers_mut(), &nonce);
     response
+}
+
+/// Gives the page being rendered the nonce its response's policy names. Part of the
+/// context every page render gets; Leptos's own (random) nonce is replaced.
+pub fn provide_page_nonce() {
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Nonce>().cloned());
+    if let Some(nonce) = nonce {
+        provide_context(nonce);
+    }
 }
 
 #[cfg(test)]
@@ -137,21 +153,19 @@ mod tests {
     }
 
     #[test]
-    fn only_html_gets_the_page_headers_and_the_nonce_never_leaves() {
+    fn only_html_gets_the_page_headers() {
         let policy = SecurityPolicy::new(true, None);
         let mut html = HeaderMap::new();
         html.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/html; charset=utf-8"),
         );
-        html.insert(SCRIPT_NONCE_HEADER, HeaderValue::from_static("n0nce"));
-        policy.apply(&mut html);
+        policy.apply(&mut html, &Nonce::from_value("n0nce"));
         assert!(html[header::CONTENT_SECURITY_POLICY]
             .to_str()
             .unwrap_or("")
             .contains("'nonce-n0nce'"));
         assert_eq!(html[header::X_FRAME_OPTIONS], "DENY");
-        assert!(html.get(SCRIPT_NONCE_HEADER).is_none());
         assert!(html.contains_key(header::STRICT_TRANSPORT_SECURITY));
 
         let mut wasm = HeaderMap::new();
@@ -159,7 +173,7 @@ mod tests {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/wasm"),
         );
-        SecurityPolicy::new(false, None).apply(&mut wasm);
+        SecurityPolicy::new(false, None).apply(&mut wasm, &Nonce::from_value("n0nce"));
         assert_eq!(wasm[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert!(!wasm.contains_key(header::CONTENT_SECURITY_POLICY));
         assert!(!wasm.contains_key(header::STRICT_TRANSPORT_SECURITY));

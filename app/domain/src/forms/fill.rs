@@ -1,10 +1,11 @@
 //! A form being filled in: from the answers so far, which fields show, what calculated
-//! fields come to, and what is wrong with each answer. The builder's live preview runs
-//! this; the runner and the server's check of a submission will run the same.
+//! fields come to, and what is wrong with each answer. The builder's live preview, the
+//! runner and the server's check of a submission all run this.
 //!
 //! Answers are what the inputs hold, as text (a number as typed, a date as
-//! `YYYY-MM-DD`, yes/no as `yes`/`no`, the values of ticked options one per line). A
-//! repeat group is previewed with one row.
+//! `YYYY-MM-DD`, yes/no as `yes`/`no`, the values of ticked options one per line), in a
+//! [`Document`]. Inside a repeat group's row, `$id` is that row's answer (then the
+//! enclosing row's, then the form's); `$group.id` is the answers of every row.
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,142 +14,380 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use super::{
     expr::{self, eval::format_number, Scope, Value},
     schema::{Field, FieldId, Form, Kind},
+    submission::{frame_fields, path, Answer, Document},
 };
 
+/// The builder preview's answers: one per field, a repeat group previewed as one row.
 pub type Answers = HashMap<FieldId, String>;
 
+/// Keyed by [`path`]: `site`, `visits.1.duration`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Evaluation {
     /// Fields whose show-if condition (or their group's) does not hold.
-    pub hidden: HashSet<FieldId>,
+    pub hidden: HashSet<String>,
     /// What calculated fields come to, as shown.
-    pub calculated: HashMap<FieldId, String>,
-    /// The message for each visible answer that is missing or wrong.
-    pub messages: HashMap<FieldId, String>,
+    pub calculated: HashMap<String, String>,
+    /// The message for each visible answer that is missing or wrong, and for each
+    /// repeat group with too few or too many rows.
+    pub messages: HashMap<String, String>,
 }
 
 /// Calculated fields may use each other; this many rounds settle any chain that
 /// publishing allows (cycles are refused there).
 const CALCULATION_ROUNDS: usize = 8;
 
+/// The preview: `answers` as a document with one row per repeat group, and the result
+/// keyed by field id alone.
 pub fn evaluate(form: &Form, answers: &Answers, now: NaiveDateTime) -> Evaluation {
-    let all = form.walk();
-    let mut scope = Values {
-        values: HashMap::new(),
-        groups: HashMap::new(),
-        now,
-    };
-    for (field, group) in &all {
-        if let Some(group) = group {
-            scope
-                .groups
-                .entry((*group).clone())
-                .or_default()
-                .push(field.id.clone());
+    fn one_row(fields: &[Field], answers: &Answers) -> Document {
+        let mut document = Document::default();
+        for field in frame_fields(fields) {
+            match &field.kind {
+                Kind::Repeat { children, .. } => {
+                    let row = one_row(children, answers);
+                    document
+                        .answers
+                        .insert(field.id.clone(), Answer::Rows(vec![row]));
+                }
+                _ => {
+                    if let Some(text) = answers.get(&field.id) {
+                        document.set_text(field.id.clone(), text.clone());
+                    }
+                }
+            }
         }
-        let raw = answers.get(&field.id).map(String::as_str).unwrap_or("");
-        scope
-            .values
-            .insert(field.id.clone(), answer(&field.kind, raw));
+        document
     }
-    let calculations: Vec<(&Field, Option<expr::Expr>)> = all
-        .iter()
-        .filter_map(|(field, _)| match &field.kind {
-            Kind::Calculated { expression } => Some((*field, expr::parse(expression).ok())),
-            _ => None,
-        })
+    let by_id = |path: String| path.rsplit('.').next().unwrap_or_default().to_owned();
+    let groups: HashSet<String> = form
+        .walk()
+        .into_iter()
+        .filter(|(field, _)| matches!(field.kind, Kind::Repeat { .. }))
+        .map(|(field, _)| field.id.0.clone())
         .collect();
-    let conditions: Vec<(&Field, Option<expr::Expr>)> = all
-        .iter()
-        .filter_map(|(field, _)| {
-            let source = field.show_if.as_deref()?.trim();
-            (!source.is_empty()).then(|| (*field, expr::parse(source).ok()))
-        })
-        .collect();
+    let evaluation = evaluate_document(form, &one_row(&form.fields, answers), now);
+    Evaluation {
+        hidden: evaluation.hidden.into_iter().map(by_id).collect(),
+        calculated: evaluation
+            .calculated
+            .into_iter()
+            .map(|(k, v)| (by_id(k), v))
+            .collect(),
+        messages: evaluation
+            .messages
+            .into_iter()
+            .map(|(k, v)| (by_id(k), v))
+            // A previewed group always has its one row: no row count to complain of.
+            .filter(|(k, _)| !groups.contains(k))
+            .collect(),
+    }
+}
 
+pub fn evaluate_document(form: &Form, document: &Document, now: NaiveDateTime) -> Evaluation {
+    let rules = Rules::of(form);
+    let mut root = Frame::build(&form.fields, document);
     let mut hidden = HashSet::new();
     // Hidden fields count as unanswered, and hiding can change calculations: settle
     // calculations, then visibility, then calculations again without hidden answers.
     for _ in 0..2 {
-        calculate(&calculations, &mut scope);
-        hidden = hidden_fields(&form.fields, &conditions, &scope, false);
-        for id in &hidden {
-            scope.values.insert(id.clone(), Value::Empty);
+        calculate(&form.fields, &rules, &mut root, now);
+        let mut found = Vec::new();
+        hidden_fields(&form.fields, &rules, &mut vec![&root], &[], false, now, &mut found);
+        hidden = found.iter().map(|(rows, id)| path(rows, id)).collect();
+        for (rows, id) in found {
+            if let Some(frame) = root.at_mut(&rows) {
+                frame.values.insert(id, Value::Empty);
+            }
         }
     }
-    calculate(&calculations, &mut scope);
-
+    calculate(&form.fields, &rules, &mut root, now);
     let mut evaluation = Evaluation {
         hidden,
         ..Evaluation::default()
     };
-    for (field, _) in &all {
-        if evaluation.hidden.contains(&field.id) {
-            continue;
-        }
-        let value = scope.values.get(&field.id).cloned().unwrap_or(Value::Empty);
-        if let Kind::Calculated { .. } = field.kind {
-            evaluation
-                .calculated
-                .insert(field.id.clone(), value.as_text());
-            continue;
-        }
-        let raw = answers.get(&field.id).map(String::as_str).unwrap_or("");
-        if let Some(message) = message(field, raw, &value, &scope) {
-            evaluation.messages.insert(field.id.clone(), message);
-        }
-    }
+    judge(&form.fields, &mut vec![&root], &[], now, &mut evaluation);
     evaluation
 }
 
-fn calculate(calculations: &[(&Field, Option<expr::Expr>)], scope: &mut Values) {
-    for _ in 0..CALCULATION_ROUNDS {
-        let mut changed = false;
-        for (field, expression) in calculations {
-            let value = expression
-                .as_ref()
-                .map_or(Value::Empty, |e| expr::eval(e, &*scope));
-            if scope.values.get(&field.id) != Some(&value) {
-                scope.values.insert(field.id.clone(), value);
-                changed = true;
+/// The parsed conditions and calculations of a form, by field id (ids are unique in a
+/// form, at any depth).
+struct Rules {
+    calculations: HashMap<FieldId, Option<expr::Expr>>,
+    conditions: HashMap<FieldId, Option<expr::Expr>>,
+}
+
+impl Rules {
+    fn of(form: &Form) -> Self {
+        let mut rules = Rules {
+            calculations: HashMap::new(),
+            conditions: HashMap::new(),
+        };
+        for (field, _) in form.walk() {
+            if let Kind::Calculated { expression } = &field.kind {
+                rules
+                    .calculations
+                    .insert(field.id.clone(), expr::parse(expression).ok());
+            }
+            if let Some(source) = field.show_if.as_deref().map(str::trim) {
+                if !source.is_empty() {
+                    rules
+                        .conditions
+                        .insert(field.id.clone(), expr::parse(source).ok());
+                }
             }
         }
-        if !changed {
-            return;
+        rules
+    }
+}
+
+/// The values of one row (or of the form's top level), and its repeat groups' rows.
+#[derive(Debug, Default)]
+struct Frame {
+    values: HashMap<FieldId, Value>,
+    raw: HashMap<FieldId, String>,
+    groups: HashMap<FieldId, Vec<Frame>>,
+}
+
+impl Frame {
+    fn build(fields: &[Field], document: &Document) -> Self {
+        let mut frame = Frame::default();
+        for field in frame_fields(fields) {
+            match &field.kind {
+                Kind::Repeat { children, .. } => {
+                    let rows = document
+                        .rows(&field.id)
+                        .iter()
+                        .map(|row| Frame::build(children, row))
+                        .collect();
+                    frame.groups.insert(field.id.clone(), rows);
+                }
+                kind => {
+                    let raw = document.text(&field.id);
+                    frame.values.insert(field.id.clone(), answer(kind, raw));
+                    frame.raw.insert(field.id.clone(), raw.to_owned());
+                }
+            }
+        }
+        frame
+    }
+
+    fn at_mut(&mut self, rows: &[(FieldId, usize)]) -> Option<&mut Frame> {
+        match rows.split_first() {
+            None => Some(self),
+            Some(((group, index), rest)) => self.groups.get_mut(group)?.get_mut(*index)?.at_mut(rest),
         }
     }
 }
 
-fn hidden_fields(
+/// What an expression sees from inside a row: its frames, innermost last.
+struct Chain<'a, 'f> {
+    frames: &'a [&'f Frame],
+    now: NaiveDateTime,
+}
+
+impl Scope for Chain<'_, '_> {
+    fn value(&self, path: &[String]) -> Value {
+        let id = |text: &String| FieldId(text.clone());
+        match path {
+            [name] => {
+                let name = id(name);
+                for frame in self.frames.iter().rev() {
+                    if let Some(value) = frame.values.get(&name) {
+                        return value.clone();
+                    }
+                    if let Some(rows) = frame.groups.get(&name) {
+                        return Value::Rows(rows.len());
+                    }
+                }
+                Value::Empty
+            }
+            [group, name] => {
+                let (group, name) = (id(group), id(name));
+                self.frames
+                    .iter()
+                    .rev()
+                    .find_map(|frame| frame.groups.get(&group))
+                    .map_or(Value::Many(Vec::new()), |rows| {
+                        Value::Many(
+                            rows.iter()
+                                .map(|row| row.values.get(&name).cloned().unwrap_or(Value::Empty))
+                                .collect(),
+                        )
+                    })
+            }
+            _ => Value::Empty,
+        }
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.now.date()
+    }
+
+    fn now(&self) -> NaiveDateTime {
+        self.now
+    }
+}
+
+type Rows = Vec<(FieldId, usize)>;
+
+fn calculate(fields: &[Field], rules: &Rules, root: &mut Frame, now: NaiveDateTime) {
+    for _ in 0..CALCULATION_ROUNDS {
+        let mut changes = Vec::new();
+        collect_calculations(fields, rules, &mut vec![&*root], &[], now, &mut changes);
+        if changes.is_empty() {
+            return;
+        }
+        for (rows, id, value) in changes {
+            if let Some(frame) = root.at_mut(&rows) {
+                frame.values.insert(id, value);
+            }
+        }
+    }
+}
+
+fn collect_calculations<'f>(
+    fields: &'f [Field],
+    rules: &Rules,
+    chain: &mut Vec<&'f Frame>,
+    rows: &[(FieldId, usize)],
+    now: NaiveDateTime,
+    changes: &mut Vec<(Rows, FieldId, Value)>,
+) {
+    let Some(frame) = chain.last().copied() else {
+        return;
+    };
+    for field in frame_fields(fields) {
+        match &field.kind {
+            Kind::Calculated { .. } => {
+                let scope = Chain { frames: chain, now };
+                let value = rules
+                    .calculations
+                    .get(&field.id)
+                    .and_then(Option::as_ref)
+                    .map_or(Value::Empty, |e| expr::eval(e, &scope));
+                if frame.values.get(&field.id) != Some(&value) {
+                    changes.push((rows.to_vec(), field.id.clone(), value));
+                }
+            }
+            Kind::Repeat { children, .. } => {
+                for (index, row) in frame.groups.get(&field.id).into_iter().flatten().enumerate() {
+                    let mut deeper = rows.to_vec();
+                    deeper.push((field.id.clone(), index));
+                    chain.push(row);
+                    collect_calculations(children, rules, chain, &deeper, now, changes);
+                    chain.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Every field (by its row and id) whose condition, or an enclosing one's, does not hold.
+fn hidden_fields<'f>(
     fields: &[Field],
-    conditions: &[(&Field, Option<expr::Expr>)],
-    scope: &Values,
+    rules: &Rules,
+    chain: &mut Vec<&'f Frame>,
+    rows: &[(FieldId, usize)],
     parent_hidden: bool,
-) -> HashSet<FieldId> {
-    let mut hidden = HashSet::new();
+    now: NaiveDateTime,
+    found: &mut Vec<(Rows, FieldId)>,
+) {
+    let Some(frame) = chain.last().copied() else {
+        return;
+    };
     for field in fields {
-        let own = conditions
-            .iter()
-            .find(|(f, _)| f.id == field.id)
-            .is_some_and(|(_, condition)| {
-                // A condition that does not parse shows the field: the builder lists
-                // the problem, and a field never vanishes by mistake.
-                condition
-                    .as_ref()
-                    .is_some_and(|c| !expr::eval(c, scope).is_true())
-            });
+        // A condition that does not parse shows the field: the builder lists the
+        // problem, and a field never vanishes by mistake.
+        let own = rules.conditions.get(&field.id).is_some_and(|condition| {
+            condition
+                .as_ref()
+                .is_some_and(|c| !expr::eval(c, &Chain { frames: chain, now }).is_true())
+        });
         let is_hidden = parent_hidden || own;
         if is_hidden {
-            hidden.insert(field.id.clone());
+            found.push((rows.to_vec(), field.id.clone()));
         }
-        hidden.extend(hidden_fields(
-            field.kind.children(),
-            conditions,
-            scope,
-            is_hidden,
-        ));
+        match &field.kind {
+            Kind::Section { children } => {
+                hidden_fields(children, rules, chain, rows, is_hidden, now, found)
+            }
+            Kind::Repeat { children, .. } => {
+                for (index, row) in frame.groups.get(&field.id).into_iter().flatten().enumerate() {
+                    let mut deeper = rows.to_vec();
+                    deeper.push((field.id.clone(), index));
+                    chain.push(row);
+                    hidden_fields(children, rules, chain, &deeper, is_hidden, now, found);
+                    chain.pop();
+                }
+            }
+            _ => {}
+        }
     }
-    hidden
+}
+
+/// Records calculated values and messages of every visible field.
+fn judge<'f>(
+    fields: &[Field],
+    chain: &mut Vec<&'f Frame>,
+    rows: &[(FieldId, usize)],
+    now: NaiveDateTime,
+    evaluation: &mut Evaluation,
+) {
+    let Some(frame) = chain.last().copied() else {
+        return;
+    };
+    for field in frame_fields(fields) {
+        let at = path(rows, &field.id);
+        if evaluation.hidden.contains(&at) {
+            continue;
+        }
+        let value = frame.values.get(&field.id).cloned().unwrap_or(Value::Empty);
+        match &field.kind {
+            Kind::Calculated { .. } => {
+                evaluation.calculated.insert(at, value.as_text());
+            }
+            Kind::Repeat { children, min, max } => {
+                let inner = frame.groups.get(&field.id).map_or(&[][..], Vec::as_slice);
+                if let Some(message) = row_count_message(field.required, *min, *max, inner.len()) {
+                    evaluation.messages.insert(at, message);
+                }
+                for (index, row) in inner.iter().enumerate() {
+                    let mut deeper = rows.to_vec();
+                    deeper.push((field.id.clone(), index));
+                    chain.push(row);
+                    judge(children, chain, &deeper, now, evaluation);
+                    chain.pop();
+                }
+            }
+            _ => {
+                let raw = frame.raw.get(&field.id).map_or("", String::as_str);
+                let scope = Chain { frames: chain, now };
+                if let Some(message) = message(field, raw, &value, &scope) {
+                    evaluation.messages.insert(at, message);
+                }
+            }
+        }
+    }
+}
+
+fn row_count_message(required: bool, min: u32, max: Option<u32>, count: usize) -> Option<String> {
+    let min = if required { min.max(1) } else { min } as usize;
+    if count < min {
+        return Some(if min == 1 {
+            "Add at least one row.".to_owned()
+        } else {
+            format!("Add at least {min} rows.")
+        });
+    }
+    match max.map(|max| max as usize) {
+        Some(max) if count > max => Some(if max == 1 {
+            "Keep at most one row.".to_owned()
+        } else {
+            format!("Keep at most {max} rows.")
+        }),
+        _ => None,
+    }
 }
 
 /// An input's text as an expression value; `Empty` when blank or not understood.
@@ -193,7 +432,7 @@ pub fn answer(kind: &Kind, raw: &str) -> Value {
     parsed.unwrap_or(Value::Empty)
 }
 
-fn message(field: &Field, raw: &str, value: &Value, scope: &Values) -> Option<String> {
+fn message(field: &Field, raw: &str, value: &Value, scope: &impl Scope) -> Option<String> {
     let raw = raw.trim();
     if raw.is_empty() {
         return (field.required && field.kind.holds_an_answer())
@@ -251,38 +490,6 @@ fn message(field: &Field, raw: &str, value: &Value, scope: &Values) -> Option<St
             text.to_owned()
         }
     })
-}
-
-struct Values {
-    values: HashMap<FieldId, Value>,
-    /// Each repeat group's fields: one previewed row.
-    groups: HashMap<FieldId, Vec<FieldId>>,
-    now: NaiveDateTime,
-}
-
-impl Scope for Values {
-    fn value(&self, path: &[String]) -> Value {
-        let get = |id: &str| {
-            self.values
-                .get(&FieldId(id.to_owned()))
-                .cloned()
-                .unwrap_or(Value::Empty)
-        };
-        match path {
-            [id] if self.groups.contains_key(&FieldId(id.clone())) => Value::Rows(1),
-            [id] => get(id),
-            [_group, id] => Value::Many(vec![get(id)]),
-            _ => Value::Empty,
-        }
-    }
-
-    fn today(&self) -> NaiveDate {
-        self.now.date()
-    }
-
-    fn now(&self) -> NaiveDateTime {
-        self.now
-    }
 }
 
 #[cfg(test)]
@@ -355,11 +562,11 @@ mod tests {
     #[test]
     fn show_if_follows_the_answers() {
         let e = evaluate(&form(), &answers(&[("age", "12")]), now());
-        assert!(e.hidden.contains(&id("consent")));
+        assert!(e.hidden.contains("consent"));
         let e = evaluate(&form(), &answers(&[("age", "30")]), now());
-        assert!(!e.hidden.contains(&id("consent")));
+        assert!(!e.hidden.contains("consent"));
         assert_eq!(
-            e.messages.get(&id("consent")).map(String::as_str),
+            e.messages.get("consent").map(String::as_str),
             Some("This question needs an answer.")
         );
     }
@@ -372,28 +579,28 @@ mod tests {
             now(),
         );
         assert_eq!(
-            e.calculated.get(&id("next_year")).map(String::as_str),
+            e.calculated.get("next_year").map(String::as_str),
             Some("5.5")
         );
         assert_eq!(
-            e.messages.get(&id("age")).map(String::as_str),
+            e.messages.get("age").map(String::as_str),
             Some("Enter a whole number.")
         );
         assert_eq!(
-            e.messages.get(&id("name")).map(String::as_str),
+            e.messages.get("name").map(String::as_str),
             Some("Use at most 5 characters.")
         );
         let e = evaluate(&form(), &answers(&[("age", "130"), ("name", "Ann")]), now());
         assert_eq!(
-            e.messages.get(&id("age")).map(String::as_str),
+            e.messages.get("age").map(String::as_str),
             Some("Enter 120 or less.")
         );
-        assert_eq!(e.messages.get(&id("name")), None);
+        assert_eq!(e.messages.get("name"), None);
         let mut f = form();
         f.fields[2].kind = Kind::ShortText { max_length: None };
         let e = evaluate(&f, &answers(&[("name", "nobody")]), now());
         assert_eq!(
-            e.messages.get(&id("name")).map(String::as_str),
+            e.messages.get("name").map(String::as_str),
             Some("Tell us who you are.")
         );
     }
@@ -424,9 +631,9 @@ mod tests {
             &answers(&[("age", "10"), ("years_driving", "3")]),
             now(),
         );
-        assert!(e.hidden.contains(&id("years_driving")));
+        assert!(e.hidden.contains("years_driving"));
         assert_eq!(
-            e.calculated.get(&id("total")).map(String::as_str),
+            e.calculated.get("total").map(String::as_str),
             Some("0")
         );
     }
@@ -443,5 +650,99 @@ mod tests {
             answer(&Kind::MultipleChoice { options: vec![] }, "a\nb\n"),
             Value::Choices(vec!["a".into(), "b".into()])
         );
+    }
+
+    fn visits_form() -> Form {
+        let mut reason = field("reason", Kind::ShortText { max_length: None });
+        reason.show_if = Some("$duration > 30".into());
+        reason.required = true;
+        let minutes = field(
+            "minutes_left",
+            Kind::Calculated {
+                expression: "$budget - $duration".into(),
+            },
+        );
+        Form {
+            fields: vec![
+                number("budget"),
+                field(
+                    "visits",
+                    Kind::Repeat {
+                        children: vec![number("duration"), reason, minutes],
+                        min: 1,
+                        max: Some(3),
+                    },
+                ),
+                field(
+                    "total",
+                    Kind::Calculated {
+                        expression: "sum($visits.duration)".into(),
+                    },
+                ),
+                field(
+                    "count",
+                    Kind::Calculated {
+                        expression: "count($visits)".into(),
+                    },
+                ),
+            ],
+        }
+    }
+
+    fn document(json: &str) -> Document {
+        serde_json::from_str(json).expect("a document")
+    }
+
+    #[test]
+    fn conditions_and_calculations_in_a_row_see_that_row() {
+        let e = evaluate_document(
+            &visits_form(),
+            &document(r#"{"budget":"100","visits":[{"duration":"20"},{"duration":"45"}]}"#),
+            now(),
+        );
+        assert!(e.hidden.contains("visits.0.reason"));
+        assert!(!e.hidden.contains("visits.1.reason"));
+        assert_eq!(
+            e.messages.get("visits.1.reason").map(String::as_str),
+            Some("This question needs an answer.")
+        );
+        assert_eq!(e.messages.get("visits.0.reason"), None);
+        assert_eq!(e.calculated.get("visits.0.minutes_left").map(String::as_str), Some("80"));
+        assert_eq!(e.calculated.get("visits.1.minutes_left").map(String::as_str), Some("55"));
+        assert_eq!(e.calculated.get("total").map(String::as_str), Some("65"));
+        assert_eq!(e.calculated.get("count").map(String::as_str), Some("2"));
+    }
+
+    #[test]
+    fn a_row_answer_is_checked_where_it_is() {
+        let e = evaluate_document(
+            &visits_form(),
+            &document(r#"{"visits":[{"duration":"20"},{"duration":"200"}]}"#),
+            now(),
+        );
+        assert_eq!(e.messages.get("visits.1.duration").map(String::as_str), Some("Enter 120 or less."));
+        assert_eq!(e.messages.get("visits.0.duration"), None);
+    }
+
+    #[test]
+    fn repeat_groups_keep_their_row_counts() {
+        let none = evaluate_document(&visits_form(), &document("{}"), now());
+        assert_eq!(none.messages.get("visits").map(String::as_str), Some("Add at least one row."));
+        let rows = r#"{"visits":[{"duration":"1"},{"duration":"2"},{"duration":"3"},{"duration":"4"}]}"#;
+        let many = evaluate_document(&visits_form(), &document(rows), now());
+        assert_eq!(many.messages.get("visits").map(String::as_str), Some("Keep at most 3 rows."));
+        // The preview always shows one row: it never complains about the count.
+        let preview = evaluate(&visits_form(), &Answers::new(), now());
+        assert_eq!(preview.messages.get("visits"), None);
+    }
+
+    #[test]
+    fn a_hidden_group_hides_every_row() {
+        let mut f = visits_form();
+        f.fields[1].show_if = Some("$budget > 0".into());
+        let e = evaluate_document(&f, &document(r#"{"visits":[{"duration":"200"}]}"#), now());
+        assert!(e.hidden.contains("visits") && e.hidden.contains("visits.0.duration"));
+        assert!(e.messages.is_empty(), "{:?}", e.messages);
+        assert_eq!(e.calculated.get("total").map(String::as_str), Some("0"));
     }
 }

@@ -16,5 +16,6 @@ pub mod expr;
 pub mod fill;
 pub mod replica;
 pub mod schema;
+pub mod submission;
 pub mod validate;
 pub mod views;

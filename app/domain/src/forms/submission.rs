@@ -1,0 +1,261 @@
+//! A submission: the answers of one filled-in form, as the runner keeps them on the
+//! device and the server stores them. Answers are by field id; a repeat group's answer
+//! is its rows, each row answers by field id again (groups nest).
+//!
+//! ```json
+//! { "site": "North gate", "visits": [ { "duration": "20" }, { "duration": "35" } ] }
+//! ```
+//!
+//! Each answer is the text its input holds (see [`super::fill::answer`] for how each
+//! kind reads it). A place in the document is a [`path`]: `site`, `visits.1.duration`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::schema::{Field, FieldId, Form, Kind};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Document {
+    pub answers: BTreeMap<FieldId, Answer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Answer {
+    Text(String),
+    Rows(Vec<Document>),
+}
+
+impl Document {
+    /// The text answered for `id` (empty when unanswered or a group).
+    pub fn text(&self, id: &FieldId) -> &str {
+        match self.answers.get(id) {
+            Some(Answer::Text(text)) => text,
+            _ => "",
+        }
+    }
+
+    /// The rows of repeat group `id` (none when unanswered).
+    pub fn rows(&self, id: &FieldId) -> &[Document] {
+        match self.answers.get(id) {
+            Some(Answer::Rows(rows)) => rows,
+            _ => &[],
+        }
+    }
+
+    pub fn set_text(&mut self, id: FieldId, text: String) {
+        self.answers.insert(id, Answer::Text(text));
+    }
+
+    /// The document one level down, at `path` (`[]`: this one), if those rows exist.
+    pub fn row_at(&self, path: &[(FieldId, usize)]) -> Option<&Document> {
+        match path.split_first() {
+            None => Some(self),
+            Some(((group, index), rest)) => self.rows(group).get(*index)?.row_at(rest),
+        }
+    }
+
+    /// As [`Document::row_at`], for changing it; missing rows are not created.
+    pub fn row_at_mut(&mut self, path: &[(FieldId, usize)]) -> Option<&mut Document> {
+        match path.split_first() {
+            None => Some(self),
+            Some(((group, index), rest)) => match self.answers.get_mut(group) {
+                Some(Answer::Rows(rows)) => rows.get_mut(*index)?.row_at_mut(rest),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The path of field `id` in the rows `rows` (outermost first): `visits.1.duration`.
+pub fn path(rows: &[(FieldId, usize)], id: &FieldId) -> String {
+    let mut out = String::new();
+    for (group, index) in rows {
+        out.push_str(&group.0);
+        out.push('.');
+        out.push_str(&index.to_string());
+        out.push('.');
+    }
+    out.push_str(&id.0);
+    out
+}
+
+/// What makes a document unreadable for a form, whatever the answers say: it was made
+/// for another version, or by something other than the runner.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShapeError {
+    #[error("The submission answers `{0}`, which this version of the form does not ask.")]
+    UnknownField(String),
+    #[error("The submission answers `{0}` with rows, but it is not a repeat group.")]
+    RowsForQuestion(String),
+    #[error("The submission answers the repeat group `{0}` with text instead of rows.")]
+    TextForGroup(String),
+    #[error("The submission answers `{0}`, which takes no answer.")]
+    NotAnswered(String),
+}
+
+/// Why a finished submission is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error(transparent)]
+    Shape(#[from] ShapeError),
+    /// The message for each answer (by path) that is missing or wrong: exactly what the
+    /// runner showed next to it.
+    #[error("{} answer(s) need attention", .0.len())]
+    Answers(BTreeMap<String, String>),
+}
+
+/// Whether `document` may be submitted for `form`: the runner asks before it sends, the
+/// server before it stores, with the same answer.
+pub fn check(
+    form: &Form,
+    document: &Document,
+    now: chrono::NaiveDateTime,
+) -> Result<(), Refusal> {
+    check_shape(form, document)?;
+    let messages = super::fill::evaluate_document(form, document, now).messages;
+    if messages.is_empty() {
+        Ok(())
+    } else {
+        Err(Refusal::Answers(messages.into_iter().collect()))
+    }
+}
+
+/// Checks that every answer belongs to a question of `form` and has its shape.
+pub fn check_shape(form: &Form, document: &Document) -> Result<(), ShapeError> {
+    check_rows(&form.fields, document, &[])
+}
+
+fn check_rows(
+    fields: &[Field],
+    document: &Document,
+    rows: &[(FieldId, usize)],
+) -> Result<(), ShapeError> {
+    let in_frame = frame_fields(fields);
+    for (id, answer) in &document.answers {
+        let at = || path(rows, id);
+        let field = in_frame
+            .iter()
+            .find(|f| &f.id == id)
+            .ok_or_else(|| ShapeError::UnknownField(at()))?;
+        match (&field.kind, answer) {
+            (Kind::Repeat { children, .. }, Answer::Rows(inner)) => {
+                for (index, row) in inner.iter().enumerate() {
+                    let mut deeper = rows.to_vec();
+                    deeper.push((id.clone(), index));
+                    check_rows(children, row, &deeper)?;
+                }
+            }
+            (Kind::Repeat { .. }, Answer::Text(_)) => return Err(ShapeError::TextForGroup(at())),
+            (_, Answer::Rows(_)) => return Err(ShapeError::RowsForQuestion(at())),
+            (kind, Answer::Text(_)) if !kind.holds_an_answer() => {
+                return Err(ShapeError::NotAnswered(at()))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The fields of one row (or of the form's top level): sections are looked into, repeat
+/// groups are listed but not looked into (their fields belong to their rows).
+pub(crate) fn frame_fields(fields: &[Field]) -> Vec<&Field> {
+    let mut out = Vec::new();
+    for field in fields {
+        out.push(field);
+        if let Kind::Section { children } = &field.kind {
+            out.extend(frame_fields(children));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(id: &str) -> FieldId {
+        FieldId(id.into())
+    }
+
+    fn form() -> Form {
+        Form {
+            fields: vec![
+                Field::new(id("site"), "Site", Kind::ShortText { max_length: None }),
+                Field::new(
+                    id("details"),
+                    "Details",
+                    Kind::Section {
+                        children: vec![Field::new(id("note"), "Note", Kind::Note)],
+                    },
+                ),
+                Field::new(
+                    id("visits"),
+                    "Visits",
+                    Kind::Repeat {
+                        children: vec![Field::new(
+                            id("duration"),
+                            "Duration",
+                            Kind::Number {
+                                integer: false,
+                                min: None,
+                                max: None,
+                                step: None,
+                            },
+                        )],
+                        min: 0,
+                        max: None,
+                    },
+                ),
+            ],
+        }
+    }
+
+    #[test]
+    fn documents_read_and_write_as_plain_json() {
+        let json = r#"{"site":"North gate","visits":[{"duration":"20"},{"duration":"35"}]}"#;
+        let document: Document = serde_json::from_str(json).expect("decodes");
+        assert_eq!(document.text(&id("site")), "North gate");
+        assert_eq!(document.rows(&id("visits")).len(), 2);
+        assert_eq!(
+            document
+                .row_at(&[(id("visits"), 1)])
+                .map(|row| row.text(&id("duration"))),
+            Some("35")
+        );
+        assert_eq!(serde_json::to_string(&document).expect("encodes"), json);
+        assert!(serde_json::from_str::<Document>(r#"{"site": 3}"#).is_err());
+    }
+
+    #[test]
+    fn paths_name_rows_by_position() {
+        assert_eq!(path(&[], &id("site")), "site");
+        assert_eq!(path(&[(id("visits"), 1)], &id("duration")), "visits.1.duration");
+    }
+
+    #[test]
+    fn the_shape_must_match_the_form() {
+        let ok: Document =
+            serde_json::from_str(r#"{"site":"A","visits":[{"duration":"2"}]}"#).expect("json");
+        assert_eq!(check_shape(&form(), &ok), Ok(()));
+        let cases = [
+            (
+                r#"{"sight":"A"}"#,
+                ShapeError::UnknownField("sight".into()),
+            ),
+            (
+                r#"{"visits":[{"site":"A"}]}"#,
+                ShapeError::UnknownField("visits.0.site".into()),
+            ),
+            (r#"{"visits":"2"}"#, ShapeError::TextForGroup("visits".into())),
+            (r#"{"site":[]}"#, ShapeError::RowsForQuestion("site".into())),
+            (r#"{"note":"x"}"#, ShapeError::NotAnswered("note".into())),
+        ];
+        for (json, expected) in cases {
+            let document: Document = serde_json::from_str(json).expect("json");
+            assert_eq!(check_shape(&form(), &document), Err(expected), "{json}");
+        }
+    }
+}
