@@ -177,6 +177,26 @@ mod server_side {
         }
     }
 
+    impl From<muster_submissions::SubmissionsError> for AppError {
+        fn from(error: muster_submissions::SubmissionsError) -> Self {
+            use muster_submissions::SubmissionsError;
+            let app_error = match error {
+                SubmissionsError::Invalid(fields) => AppError::Invalid(fields),
+                SubmissionsError::Malformed(reason) => AppError::Request(reason),
+                SubmissionsError::Conflict => AppError::Conflict(
+                    "This submission was already sent with other answers. Keep this copy by starting a new submission with its answers."
+                        .to_owned(),
+                ),
+                SubmissionsError::NotFound => AppError::NotFound,
+                SubmissionsError::Accounts(error) => return error.into(),
+                SubmissionsError::Apps(error) => return error.into(),
+                SubmissionsError::Database(error) => return error.into(),
+            };
+            app_error.set_response_status();
+            app_error
+        }
+    }
+
     /// A failure the user cannot do anything about, logged under a reference they can
     /// quote.
     pub fn internal(error: impl std::fmt::Display) -> AppError {

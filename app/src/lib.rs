@@ -13,6 +13,7 @@ pub mod home;
 pub mod realtime;
 #[cfg(feature = "ssr")]
 pub mod request;
+pub mod runner;
 pub mod shell;
 pub mod status;
 
@@ -53,6 +54,10 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("account"), StaticSegment("audit")) view=accounts::AuditPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("apps") view=builder::AppsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("apps"), ParamSegment("id"), StaticSegment("build")) view=builder::BuilderPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("apps"), ParamSegment("id"), StaticSegment("submissions")) view=runner::SubmissionsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("apps"), ParamSegment("id"), StaticSegment("submissions"), ParamSegment("submission")) view=runner::SubmissionPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("run") view=runner::LauncherPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("run"), ParamSegment("id")) view=runner::RunnerPage ssr=SsrMode::Async/>
                 </Routes>
             </shell::layout::Layout>
         </Router>

@@ -5,4 +5,3 @@ pub mod document;
 pub mod layout;
 pub mod not_found;
 pub mod random;
-

@@ -25,9 +25,18 @@ pub fn unit() -> f64 {
     0.5
 }
 
+/// A random (version 4) UUID from the browser's cryptographic generator: the id a
+/// device gives a submission when it is started.
+#[cfg(feature = "hydrate")]
+pub fn uuid() -> String {
+    crypto_random_uuid()
+}
+
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = Math, js_name = random)]
     fn math_random() -> f64;
+    #[wasm_bindgen(js_namespace = crypto, js_name = randomUUID)]
+    fn crypto_random_uuid() -> String;
 }

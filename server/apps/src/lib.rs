@@ -19,6 +19,7 @@ use muster_domain::{
         validate::{oversized, publishing_problems, validate},
         views::{AppSummary, DraftView, VersionSummary},
     },
+    submissions::views::{RunnableApp, RunnerApp},
 };
 use muster_platform::Work;
 use sqlx::{types::Json, PgConnection};
@@ -289,4 +290,70 @@ pub async fn version(
         })
         .await?;
     form.map(|Json(form)| form).ok_or(AppsError::NotFound)
+}
+
+/// The apps the caller may fill in: every app of their account with a published
+/// version, by name.
+pub async fn runnable(work: &Work, actor: &Actor) -> Result<Vec<RunnableApp>, AppsError> {
+    actor.require(
+        Capability::Participate,
+        "Only members can fill in the apps.",
+    )?;
+    let rows: Vec<(Uuid, String, i32)> = work
+        .read(&actor.scope(), |conn, _| {
+            Box::pin(async move {
+                sqlx::query_as(
+                    "SELECT a.id, a.name, v.version
+                       FROM apps a
+                       JOIN LATERAL (SELECT max(version) AS version FROM app_versions WHERE app_id = a.id) v ON v.version IS NOT NULL
+                      ORDER BY lower(a.name), a.id",
+                )
+                .fetch_all(conn)
+                .await
+            })
+        })
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, version)| RunnableApp {
+            id: id.to_string(),
+            name,
+            version,
+        })
+        .collect())
+}
+
+/// The latest published version of `app`, to fill in. Not found when it has none.
+pub async fn latest_published(
+    work: &Work,
+    actor: &Actor,
+    app: Uuid,
+) -> Result<RunnerApp, AppsError> {
+    actor.require(
+        Capability::Participate,
+        "Only members can fill in the apps.",
+    )?;
+    let row: Option<(String, i32, Json<Form>)> = work
+        .read(&actor.scope(), |conn, _| {
+            Box::pin(async move {
+                sqlx::query_as(
+                    "SELECT a.name, v.version, v.form FROM apps a
+                       JOIN app_versions v ON v.app_id = a.id
+                      WHERE a.id = $1
+                      ORDER BY v.version DESC LIMIT 1",
+                )
+                .bind(app)
+                .fetch_optional(conn)
+                .await
+            })
+        })
+        .await?;
+    let (name, version, Json(form)) = row.ok_or(AppsError::NotFound)?;
+    Ok(RunnerApp {
+        id: app.to_string(),
+        name,
+        version,
+        form,
+        user_id: actor.user_id.to_string(),
+    })
 }

@@ -11,7 +11,7 @@ use crate::{
     },
 };
 
-fn field(id: &str, label: &str, kind: Value) -> Value {
+pub(crate) fn field(id: &str, label: &str, kind: Value) -> Value {
     let mut field = json!({ "id": id, "label": { "text": label } });
     for (key, value) in kind.as_object().expect("kind").clone() {
         field[key] = value;
@@ -29,13 +29,13 @@ fn survey(age_label: &str) -> Value {
     ]})
 }
 
-async fn new_app(owner: &Browser, name: &str) -> String {
+pub(crate) async fn new_app(owner: &Browser, name: &str) -> String {
     let (status, id) = owner.call("create_app", &[("name", name)]).await;
     assert_eq!(status, 200, "{id}");
     id.as_str().expect("id").to_owned()
 }
 
-async fn save(browser: &Browser, app: &str, form: &Value, base: i64) -> (u16, Value) {
+pub(crate) async fn save(browser: &Browser, app: &str, form: &Value, base: i64) -> (u16, Value) {
     browser
         .call_json(
             "save_draft",

@@ -18,3 +18,4 @@ mod readiness;
 mod realtime;
 mod serving;
 mod shutdown;
+mod submissions;

@@ -92,7 +92,15 @@ pub fn evaluate_document(form: &Form, document: &Document, now: NaiveDateTime) -
     for _ in 0..2 {
         calculate(&form.fields, &rules, &mut root, now);
         let mut found = Vec::new();
-        hidden_fields(&form.fields, &rules, &mut vec![&root], &[], false, now, &mut found);
+        hidden_fields(
+            &form.fields,
+            &rules,
+            &mut vec![&root],
+            &[],
+            false,
+            now,
+            &mut found,
+        );
         hidden = found.iter().map(|(rows, id)| path(rows, id)).collect();
         for (rows, id) in found {
             if let Some(frame) = root.at_mut(&rows) {
@@ -174,7 +182,9 @@ impl Frame {
     fn at_mut(&mut self, rows: &[(FieldId, usize)]) -> Option<&mut Frame> {
         match rows.split_first() {
             None => Some(self),
-            Some(((group, index), rest)) => self.groups.get_mut(group)?.get_mut(*index)?.at_mut(rest),
+            Some(((group, index), rest)) => {
+                self.groups.get_mut(group)?.get_mut(*index)?.at_mut(rest)
+            }
         }
     }
 }
@@ -270,7 +280,13 @@ fn collect_calculations<'f>(
                 }
             }
             Kind::Repeat { children, .. } => {
-                for (index, row) in frame.groups.get(&field.id).into_iter().flatten().enumerate() {
+                for (index, row) in frame
+                    .groups
+                    .get(&field.id)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
                     let mut deeper = rows.to_vec();
                     deeper.push((field.id.clone(), index));
                     chain.push(row);
@@ -313,7 +329,13 @@ fn hidden_fields<'f>(
                 hidden_fields(children, rules, chain, rows, is_hidden, now, found)
             }
             Kind::Repeat { children, .. } => {
-                for (index, row) in frame.groups.get(&field.id).into_iter().flatten().enumerate() {
+                for (index, row) in frame
+                    .groups
+                    .get(&field.id)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
                     let mut deeper = rows.to_vec();
                     deeper.push((field.id.clone(), index));
                     chain.push(row);
@@ -632,10 +654,7 @@ mod tests {
             now(),
         );
         assert!(e.hidden.contains("years_driving"));
-        assert_eq!(
-            e.calculated.get("total").map(String::as_str),
-            Some("0")
-        );
+        assert_eq!(e.calculated.get("total").map(String::as_str), Some("0"));
     }
 
     #[test]
@@ -707,8 +726,18 @@ mod tests {
             Some("This question needs an answer.")
         );
         assert_eq!(e.messages.get("visits.0.reason"), None);
-        assert_eq!(e.calculated.get("visits.0.minutes_left").map(String::as_str), Some("80"));
-        assert_eq!(e.calculated.get("visits.1.minutes_left").map(String::as_str), Some("55"));
+        assert_eq!(
+            e.calculated
+                .get("visits.0.minutes_left")
+                .map(String::as_str),
+            Some("80")
+        );
+        assert_eq!(
+            e.calculated
+                .get("visits.1.minutes_left")
+                .map(String::as_str),
+            Some("55")
+        );
         assert_eq!(e.calculated.get("total").map(String::as_str), Some("65"));
         assert_eq!(e.calculated.get("count").map(String::as_str), Some("2"));
     }
@@ -720,17 +749,27 @@ mod tests {
             &document(r#"{"visits":[{"duration":"20"},{"duration":"200"}]}"#),
             now(),
         );
-        assert_eq!(e.messages.get("visits.1.duration").map(String::as_str), Some("Enter 120 or less."));
+        assert_eq!(
+            e.messages.get("visits.1.duration").map(String::as_str),
+            Some("Enter 120 or less.")
+        );
         assert_eq!(e.messages.get("visits.0.duration"), None);
     }
 
     #[test]
     fn repeat_groups_keep_their_row_counts() {
         let none = evaluate_document(&visits_form(), &document("{}"), now());
-        assert_eq!(none.messages.get("visits").map(String::as_str), Some("Add at least one row."));
-        let rows = r#"{"visits":[{"duration":"1"},{"duration":"2"},{"duration":"3"},{"duration":"4"}]}"#;
+        assert_eq!(
+            none.messages.get("visits").map(String::as_str),
+            Some("Add at least one row.")
+        );
+        let rows =
+            r#"{"visits":[{"duration":"1"},{"duration":"2"},{"duration":"3"},{"duration":"4"}]}"#;
         let many = evaluate_document(&visits_form(), &document(rows), now());
-        assert_eq!(many.messages.get("visits").map(String::as_str), Some("Keep at most 3 rows."));
+        assert_eq!(
+            many.messages.get("visits").map(String::as_str),
+            Some("Keep at most 3 rows.")
+        );
         // The preview always shows one row: it never complains about the count.
         let preview = evaluate(&visits_form(), &Answers::new(), now());
         assert_eq!(preview.messages.get("visits"), None);

@@ -109,11 +109,7 @@ pub enum Refusal {
 
 /// Whether `document` may be submitted for `form`: the runner asks before it sends, the
 /// server before it stores, with the same answer.
-pub fn check(
-    form: &Form,
-    document: &Document,
-    now: chrono::NaiveDateTime,
-) -> Result<(), Refusal> {
+pub fn check(form: &Form, document: &Document, now: chrono::NaiveDateTime) -> Result<(), Refusal> {
     check_shape(form, document)?;
     let messages = super::fill::evaluate_document(form, document, now).messages;
     if messages.is_empty() {
@@ -232,7 +228,10 @@ mod tests {
     #[test]
     fn paths_name_rows_by_position() {
         assert_eq!(path(&[], &id("site")), "site");
-        assert_eq!(path(&[(id("visits"), 1)], &id("duration")), "visits.1.duration");
+        assert_eq!(
+            path(&[(id("visits"), 1)], &id("duration")),
+            "visits.1.duration"
+        );
     }
 
     #[test]
@@ -241,15 +240,15 @@ mod tests {
             serde_json::from_str(r#"{"site":"A","visits":[{"duration":"2"}]}"#).expect("json");
         assert_eq!(check_shape(&form(), &ok), Ok(()));
         let cases = [
-            (
-                r#"{"sight":"A"}"#,
-                ShapeError::UnknownField("sight".into()),
-            ),
+            (r#"{"sight":"A"}"#, ShapeError::UnknownField("sight".into())),
             (
                 r#"{"visits":[{"site":"A"}]}"#,
                 ShapeError::UnknownField("visits.0.site".into()),
             ),
-            (r#"{"visits":"2"}"#, ShapeError::TextForGroup("visits".into())),
+            (
+                r#"{"visits":"2"}"#,
+                ShapeError::TextForGroup("visits".into()),
+            ),
             (r#"{"site":[]}"#, ShapeError::RowsForQuestion("site".into())),
             (r#"{"note":"x"}"#, ShapeError::NotAnswered("note".into())),
         ];

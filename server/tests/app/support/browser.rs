@@ -57,7 +57,6 @@ impl Browser {
         (status, value)
     }
 
-    /// Calls a server function that takes JSON (`input = Json`).
     /// Calls `function` until its answer satisfies `seen`, for at most 10 s: another
     /// user's write reaches this user's reads once a replica has replayed it (within the
     /// replica lag bound), not necessarily at once.
@@ -78,6 +77,7 @@ impl Browser {
         .await
     }
 
+    /// Calls a server function that takes JSON (`input = Json`).
     pub async fn call_json(&self, function: &str, body: &Value) -> (u16, Value) {
         let response = self
             .http

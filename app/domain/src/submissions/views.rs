@@ -1,0 +1,65 @@
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::forms::{schema::Form, submission::Document};
+
+/// A published app a member may fill in, as the launcher lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunnableApp {
+    pub id: String,
+    pub name: String,
+    pub version: i32,
+}
+
+/// What the runner fills in: the latest published version of an app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunnerApp {
+    pub id: String,
+    pub name: String,
+    pub version: i32,
+    pub form: Form,
+    /// Who fills it in: drafts on a shared device are kept per user.
+    pub user_id: String,
+}
+
+/// A finished submission as the device sends it (and sends again, unchanged, until it
+/// hears back).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSubmission {
+    /// Made by the device when the form was started: the same submission sent twice
+    /// has the same id.
+    pub client_id: String,
+    /// The published version the form was filled with.
+    pub version: i32,
+    /// When the person finished it, by the device's clock and in its time zone: rules
+    /// such as "not after today" are judged as of then.
+    pub finished_at: DateTime<FixedOffset>,
+    pub document: Document,
+}
+
+/// The server's answer to a stored submission (the same for every retry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub id: String,
+    pub version: i32,
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionSummary {
+    pub id: String,
+    pub version: i32,
+    pub submitted_by: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub status: String,
+}
+
+/// One submission with the version it was filled with, to show its answers by label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmissionDetail {
+    pub summary: SubmissionSummary,
+    pub app_name: String,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub form: Form,
+    pub document: Document,
+}

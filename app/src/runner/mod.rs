@@ -1,0 +1,20 @@
+//! The runner: where field workers fill in published apps, on phones first.
+//!
+//! - `launcher`: `/run`, the apps the user may fill in; `page`: `/run/{app}`, one app
+//!   page by page, with the summary of problems before sending.
+//! - `fill`: the form's inputs over a submission document, with the engine's
+//!   conditions, calculations and messages (`muster_domain::forms::fill`).
+//! - `draft`: the answers kept on the device as they are typed (browser only).
+//! - `submissions`: what builders see of what arrived; `api`: the server functions.
+
+pub mod api;
+#[cfg(feature = "hydrate")]
+pub mod draft;
+pub mod fill;
+pub mod launcher;
+pub mod page;
+pub mod submissions;
+
+pub use launcher::LauncherPage;
+pub use page::RunnerPage;
+pub use submissions::{SubmissionPage, SubmissionsPage};

@@ -1,0 +1,316 @@
+//! `/run/{app}`: one published app, filled in page by page (page breaks split it), then
+//! a summary with every problem before it is sent.
+
+use std::collections::HashSet;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_params_map};
+use muster_domain::{
+    forms::{
+        fill::evaluate_document,
+        schema::{Field, Form, Kind},
+        submission::Document,
+    },
+    submissions::views::{NewSubmission, Receipt, RunnerApp},
+};
+
+use super::{
+    api::{load_runner_app, Submit},
+    fill::{Fields, Filling},
+};
+use crate::{accounts::pages::LoadError, error::AppError};
+
+#[component]
+pub fn RunnerPage() -> impl IntoView {
+    let params = use_params_map();
+    let app_id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let app = Resource::new(app_id, load_runner_app);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading the form…"</p> }>
+            {move || app.get().map(|result| match result {
+                Err(error) => view! { <LoadError error/> }.into_any(),
+                Ok(app) => view! { <Runner app/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+/// The form's pages: its top-level fields split at page breaks.
+fn pages(form: &Form) -> Vec<Vec<Field>> {
+    let mut pages = vec![Vec::new()];
+    for field in &form.fields {
+        match field.kind {
+            Kind::PageBreak => pages.push(Vec::new()),
+            _ => {
+                if let Some(page) = pages.last_mut() {
+                    page.push(field.clone());
+                }
+            }
+        }
+    }
+    pages.retain(|page| !page.is_empty());
+    if pages.is_empty() {
+        pages.push(Vec::new());
+    }
+    pages
+}
+
+/// The label of the field a path ends in, with its row: "Visits, row 2: Duration".
+fn describe(form: &Form, path: &str) -> String {
+    let parts: Vec<&str> = path.split('.').collect();
+    let label = |id: &str| {
+        form.walk()
+            .into_iter()
+            .find(|(f, _)| f.id.0 == id)
+            .map_or_else(|| id.to_owned(), |(f, _)| f.label.text.clone())
+    };
+    let mut out = String::new();
+    let mut index = 0;
+    while index + 2 < parts.len() {
+        let row: usize = parts[index + 1].parse().unwrap_or(0);
+        out.push_str(&format!("{}, row {}: ", label(parts[index]), row + 1));
+        index += 2;
+    }
+    out.push_str(&label(parts.last().copied().unwrap_or_default()));
+    out
+}
+
+#[derive(Clone, PartialEq)]
+enum Step {
+    Page(usize),
+    Review,
+    Sent(Receipt),
+}
+
+#[component]
+fn Runner(app: RunnerApp) -> impl IntoView {
+    let form = StoredValue::new(app.form.clone());
+    let all_pages = StoredValue::new(pages(&app.form));
+    let page_count = all_pages.with_value(Vec::len);
+    let document = RwSignal::new(Document::default());
+    let client_id = RwSignal::new(String::new());
+    let evaluation = Memo::new(move |_| {
+        let now = chrono::Local::now().naive_local();
+        document.with(|d| form.with_value(|f| evaluate_document(f, d, now)))
+    });
+    let filling = Filling {
+        document,
+        evaluation,
+        touched: RwSignal::new(HashSet::new()),
+        reveal: RwSignal::new(false),
+    };
+    provide_context(filling);
+    let step = RwSignal::new(Step::Page(0));
+    let (app_id, user_id, version) = (
+        StoredValue::new(app.id.clone()),
+        StoredValue::new(app.user_id.clone()),
+        app.version,
+    );
+    // Drafts live in the browser; the server only renders the first page.
+    #[cfg(not(feature = "hydrate"))]
+    let _ = user_id;
+    #[cfg(feature = "hydrate")]
+    {
+        use super::draft::{self, Draft};
+        let kept = draft::load(&app.user_id, &app.id, version);
+        let kept = kept.unwrap_or_else(|| Draft {
+            client_id: crate::shell::random::uuid(),
+            document: Document::default(),
+        });
+        client_id.set(kept.client_id);
+        document.set(kept.document);
+        Effect::new(move |_| {
+            let current = Draft {
+                client_id: client_id.get(),
+                document: document.get(),
+            };
+            if !matches!(step.get_untracked(), Step::Sent(_)) {
+                draft::save(&user_id.get_value(), &app_id.get_value(), version, &current);
+            }
+        });
+    }
+    let problems = move || {
+        let mut list: Vec<(String, String)> = evaluation.with(|e| {
+            e.messages
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        });
+        list.sort();
+        list
+    };
+    // Problems on the page being shown stop "Next"; the rest wait for the summary.
+    let page_problems = move |index: usize| {
+        let ids: Vec<String> =
+            all_pages.with_value(|p| p[index].iter().map(|f| f.id.0.clone()).collect());
+        evaluation.with(|e| {
+            e.messages.keys().any(|path| {
+                let top = path.split('.').next().unwrap_or_default();
+                ids.iter().any(|id| id == top) || form.with_value(|f| nested_in(f, &ids, top))
+            })
+        })
+    };
+    let sending = ServerAction::<Submit>::new();
+    let failure = RwSignal::new(None::<AppError>);
+    Effect::new(move |_| match sending.value().get() {
+        Some(Ok(receipt)) => {
+            #[cfg(feature = "hydrate")]
+            super::draft::forget(&user_id.get_value(), &app_id.get_value(), version);
+            failure.set(None);
+            step.set(Step::Sent(receipt));
+        }
+        Some(Err(error)) => failure.set(Some(error)),
+        None => {}
+    });
+    let send = move |_| {
+        filling.reveal.set(true);
+        if !problems().is_empty() {
+            return;
+        }
+        sending.dispatch(Submit {
+            app_id: app_id.get_value(),
+            submission: NewSubmission {
+                client_id: client_id.get_untracked(),
+                version,
+                finished_at: chrono::Local::now().fixed_offset(),
+                document: document.get_untracked(),
+            },
+        });
+    };
+    let start_again = move |_| {
+        #[cfg(feature = "hydrate")]
+        client_id.set(crate::shell::random::uuid());
+        filling.reveal.set(false);
+        filling.touched.set(HashSet::new());
+        document.set(Document::default());
+        step.set(Step::Page(0));
+    };
+    let title = app.name.clone();
+    view! {
+        <Title text=title.clone()/>
+        <section class="runner" aria-labelledby="runner-title">
+            <h1 id="runner-title">{title}</h1>
+            <p class="muted">{format!("Version {version}")}</p>
+            <form class="run-form" novalidate=true on:submit=|event| event.prevent_default()>
+                {move || match step.get() {
+                    Step::Page(index) => {
+                        let fields = all_pages.with_value(|p| p[index].clone());
+                        let next = move |_| {
+                            if page_problems(index) {
+                                filling.reveal.set(true);
+                            } else {
+                                filling.reveal.set(false);
+                                step.set(if index + 1 < page_count { Step::Page(index + 1) } else { Step::Review });
+                            }
+                        };
+                        view! {
+                            {(page_count > 1).then(|| view! { <p class="run-progress">{format!("Page {} of {page_count}", index + 1)}</p> })}
+                            <Fields fields rows=Vec::new()/>
+                            <div class="run-nav">
+                                {(index > 0).then(|| view! {
+                                    <button type="button" class="button secondary" on:click=move |_| step.set(Step::Page(index - 1))>"Back"</button>
+                                })}
+                                <button type="button" class="button" on:click=next>
+                                    {if index + 1 < page_count { "Next" } else { "Review" }}
+                                </button>
+                            </div>
+                        }.into_any()
+                    }
+                    Step::Review => view! {
+                        <h2>"Review"</h2>
+                        {move || {
+                            let list = problems();
+                            if list.is_empty() {
+                                view! { <p data-testid="review-ok">"Everything is answered. Send it when you are ready."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <div class="form-alert" role="alert" data-testid="review-problems">
+                                        <p>{format!("{} answer(s) need attention before sending:", list.len())}</p>
+                                        <ul>
+                                            {list.into_iter().map(|(path, message)| {
+                                                let what = form.with_value(|f| describe(f, &path));
+                                                view! { <li>{format!("{what}: {message}")}</li> }
+                                            }).collect_view()}
+                                        </ul>
+                                    </div>
+                                }.into_any()
+                            }
+                        }}
+                        {move || failure.get().map(|error| view! {
+                            <p class="form-alert" role="alert" data-testid="send-failed">
+                                {if error.is_transient() {
+                                    format!("Not sent: {error} Your answers are kept on this device; try again.")
+                                } else {
+                                    error.to_string()
+                                }}
+                            </p>
+                        })}
+                        <div class="run-nav">
+                            <button type="button" class="button secondary" on:click=move |_| step.set(Step::Page(page_count - 1))>"Back"</button>
+                            <button type="button" class="button" on:click=send disabled=move || sending.pending().get()>
+                                {move || if sending.pending().get() { "Sending…" } else { "Send" }}
+                            </button>
+                        </div>
+                    }.into_any(),
+                    Step::Sent(receipt) => view! {
+                        <div class="run-sent" role="status" data-testid="sent">
+                            <h2>"Sent"</h2>
+                            <p>{format!("Received at {}.", receipt.received_at.format("%Y-%m-%d %H:%M UTC"))}</p>
+                            <button type="button" class="button" on:click=start_again>"Fill in another"</button>
+                            <p><A href="/run">"Other apps"</A></p>
+                        </div>
+                    }.into_any(),
+                }}
+            </form>
+        </section>
+    }
+}
+
+/// Whether the top-level id `top` is a field nested (in a section) under one of `ids`.
+fn nested_in(form: &Form, ids: &[String], top: &str) -> bool {
+    fn contains(field: &Field, id: &str) -> bool {
+        field.id.0 == id || field.kind.children().iter().any(|c| contains(c, id))
+    }
+    form.fields
+        .iter()
+        .filter(|f| ids.contains(&f.id.0))
+        .any(|f| contains(f, top))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use muster_domain::forms::schema::FieldId;
+
+    #[test]
+    fn page_breaks_split_the_form_into_pages() {
+        let field = |id: &str, kind: Kind| Field::new(FieldId(id.into()), id, kind);
+        let form = Form {
+            fields: vec![
+                field("a", Kind::YesNo),
+                field("break_1", Kind::PageBreak),
+                field("break_2", Kind::PageBreak),
+                field("b", Kind::YesNo),
+            ],
+        };
+        let split = pages(&form);
+        assert_eq!(split.len(), 2);
+        assert_eq!(split[1][0].id.0, "b");
+        assert_eq!(pages(&Form::default()).len(), 1);
+        let rows = Form {
+            fields: vec![field(
+                "visits",
+                Kind::Repeat {
+                    children: vec![field("duration", Kind::YesNo)],
+                    min: 0,
+                    max: None,
+                },
+            )],
+        };
+        assert_eq!(
+            describe(&rows, "visits.1.duration"),
+            "visits, row 2: duration"
+        );
+    }
+}

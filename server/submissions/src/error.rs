@@ -1,0 +1,34 @@
+use muster_accounts::AccountsError;
+use muster_domain::accounts::FieldErrors;
+use muster_platform::db::DbError;
+
+/// What can go wrong with submissions; the web layer maps each to a status and message
+/// once.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmissionsError {
+    /// Answers the person can correct, by path (`visits.1.duration`), with the messages
+    /// the runner shows.
+    #[error("invalid answers: {0:?}")]
+    Invalid(FieldErrors),
+    /// Not a submission of this form at all (made for another version, or not by the
+    /// runner); the text says what is wrong.
+    #[error("{0}")]
+    Malformed(String),
+    /// This device-made id was stored before with other answers.
+    #[error("the submission id was used before with other answers")]
+    Conflict,
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Accounts(#[from] AccountsError),
+    #[error(transparent)]
+    Apps(#[from] muster_apps::AppsError),
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+impl From<sqlx::Error> for SubmissionsError {
+    fn from(error: sqlx::Error) -> Self {
+        SubmissionsError::Database(error.into())
+    }
+}
