@@ -46,6 +46,7 @@ fn SignedInNav(view: SessionView) -> impl IntoView {
     super::form::leave_on_success(switch.value().into(), || "/account".to_owned());
     let current = view.account.id.clone();
     view! {
+        <A href="/run">"Fill in"</A>
         <A href="/apps">"Apps"</A>
         <A href="/account/members">"Members"</A>
         {role.can(Capability::ViewAuditLog).then(|| view! { <A href="/account/audit">"Audit log"</A> })}

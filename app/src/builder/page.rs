@@ -295,6 +295,11 @@ fn PublishPanel(builder: Builder) -> impl IntoView {
             {outcome}
             {problem_list}
             {change_list}
+            <p>
+                <leptos_router::components::A href=format!("/apps/{}/submissions", builder.app_id.get_value())>"Submissions"</leptos_router::components::A>
+                " · "
+                <leptos_router::components::A href=format!("/run/{}", builder.app_id.get_value())>"Fill it in"</leptos_router::components::A>
+            </p>
             <h3>"Versions"</h3>
             <Transition fallback=|| ()>
                 {move || versions.get().map(|result| match result {

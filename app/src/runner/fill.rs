@@ -98,14 +98,19 @@ fn control(field: &Field, rows: &RowPath, at: &str, input_id: &str) -> AnyView {
         }
     };
     let label = field.label.text.clone();
-    let required = field.required.then_some(" *");
+    // Screen readers hear "required" from the input; the star is for eyes.
+    let is_required = field.required;
+    let mark = move || {
+        is_required.then(|| view! { <span class="required-mark" aria-hidden="true">" *"</span> })
+    };
+
     let help = field
         .help
         .as_ref()
         .map(|h| view! { <p class="field-hint">{h.text.clone()}</p> });
     let labelled = |input: AnyView| {
         view! {
-            <label for=input_id.to_owned()>{label.clone()}{required}</label>
+            <label for=input_id.to_owned()>{label.clone()}{mark()}</label>
             {help.clone()}
             {input}
         }
@@ -114,7 +119,7 @@ fn control(field: &Field, rows: &RowPath, at: &str, input_id: &str) -> AnyView {
     let text_input = |kind: &'static str, mode: &'static str| {
         let (set, touch) = (set.clone(), touch.clone());
         view! {
-            <input id=input_id.to_owned() type=kind inputmode=mode step="any" prop:value=answer.clone()
+            <input id=input_id.to_owned() type=kind inputmode=mode step="any" aria-required=is_required.to_string() prop:value=answer.clone()
                 on:input=move |event| set(event_target_value(&event)) on:blur=touch/>
         }
         .into_any()
@@ -125,7 +130,7 @@ fn control(field: &Field, rows: &RowPath, at: &str, input_id: &str) -> AnyView {
         Kind::LongText { .. } => {
             let (set, touch) = (set.clone(), touch.clone());
             labelled(view! {
-                <textarea id=input_id.to_owned() prop:value=answer.clone()
+                <textarea id=input_id.to_owned() aria-required=is_required.to_string() prop:value=answer.clone()
                     on:input=move |event| set(event_target_value(&event)) on:blur=touch></textarea>
             }.into_any())
         }
@@ -138,7 +143,7 @@ fn control(field: &Field, rows: &RowPath, at: &str, input_id: &str) -> AnyView {
         Kind::YesNo => {
             let options = [("yes", "Yes"), ("no", "No")]
                 .map(|(value, text)| (value.to_owned(), text.to_owned()));
-            group(&label, required, help.clone(), choices(input_id, &options, false, answer, set, touch))
+            group(&label, mark(), help.clone(), choices(input_id, &options, false, answer, set, touch))
         }
         Kind::SingleChoice { options } | Kind::MultipleChoice { options } => {
             let multiple = matches!(field.kind, Kind::MultipleChoice { .. });
@@ -146,7 +151,7 @@ fn control(field: &Field, rows: &RowPath, at: &str, input_id: &str) -> AnyView {
                 .iter()
                 .map(|o| (o.value.clone(), o.label.text.clone()))
                 .collect();
-            group(&label, required, help.clone(), choices(input_id, &options, multiple, answer, set, touch))
+            group(&label, mark(), help.clone(), choices(input_id, &options, multiple, answer, set, touch))
         }
         Kind::Photo { .. } | Kind::Location { .. } | Kind::Signature => labelled(
             view! {
@@ -177,7 +182,7 @@ fn control(field: &Field, rows: &RowPath, at: &str, input_id: &str) -> AnyView {
         .into_any(),
         Kind::Repeat { children, min, max } => view! {
             <fieldset class="run-group run-repeat">
-                <legend>{label}{required}</legend>
+                <legend>{label}{mark()}</legend>
                 {help}
                 <RepeatRows id=id children=children.clone() rows=rows.clone() min=*min max=*max/>
             </fieldset>
@@ -189,7 +194,7 @@ fn control(field: &Field, rows: &RowPath, at: &str, input_id: &str) -> AnyView {
 /// A group of radio buttons or checkboxes, labelled as one question.
 fn group(
     label: &str,
-    required: Option<&'static str>,
+    required: Option<impl IntoView + 'static>,
     help: Option<impl IntoView + 'static>,
     inputs: AnyView,
 ) -> AnyView {
