@@ -1,5 +1,9 @@
 import { defineConfig, devices } from '@playwright/test';
 
+// The runner's offline test cuts the service worker's own requests, which Playwright
+// only sees with service-worker network events on (set before browsers start).
+process.env.PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS = '1';
+
 // Muster is started by Playwright from the binary `cargo leptos build` produced, on its
 // own port, against the services and database that scripts/test prepared (passed in
 // through the environment). Playwright waits for /readyz before any test runs.
@@ -16,6 +20,7 @@ export default defineConfig({
   workers: 2,
   reporter: [['list'], ['json', { outputFile: 'test-results/results.json' }]],
   use: {
+    serviceWorkers: 'allow',
     baseURL,
     trace: 'retain-on-failure',
     launchOptions: {

@@ -1,5 +1,4 @@
-import { expect, type Page } from '@playwright/test';
-import { test } from '@playwright/test';
+import { expect, test, type BrowserContext, type Page, type Route } from '@playwright/test';
 import { confirmedBuilder, hydrated, invitedPerson } from './support';
 
 // The runner (issue 13): a member fills a published app in on a phone, page by page,
@@ -27,6 +26,20 @@ async function call(page: Page, fn: string, body: Record<string, unknown>, json 
     : await page.request.post(`/api/${fn}`, { form: body as Record<string, string>, headers: { Origin: origin } });
   expect(response.status(), `${fn}: ${await response.text()}`).toBe(200);
   return response.json();
+}
+
+/**
+ * The builder's list of `app`'s submissions once it holds `count` rows: another user's
+ * write reaches the builder's reads once a replica has it (within the lag bound).
+ */
+async function submissionRows(owner: Page, app: string, count: number) {
+  const rows = owner.getByTestId('submissions').locator('tbody tr');
+  await expect(async () => {
+    await owner.goto(`/apps/${app}/submissions`);
+    await expect(rows).toHaveCount(count, { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await hydrated(owner);
+  return rows;
 }
 
 async function noSidewaysScroll(page: Page) {
@@ -82,19 +95,74 @@ test('a member fills in a published app on a phone and the builder sees it', asy
   await noSidewaysScroll(member);
   await member.getByRole('button', { name: 'Review' }).click();
   await expect(member.getByTestId('review-ok')).toBeVisible();
-  await member.getByRole('button', { name: 'Send' }).click();
-  await expect(member.getByTestId('sent')).toBeVisible();
+  await member.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(member.getByTestId('kept')).toBeVisible();
+  await expect(member.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '0');
+  await expect(member.getByTestId('outbox-count')).toContainText('last sent at');
 
   // Sent: the draft is gone, the next one starts empty.
   await member.getByRole('button', { name: 'Fill in another' }).click();
   await expect(member.getByRole('textbox', { name: 'Site', exact: true })).toHaveValue('');
 
-  await owner.goto(`/apps/${appId}/submissions`);
-  await hydrated(owner);
-  const rows = owner.getByTestId('submissions').locator('tbody tr');
-  await expect(rows).toHaveCount(1);
+  const rows = await submissionRows(owner, appId, 1);
   await expect(rows.first()).toContainText('Fay Field');
   await rows.first().getByRole('link').click();
   await expect(owner.getByTestId('answers')).toContainText('North gate');
   await expect(owner.getByTestId('answers')).toContainText('Visits, row 2');
+});
+
+// Playwright's offline switch does not reach a service worker's own fetches; with
+// service-worker network events on (playwright.config.ts) those are cut here too.
+function cutServiceWorker(route: Route) {
+  return route.request().serviceWorker() ? route.abort('internetdisconnected') : route.continue();
+}
+
+async function goOffline(context: BrowserContext) {
+  await context.setOffline(true);
+  await context.route('**', cutServiceWorker);
+}
+
+async function goOnline(context: BrowserContext) {
+  await context.unroute('**', cutServiceWorker);
+  await context.setOffline(false);
+}
+
+test('submissions made offline wait on the device and arrive exactly once', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const { page: owner } = await confirmedBuilder(browser, 'Otto Offline');
+  const appId: string = await call(owner, 'create_app', { name: 'Well check' });
+  const form = { fields: [field('well', 'Well', { type: 'short_text', required: true })] };
+  await call(owner, 'save_draft', { app_id: appId, form, base_revision: 1 }, true);
+  await call(owner, 'publish_app', { app_id: appId });
+  const member = await invitedPerson(browser, owner, 'Wendy Well', 'member');
+  await member.setViewportSize({ width: 360, height: 740 });
+  await member.goto(`/run/${appId}`);
+  await hydrated(member);
+  // The service worker takes over, then keeps the page as it loads again.
+  await member.evaluate(async () => { await navigator.serviceWorker.ready; });
+  await expect.poll(() => member.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  await member.reload();
+  await hydrated(member);
+
+  await goOffline(member.context());
+  for (const well of ['Well 1', 'Well 2', 'Well 3']) {
+    await member.getByRole('textbox', { name: 'Well', exact: true }).fill(well);
+    await member.getByRole('button', { name: 'Review' }).click();
+    await member.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect(member.getByTestId('kept')).toBeVisible();
+    await member.getByRole('button', { name: 'Fill in another' }).click();
+  }
+  await expect(member.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '3');
+
+  // Opened again with no network: the service worker serves the runner, the queue is
+  // still there.
+  await member.reload();
+  await hydrated(member);
+  await expect(member.getByRole('heading', { name: 'Well check' })).toBeVisible();
+  await expect(member.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '3');
+
+  await goOnline(member.context());
+  // The browser's "online" event starts the round (Playwright raises it).
+  await expect(member.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '0', { timeout: 20_000 });
+  await submissionRows(owner, appId, 3);
 });

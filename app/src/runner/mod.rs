@@ -5,6 +5,9 @@
 //! - `fill`: the form's inputs over a submission document, with the engine's
 //!   conditions, calculations and messages (`muster_domain::forms::fill`).
 //! - `draft`: the answers kept on the device as they are typed (browser only).
+//! - `outbox` (with `outbox.js`): finished submissions waiting in IndexedDB until the
+//!   server has them, sent oldest first; `status`: what the runner shows of it. The
+//!   service worker that lets the runner open offline is `public/sw.js`.
 //! - `submissions`: what builders see of what arrived; `api`: the server functions.
 
 pub mod api;
@@ -12,7 +15,10 @@ pub mod api;
 pub mod draft;
 pub mod fill;
 pub mod launcher;
+#[cfg(feature = "hydrate")]
+pub mod outbox;
 pub mod page;
+pub mod status;
 pub mod submissions;
 
 pub use launcher::LauncherPage;

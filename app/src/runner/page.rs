@@ -12,14 +12,15 @@ use muster_domain::{
         schema::{Field, Form, Kind},
         submission::Document,
     },
-    submissions::views::{NewSubmission, Receipt, RunnerApp},
+    submissions::views::{NewSubmission, RunnerApp},
 };
 
 use super::{
-    api::{load_runner_app, Submit},
+    api::load_runner_app,
     fill::{Fields, Filling},
+    status::OutboxLine,
 };
-use crate::{accounts::pages::LoadError, error::AppError};
+use crate::accounts::pages::LoadError;
 
 #[component]
 pub fn RunnerPage() -> impl IntoView {
@@ -76,11 +77,12 @@ fn describe(form: &Form, path: &str) -> String {
     out
 }
 
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Copy, PartialEq)]
 enum Step {
     Page(usize),
     Review,
-    Sent(Receipt),
+    /// Kept in the outbox, which sends it (now, or when the network returns).
+    Kept,
 }
 
 #[component]
@@ -107,9 +109,6 @@ fn Runner(app: RunnerApp) -> impl IntoView {
         StoredValue::new(app.user_id.clone()),
         app.version,
     );
-    // Drafts live in the browser; the server only renders the first page.
-    #[cfg(not(feature = "hydrate"))]
-    let _ = user_id;
     #[cfg(feature = "hydrate")]
     {
         use super::draft::{self, Draft};
@@ -120,12 +119,14 @@ fn Runner(app: RunnerApp) -> impl IntoView {
         });
         client_id.set(kept.client_id);
         document.set(kept.document);
+        super::outbox::register_service_worker();
+        super::outbox::start(&app.user_id);
         Effect::new(move |_| {
             let current = Draft {
                 client_id: client_id.get(),
                 document: document.get(),
             };
-            if !matches!(step.get_untracked(), Step::Sent(_)) {
+            if step.get_untracked() != Step::Kept {
                 draft::save(&user_id.get_value(), &app_id.get_value(), version, &current);
             }
         });
@@ -151,31 +152,50 @@ fn Runner(app: RunnerApp) -> impl IntoView {
             })
         })
     };
-    let sending = ServerAction::<Submit>::new();
-    let failure = RwSignal::new(None::<AppError>);
-    Effect::new(move |_| match sending.value().get() {
-        Some(Ok(receipt)) => {
-            #[cfg(feature = "hydrate")]
-            super::draft::forget(&user_id.get_value(), &app_id.get_value(), version);
-            failure.set(None);
-            step.set(Step::Sent(receipt));
-        }
-        Some(Err(error)) => failure.set(Some(error)),
-        None => {}
-    });
+    let failure = RwSignal::new(None::<String>);
+    let keeping = RwSignal::new(false);
     let send = move |_| {
         filling.reveal.set(true);
-        if !problems().is_empty() {
+        if !problems().is_empty() || keeping.get_untracked() {
             return;
         }
-        sending.dispatch(Submit {
-            app_id: app_id.get_value(),
-            submission: NewSubmission {
-                client_id: client_id.get_untracked(),
-                version,
-                finished_at: chrono::Local::now().fixed_offset(),
-                document: document.get_untracked(),
-            },
+        let submission = NewSubmission {
+            client_id: client_id.get_untracked(),
+            version,
+            finished_at: chrono::Local::now().fixed_offset(),
+            document: document.get_untracked(),
+        };
+        let (app, user) = (app_id.get_value(), user_id.get_value());
+        let item = serde_json::json!({
+            "client_id": submission.client_id,
+            "user_id": user,
+            "app_id": app,
+            "body": { "app_id": app, "submission": submission },
+        });
+        keeping.set(true);
+        leptos::task::spawn_local(async move {
+            #[cfg(feature = "hydrate")]
+            let kept = super::outbox::enqueue(&item).await;
+            #[cfg(not(feature = "hydrate"))]
+            let kept: Result<(), String> = {
+                let _ = item;
+                Err("only a browser keeps submissions".to_owned())
+            };
+            keeping.set(false);
+            match kept {
+                Ok(()) => {
+                    #[cfg(feature = "hydrate")]
+                    {
+                        super::draft::forget(&user, &app, version);
+                        super::outbox::send_now(&user);
+                    }
+                    failure.set(None);
+                    step.set(Step::Kept);
+                }
+                Err(error) => failure.set(Some(format!(
+                    "This device could not keep the submission ({error}). Your answers are still here: try again, or free some space on the device."
+                ))),
+            }
         });
     };
     let start_again = move |_| {
@@ -192,6 +212,7 @@ fn Runner(app: RunnerApp) -> impl IntoView {
         <section class="runner" aria-labelledby="runner-title">
             <h1 id="runner-title">{title}</h1>
             <p class="muted">{format!("Version {version}")}</p>
+            <OutboxLine user_id=app.user_id.clone()/>
             <form class="run-form" novalidate=true on:submit=|event| event.prevent_default()>
                 {move || match step.get() {
                     Step::Page(index) => {
@@ -237,26 +258,18 @@ fn Runner(app: RunnerApp) -> impl IntoView {
                                 }.into_any()
                             }
                         }}
-                        {move || failure.get().map(|error| view! {
-                            <p class="form-alert" role="alert" data-testid="send-failed">
-                                {if error.is_transient() {
-                                    format!("Not sent: {error} Your answers are kept on this device; try again.")
-                                } else {
-                                    error.to_string()
-                                }}
-                            </p>
+                        {move || failure.get().map(|message| view! {
+                            <p class="form-alert" role="alert" data-testid="send-failed">{message}</p>
                         })}
                         <div class="run-nav">
                             <button type="button" class="button secondary" on:click=move |_| step.set(Step::Page(page_count - 1))>"Back"</button>
-                            <button type="button" class="button" on:click=send disabled=move || sending.pending().get()>
-                                {move || if sending.pending().get() { "Sending…" } else { "Send" }}
-                            </button>
+                            <button type="button" class="button" on:click=send disabled=move || keeping.get()>"Send"</button>
                         </div>
                     }.into_any(),
-                    Step::Sent(receipt) => view! {
-                        <div class="run-sent" role="status" data-testid="sent">
-                            <h2>"Sent"</h2>
-                            <p>{format!("Received at {}.", receipt.received_at.format("%Y-%m-%d %H:%M UTC"))}</p>
+                    Step::Kept => view! {
+                        <div class="run-sent" role="status" data-testid="kept">
+                            <h2>"Done"</h2>
+                            <p>"Your submission is kept on this device until the server has it; it is sent as soon as there is a network."</p>
                             <button type="button" class="button" on:click=start_again>"Fill in another"</button>
                             <p><A href="/run">"Other apps"</A></p>
                         </div>

@@ -14,6 +14,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 <meta name="description" content="Muster: build field data-capture apps without code, run them offline, plan together."/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // Installable: the runner's home screen icon and offline start page.
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <meta name="theme-color" content="#1f5f8b"/>
                 // Release builds name the stylesheet by its content hash.
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>

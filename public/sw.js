@@ -1,0 +1,54 @@
+// Muster's service worker: the runner opens and works with no network once it was used
+// online. Runner pages (/run, /run/{app}), the app's code and styles are answered from
+// the network when it answers, and from what was kept of the last answer when it does
+// not. Nothing else is kept: other pages need the server anyway, and the less a shared
+// device holds, the better. Sign-out empties the cache (the page calls `clearOffline`).
+//
+// Network first (not cache first) because the page and its WASM must come from the
+// same deployment: a cached page never meets newer code.
+
+const CACHE = 'muster-runner-v1';
+
+self.addEventListener('install', () => self.skipWaiting());
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name !== CACHE) await caches.delete(name);
+    }
+    await self.clients.claim();
+  })());
+});
+
+function kept(url) {
+  return url.pathname === '/run'
+    || url.pathname.startsWith('/run/')
+    || url.pathname.startsWith('/pkg/')
+    || url.pathname === '/favicon.svg'
+    || url.pathname === '/manifest.webmanifest'
+    || url.pathname.startsWith('/icons/');
+}
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin || !kept(url)) return;
+  event.respondWith((async () => {
+    const cache = await caches.open(CACHE);
+    try {
+      const response = await fetch(request);
+      if (response.ok) await cache.put(request, response.clone());
+      return response;
+    } catch (offline) {
+      const answer = await cache.match(request, { ignoreVary: true });
+      if (answer) return answer;
+      throw offline;
+    }
+  })());
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data === 'clear') {
+    event.waitUntil(caches.delete(CACHE));
+  }
+});
