@@ -191,6 +191,7 @@ mod server_side {
                 SubmissionsError::Accounts(error) => return error.into(),
                 SubmissionsError::Apps(error) => return error.into(),
                 SubmissionsError::Database(error) => return error.into(),
+                SubmissionsError::Queue(message) => return internal(message),
             };
             app_error.set_response_status();
             app_error

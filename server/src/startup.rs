@@ -58,7 +58,9 @@ pub async fn run_worker_only(
 
 /// Every job kind this server runs: the platform's and the features'.
 pub fn job_registry() -> JobRegistry {
-    Platform::job_registry().register::<muster_accounts::MailLink>()
+    Platform::job_registry()
+        .register::<muster_accounts::MailLink>()
+        .register::<muster_submissions::ProcessSubmission>()
 }
 
 /// Tenants are isolated by row level security only if the runtime role cannot bypass

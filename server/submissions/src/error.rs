@@ -25,6 +25,9 @@ pub enum SubmissionsError {
     Apps(#[from] muster_apps::AppsError),
     #[error(transparent)]
     Database(#[from] DbError),
+    /// The background job could not be enqueued: nothing was stored.
+    #[error("could not enqueue the submission's processing: {0}")]
+    Queue(String),
 }
 
 impl From<sqlx::Error> for SubmissionsError {

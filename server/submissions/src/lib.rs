@@ -8,6 +8,7 @@
 //! submissions out of sight: they are "not found").
 
 mod error;
+mod processing;
 
 use chrono::{DateTime, Utc};
 use muster_accounts::Actor;
@@ -22,6 +23,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 pub use error::SubmissionsError;
+pub use processing::ProcessSubmission;
 
 const MEMBERS_ONLY: &str = "Only members of this organisation can fill in its apps.";
 const BUILDERS_ONLY: &str = "Only builders, admins and owners can see an app's submissions.";
@@ -55,8 +57,8 @@ pub async fn submit(
     let hash = content_hash(new.version, &new.document);
     let mut tx = work.write(&actor.scope()).await?;
     let inserted: Option<(Uuid, DateTime<Utc>)> = sqlx::query_as(
-        "INSERT INTO submissions (id, account_id, app_id, version, client_id, content_hash, document, submitted_by, device_time)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        "INSERT INTO submissions (id, account_id, app_id, version, client_id, content_hash, document, submitted_by, device_time, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'processing')
          ON CONFLICT (account_id, client_id) DO NOTHING
          RETURNING id, received_at",
     )
@@ -72,7 +74,14 @@ pub async fn submit(
     .fetch_optional(&mut *tx)
     .await?;
     let (id, received_at) = match inserted {
-        Some(row) => row,
+        Some((id, received_at)) => {
+            let job = ProcessSubmission {
+                submission_id: id,
+                account_id: actor.account_id,
+            };
+            processing::enqueue(work, &mut tx, &job).await?;
+            (id, received_at)
+        }
         None => {
             // Sent before: the same content gets the same answer, other content is a
             // mistake the device must hear about.

@@ -76,6 +76,13 @@ async fn the_same_submission_sent_twice_is_stored_once() {
         .await;
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
     assert_eq!(list[0]["submitted_by"], "Mo");
+    // Its processing job, enqueued with it, completes it.
+    let list = owner
+        .call_until("load_submissions", &[("app_id", &id)], |list| {
+            list[0]["status"] == "complete"
+        })
+        .await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
     let (status, detail) = owner
         .call(
             "load_submission",
