@@ -56,7 +56,9 @@ ensure_wasm_bindgen_cli() {
     want="$(wasm_bindgen_pin)"
     [ -n "$want" ] || die "wasm-bindgen is not pinned with \"=X.Y.Z\" in Cargo.toml"
     have="$(probe wasm-bindgen --version | awk '{print $2}')"
-    [ "$have" = "$want" ] && return 0
+    # The same package brings wasm-bindgen-test-runner, which runs the engine's WASM
+    # tests under Node.
+    [ "$have" = "$want" ] && command -v wasm-bindgen-test-runner >/dev/null 2>&1 && return 0
     # Not --locked: one of its locked dependencies is missing from the registry mirror.
     run_step "installing wasm-bindgen-cli $want${have:+ (replacing $have)}" "2 to 8 minutes, once" "$REGISTRY_HINT" \
         cargo install wasm-bindgen-cli --version "$want" --force
