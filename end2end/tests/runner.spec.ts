@@ -161,8 +161,28 @@ test('submissions made offline wait on the device and arrive exactly once', asyn
   await expect(member.getByRole('heading', { name: 'Well check' })).toBeVisible();
   await expect(member.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '3');
 
+  // Back online, but the server is busy: they keep waiting, and signing out asks first.
+  const busy = (route: Route) => route.fulfill({ status: 503, body: '{"Busy":null}' });
+  await member.route('**/api/submit', busy);
   await goOnline(member.context());
-  // The browser's "online" event starts the round (Playwright raises it).
+  await member.getByRole('button', { name: 'Send now' }).click();
+  await expect(member.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '3');
+  let asked = '';
+  member.once('dialog', (dialog) => { asked = dialog.message(); return dialog.dismiss(); });
+  await member.getByRole('button', { name: 'Menu' }).click();
+  await member.getByRole('button', { name: 'Sign out' }).click();
+  await expect.poll(() => asked).toContain('3 submission(s) have not reached the server yet');
+  await expect(member.getByTestId('signed-in-as')).toHaveText('Wendy Well');
+  await expect(member.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '3');
+
+  await member.unroute('**/api/submit', busy);
+  await member.getByRole('button', { name: 'Send now' }).click();
   await expect(member.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '0', { timeout: 20_000 });
   await submissionRows(owner, appId, 3);
+  // Nothing waits any more: signing out asks nothing.
+  member.once('dialog', (dialog) => { asked = `asked again: ${dialog.message()}`; return dialog.dismiss(); });
+  await member.getByRole('button', { name: 'Menu' }).click();
+  await member.getByRole('button', { name: 'Sign out' }).click();
+  await expect(member).toHaveURL(/\/$/);
+  expect(asked).not.toContain('asked again');
 });

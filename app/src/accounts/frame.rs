@@ -72,8 +72,36 @@ fn SignedInNav(view: SessionView) -> impl IntoView {
             " · " <span data-testid="current-role">{role.label()}</span>
         </A>
         <ActionForm action=sign_out attr:class="inline-form">
-            <button type="submit" class="link-button">"Sign out"</button>
+            <button type="submit" class="link-button" on:click=leaving_this_device(view.user.id.clone())>"Sign out"</button>
         </ActionForm>
+    }
+}
+
+/// What signing out does to this device: it asks first while submissions of this user
+/// still wait to be sent (they stay, and go out at their next sign-in), and it empties
+/// the runner's offline copy of the pages, which show this user's apps.
+fn leaving_this_device(user_id: String) -> impl Fn(leptos::ev::MouseEvent) + 'static {
+    #[cfg(feature = "hydrate")]
+    {
+        let outbox = crate::runner::outbox::watch(user_id);
+        move |event: leptos::ev::MouseEvent| {
+            let waiting = outbox.with_untracked(|o| o.waiting);
+            if waiting > 0 {
+                let question = format!(
+                    "{waiting} submission(s) have not reached the server yet. They stay on this device and are sent when you sign in here again. Sign out anyway?"
+                );
+                if !window().confirm_with_message(&question).unwrap_or(false) {
+                    event.prevent_default();
+                    return;
+                }
+            }
+            crate::runner::outbox::forget_offline_pages();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = user_id;
+        |_: leptos::ev::MouseEvent| {}
     }
 }
 

@@ -198,3 +198,10 @@ export function registerServiceWorker() {
     navigator.serviceWorker.register('/sw.js').catch(() => {});
   }
 }
+
+/** Asks the service worker to empty its copy of the runner's pages (at sign-out). */
+export function forgetOfflinePages() {
+  if ('serviceWorker' in navigator && navigator.serviceWorker.controller) {
+    navigator.serviceWorker.controller.postMessage('clear');
+  }
+}

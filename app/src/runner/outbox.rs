@@ -19,6 +19,9 @@ extern "C" {
     fn js_sync(user: &str);
     #[wasm_bindgen(js_name = registerServiceWorker)]
     pub fn register_service_worker();
+    /// Empties the service worker's copy of the runner's pages (at sign-out).
+    #[wasm_bindgen(js_name = forgetOfflinePages)]
+    pub fn forget_offline_pages();
 }
 
 /// Keeps `item` (JSON: `{ client_id, user_id, app_id, body }`) until it is sent.
