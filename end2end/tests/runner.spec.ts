@@ -186,3 +186,39 @@ test('submissions made offline wait on the device and arrive exactly once', asyn
   await expect(member).toHaveURL(/\/$/);
   expect(asked).not.toContain('asked again');
 });
+
+test('an unfinished draft moves onto a newer version, listing the answers that no longer fit', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const { page: owner } = await confirmedBuilder(browser, 'Vera Versions');
+  const appId: string = await call(owner, 'create_app', { name: 'Pump survey' });
+  const v1 = { fields: [
+    field('pump', 'Pump', { type: 'short_text' }),
+    field('depth', 'Depth', { type: 'number' }),
+  ] };
+  await call(owner, 'save_draft', { app_id: appId, form: v1, base_revision: 1 }, true);
+  await call(owner, 'publish_app', { app_id: appId });
+  const member = await invitedPerson(browser, owner, 'Pat Pump', 'member');
+  await member.goto(`/run/${appId}`);
+  await hydrated(member);
+  await member.getByRole('textbox', { name: 'Pump', exact: true }).fill('P-7');
+  await member.getByRole('spinbutton', { name: 'Depth' }).fill('12');
+
+  // Version 2: the pump is now chosen from a list; depth stays.
+  const v2 = { fields: [
+    field('pump', 'Pump', { type: 'single_choice', options: [{ value: 'p1', label: { text: 'P-1' } }] }),
+    field('depth', 'Depth', { type: 'number' }),
+  ] };
+  await call(owner, 'save_draft', { app_id: appId, form: v2, base_revision: 2 }, true);
+  await call(owner, 'publish_app', { app_id: appId });
+
+  await expect(async () => {
+    await member.goto(`/run/${appId}`);
+    await expect(member.getByText('Version 2', { exact: true })).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await hydrated(member);
+  await expect(member.getByTestId('older-draft')).toContainText('version 1');
+  await member.getByRole('button', { name: 'Move my answers' }).click();
+  await expect(member.getByTestId('left-behind')).toContainText('Pump: P-7');
+  await expect(member.getByRole('spinbutton', { name: 'Depth' })).toHaveValue('12');
+  await expect(member.getByTestId('older-draft')).toHaveCount(0);
+});

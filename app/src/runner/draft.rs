@@ -34,6 +34,18 @@ pub fn save(user: &str, app: &str, version: i32, draft: &Draft) -> bool {
         .is_some_and(|json| storage.set_item(&key(user, app, version), &json).is_ok())
 }
 
+/// The newest draft of an older version of `app`, if this user left one.
+pub fn older(user: &str, app: &str, version: i32) -> Option<(i32, Draft)> {
+    let storage = window().local_storage().ok().flatten()?;
+    let prefix = format!("muster.runner.draft.{user}.{app}.v");
+    (0..storage.length().unwrap_or(0))
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter_map(|key| key.strip_prefix(&prefix)?.parse::<i32>().ok())
+        .filter(|v| *v < version)
+        .max()
+        .and_then(|v| load(user, app, v).map(|draft| (v, draft)))
+}
+
 /// Forgets the draft once the server has the submission.
 pub fn forget(user: &str, app: &str, version: i32) {
     if let Some(storage) = window().local_storage().ok().flatten() {

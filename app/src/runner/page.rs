@@ -10,7 +10,7 @@ use muster_domain::{
     forms::{
         fill::evaluate_document,
         schema::{Field, Form, Kind},
-        submission::Document,
+        submission::{Document, LeftBehind},
     },
     submissions::views::{NewSubmission, RunnerApp},
 };
@@ -109,18 +109,29 @@ fn Runner(app: RunnerApp) -> impl IntoView {
         StoredValue::new(app.user_id.clone()),
         app.version,
     );
+    // A draft left unfinished on an older version, offered to move onto this one.
+    let older = RwSignal::new(None::<(i32, String)>);
+    let left_behind = RwSignal::new(Vec::<LeftBehind>::new());
     #[cfg(feature = "hydrate")]
     {
         use super::draft::{self, Draft};
-        let kept = draft::load(&app.user_id, &app.id, version);
-        let kept = kept.unwrap_or_else(|| Draft {
-            client_id: crate::shell::random::uuid(),
-            document: Document::default(),
+        // Restored once the page is hydrated: the server rendered an empty form, and
+        // the hydrated page must match it before the device's answers come in.
+        Effect::new(move |_| {
+            let (user, app) = (user_id.get_value(), app_id.get_value());
+            let kept = draft::load(&user, &app, version);
+            if kept.is_none() {
+                older.set(draft::older(&user, &app, version).map(|(v, d)| (v, d.client_id)));
+            }
+            let kept = kept.unwrap_or_else(|| Draft {
+                client_id: crate::shell::random::uuid(),
+                document: Document::default(),
+            });
+            client_id.set(kept.client_id);
+            document.set(kept.document);
+            super::outbox::register_service_worker();
+            super::outbox::start(&user);
         });
-        client_id.set(kept.client_id);
-        document.set(kept.document);
-        super::outbox::register_service_worker();
-        super::outbox::start(&app.user_id);
         Effect::new(move |_| {
             let current = Draft {
                 client_id: client_id.get(),
@@ -206,6 +217,35 @@ fn Runner(app: RunnerApp) -> impl IntoView {
         document.set(Document::default());
         step.set(Step::Page(0));
     };
+    let move_older = move |_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            use super::draft;
+            use muster_domain::forms::submission::carry_over;
+            let Some((old_version, _)) = older.get_untracked() else {
+                return;
+            };
+            let (user, app) = (user_id.get_value(), app_id.get_value());
+            let Some((_, old_draft)) = draft::older(&user, &app, version) else {
+                return;
+            };
+            match crate::builder::api::load_version(app.clone(), old_version).await {
+                Ok(old_form) => {
+                    let (moved, left) = form.with_value(|new_form| {
+                        carry_over(&old_form, new_form, &old_draft.document)
+                    });
+                    client_id.set(old_draft.client_id);
+                    document.set(moved);
+                    left_behind.set(left);
+                    draft::forget(&user, &app, old_version);
+                    older.set(None);
+                }
+                Err(error) => failure.set(Some(format!(
+                    "The older version could not be loaded: {error}"
+                ))),
+            }
+        });
+    };
     let title = app.name.clone();
     view! {
         <Title text=title.clone()/>
@@ -213,6 +253,21 @@ fn Runner(app: RunnerApp) -> impl IntoView {
             <h1 id="runner-title">{title}</h1>
             <p class="muted">{format!("Version {version}")}</p>
             <OutboxLine user_id=app.user_id.clone()/>
+            {move || older.get().map(|(old_version, _)| view! {
+                <div class="form-alert" role="status" data-testid="older-draft">
+                    <p>{format!("You have an unfinished submission of version {old_version}. Move its answers to version {version}? Answers that no longer fit are listed, not lost.")}</p>
+                    <button type="button" class="button small" on:click=move_older>"Move my answers"</button>
+                </div>
+            })}
+            {move || {
+                let left = left_behind.get();
+                (!left.is_empty()).then(|| view! {
+                    <div class="form-alert" role="status" data-testid="left-behind">
+                        <p>"These answers do not fit this version and were left out:"</p>
+                        <ul>{left.into_iter().map(|l| view! { <li>{format!("{}: {}", l.question, l.answer)}</li> }).collect_view()}</ul>
+                    </div>
+                })
+            }}
             <form class="run-form" novalidate=true on:submit=|event| event.prevent_default()>
                 {move || match step.get() {
                     Step::Page(index) => {

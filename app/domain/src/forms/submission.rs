@@ -155,6 +155,90 @@ fn check_rows(
     Ok(())
 }
 
+/// An answer of a draft that does not fit the newer version it moves to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftBehind {
+    /// Where it was, by the older version's labels: "Visits, row 2: Duration".
+    pub question: String,
+    pub answer: String,
+}
+
+/// Moves a draft filled with `old` onto `new`: an answer stays where the newer version
+/// still asks the same question (same id, in the same repeat group) in a way that
+/// understands it (a number is still a number, a ticked option still exists); every
+/// other answer is listed, never silently lost.
+pub fn carry_over(old: &Form, new: &Form, draft: &Document) -> (Document, Vec<LeftBehind>) {
+    let mut left = Vec::new();
+    let moved = carry_rows(&old.fields, Some(&new.fields), draft, "", &mut left);
+    (moved, left)
+}
+
+fn carry_rows(
+    old: &[Field],
+    new: Option<&[Field]>,
+    draft: &Document,
+    prefix: &str,
+    left: &mut Vec<LeftBehind>,
+) -> Document {
+    let old_fields = frame_fields(old);
+    let new_fields = new.map(frame_fields).unwrap_or_default();
+    let mut out = Document::default();
+    for (id, answer) in &draft.answers {
+        let Some(before) = old_fields.iter().find(|f| &f.id == id) else {
+            continue;
+        };
+        let after = new_fields.iter().find(|f| &f.id == id);
+        let question = format!("{prefix}{}", before.label.text);
+        match (answer, after.map(|f| &f.kind)) {
+            (Answer::Rows(rows), Some(Kind::Repeat { children, .. })) => {
+                let old_children = before.kind.children();
+                let kept = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(index, row)| {
+                        let prefix = format!("{question}, row {}: ", index + 1);
+                        carry_rows(old_children, Some(children), row, &prefix, left)
+                    })
+                    .collect();
+                out.answers.insert(id.clone(), Answer::Rows(kept));
+            }
+            (Answer::Rows(rows), _) => {
+                for (index, row) in rows.iter().enumerate() {
+                    let prefix = format!("{question}, row {}: ", index + 1);
+                    carry_rows(before.kind.children(), None, row, &prefix, left);
+                }
+            }
+            (Answer::Text(text), Some(kind))
+                if text.trim().is_empty() || still_understood(kind, text) =>
+            {
+                out.answers.insert(id.clone(), answer.clone());
+            }
+            (Answer::Text(text), _) => left.push(LeftBehind {
+                question,
+                answer: text.clone(),
+            }),
+        }
+    }
+    out
+}
+
+fn still_understood(kind: &Kind, text: &str) -> bool {
+    if !kind.holds_an_answer() {
+        return false;
+    }
+    let known = |options: &[super::schema::Choice], value: &str| {
+        options.iter().any(|o| o.value == value.trim())
+    };
+    match kind {
+        Kind::SingleChoice { options } => known(options, text),
+        Kind::MultipleChoice { options } => text
+            .lines()
+            .filter(|v| !v.trim().is_empty())
+            .all(|v| known(options, v)),
+        _ => !super::fill::answer(kind, text).is_empty(),
+    }
+}
+
 /// The fields of one row (or of the form's top level): sections are looked into, repeat
 /// groups are listed but not looked into (their fields belong to their rows).
 pub(crate) fn frame_fields(fields: &[Field]) -> Vec<&Field> {
@@ -232,6 +316,48 @@ mod tests {
             path(&[(id("visits"), 1)], &id("duration")),
             "visits.1.duration"
         );
+    }
+
+    #[test]
+    fn a_draft_moves_to_a_newer_version_keeping_what_fits_and_listing_the_rest() {
+        let old = form();
+        let mut new = form();
+        // "site" becomes a number; "visits" keeps "duration"; "weather" is new.
+        new.fields[0].kind = Kind::Number {
+            integer: false,
+            min: None,
+            max: None,
+            step: None,
+        };
+        new.fields
+            .push(Field::new(id("weather"), "Weather", Kind::YesNo));
+        let draft: Document = serde_json::from_str(
+            r#"{"site":"North gate","visits":[{"duration":"20"},{"duration":"x"}]}"#,
+        )
+        .expect("json");
+        let (moved, left) = carry_over(&old, &new, &draft);
+        assert_eq!(moved.text(&id("site")), "");
+        assert_eq!(moved.rows(&id("visits")).len(), 2);
+        assert_eq!(moved.rows(&id("visits"))[0].text(&id("duration")), "20");
+        assert_eq!(
+            left,
+            vec![
+                LeftBehind {
+                    question: "Site".into(),
+                    answer: "North gate".into()
+                },
+                LeftBehind {
+                    question: "Visits, row 2: Duration".into(),
+                    answer: "x".into()
+                },
+            ]
+        );
+        // A group the new version dropped lists every answer of its rows.
+        let mut without_visits = form();
+        without_visits.fields.truncate(2);
+        let (_, left) = carry_over(&old, &without_visits, &draft);
+        assert_eq!(left.len(), 2, "{left:?}");
+        assert_eq!(left[0].question, "Visits, row 1: Duration");
     }
 
     #[test]
