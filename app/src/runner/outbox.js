@@ -104,6 +104,9 @@ export async function status(user) {
 }
 
 function messageOf(status, text) {
+  if (status === 413) {
+    return 'This submission is larger than the server accepts. It is kept on this device; ask your administrator to raise the limit.';
+  }
   try {
     const error = JSON.parse(text);
     if (error.Invalid) {
