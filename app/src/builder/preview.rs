@@ -198,6 +198,7 @@ fn control(
     }
 }
 
+/// The same radio buttons and checkboxes as the runner, named after the previewed field.
 fn choices(
     id: &FieldId,
     options: &[(String, String)],
@@ -205,41 +206,12 @@ fn choices(
     answer: impl Fn() -> String + Clone + Send + Sync + 'static,
     set: impl Fn(String) + Clone + Send + Sync + 'static,
 ) -> AnyView {
-    let name = format!("preview-{}", id.0);
-    options
-        .iter()
-        .map(|(value, text)| {
-            let value = value.clone();
-            let is_checked = {
-                let answer = answer.clone();
-                let value = value.clone();
-                move || answer().lines().any(|line| line == value)
-            };
-            let toggle = {
-                let answer = answer.clone();
-                let set = set.clone();
-                let value = value.clone();
-                move |event: ev::Event| {
-                    let on = event_target_checked(&event);
-                    if multiple {
-                        let mut ticked: Vec<String> = answer().lines().map(str::to_owned).filter(|v| v != &value).collect();
-                        if on {
-                            ticked.push(value.clone());
-                        }
-                        set(ticked.join("\n"));
-                    } else if on {
-                        set(value.clone());
-                    }
-                }
-            };
-            view! {
-                <label class="choice">
-                    <input type=if multiple { "checkbox" } else { "radio" } name=name.clone() value=value.clone()
-                        prop:checked=is_checked on:change=toggle/>
-                    {text.clone()}
-                </label>
-            }
-        })
-        .collect_view()
-        .into_any()
+    crate::runner::fill::choices(
+        &format!("preview-{}", id.0),
+        options,
+        multiple,
+        answer,
+        set,
+        |_| {},
+    )
 }

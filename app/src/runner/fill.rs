@@ -283,15 +283,17 @@ fn RepeatRows(
     }
 }
 
-fn choices(
-    input_id: &str,
+/// Radio buttons (one answer) or checkboxes (several, one value per line), all named
+/// `name`. The builder's preview shows the same.
+pub(crate) fn choices(
+    name: &str,
     options: &[(String, String)],
     multiple: bool,
     answer: impl Fn() -> String + Clone + Send + Sync + 'static,
     set: impl Fn(String) + Clone + Send + Sync + 'static,
     touch: impl Fn(ev::FocusEvent) + Clone + Send + Sync + 'static,
 ) -> AnyView {
-    let name = input_id.to_owned();
+    let name = name.to_owned();
     options
         .iter()
         .map(|(value, text)| {

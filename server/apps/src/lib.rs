@@ -85,6 +85,15 @@ pub async fn list(work: &Work, actor: &Actor) -> Result<Vec<AppSummary>, AppsErr
         .collect())
 }
 
+/// Whether `app` is one of the scope's apps: inside a read, to tell "no such app" (404)
+/// from "an app with nothing in it yet".
+pub async fn exists(conn: &mut PgConnection, app: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM apps WHERE id = $1)")
+        .bind(app)
+        .fetch_one(conn)
+        .await
+}
+
 async fn latest_version(
     conn: &mut PgConnection,
     app: Uuid,
@@ -239,12 +248,7 @@ pub async fn versions(
     type Row = (i32, DateTime<Utc>, Option<String>);
     let rows: Option<Vec<Row>> = work
         .read(&actor.scope(), |conn, _| Box::pin(async move {
-            let exists: bool =
-                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM apps WHERE id = $1)")
-                    .bind(app)
-                    .fetch_one(&mut *conn)
-                    .await?;
-            if !exists {
+            if !exists(&mut *conn, app).await? {
                 return Ok(None);
             }
             sqlx::query_as(

@@ -138,12 +138,7 @@ pub async fn list(
     let rows: Option<Vec<SummaryRow>> = work
         .read(&actor.scope(), |conn, _| {
             Box::pin(async move {
-                let exists: bool =
-                    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM apps WHERE id = $1)")
-                        .bind(app)
-                        .fetch_one(&mut *conn)
-                        .await?;
-                if !exists {
+                if !muster_apps::exists(&mut *conn, app).await? {
                     return Ok(None);
                 }
                 sqlx::query_as(

@@ -240,6 +240,24 @@ impl Scope for Chain<'_, '_> {
 
 type Rows = Vec<(FieldId, usize)>;
 
+/// Runs `visit` for each row of the repeat group `group` of `frame`, with that row last
+/// on the chain and the row's path.
+fn each_row<'f>(
+    frame: &'f Frame,
+    group: &FieldId,
+    rows: &[(FieldId, usize)],
+    chain: &mut Vec<&'f Frame>,
+    mut visit: impl FnMut(&mut Vec<&'f Frame>, &[(FieldId, usize)]),
+) {
+    for (index, row) in frame.groups.get(group).into_iter().flatten().enumerate() {
+        let mut deeper = rows.to_vec();
+        deeper.push((group.clone(), index));
+        chain.push(row);
+        visit(chain, &deeper);
+        chain.pop();
+    }
+}
+
 fn calculate(fields: &[Field], rules: &Rules, root: &mut Frame, now: NaiveDateTime) {
     for _ in 0..CALCULATION_ROUNDS {
         let mut changes = Vec::new();
@@ -280,19 +298,9 @@ fn collect_calculations<'f>(
                 }
             }
             Kind::Repeat { children, .. } => {
-                for (index, row) in frame
-                    .groups
-                    .get(&field.id)
-                    .into_iter()
-                    .flatten()
-                    .enumerate()
-                {
-                    let mut deeper = rows.to_vec();
-                    deeper.push((field.id.clone(), index));
-                    chain.push(row);
-                    collect_calculations(children, rules, chain, &deeper, now, changes);
-                    chain.pop();
-                }
+                each_row(frame, &field.id, rows, chain, |chain, deeper| {
+                    collect_calculations(children, rules, chain, deeper, now, changes)
+                });
             }
             _ => {}
         }
@@ -300,10 +308,10 @@ fn collect_calculations<'f>(
 }
 
 /// Every field (by its row and id) whose condition, or an enclosing one's, does not hold.
-fn hidden_fields<'f>(
+fn hidden_fields(
     fields: &[Field],
     rules: &Rules,
-    chain: &mut Vec<&'f Frame>,
+    chain: &mut Vec<&Frame>,
     rows: &[(FieldId, usize)],
     parent_hidden: bool,
     now: NaiveDateTime,
@@ -329,19 +337,9 @@ fn hidden_fields<'f>(
                 hidden_fields(children, rules, chain, rows, is_hidden, now, found)
             }
             Kind::Repeat { children, .. } => {
-                for (index, row) in frame
-                    .groups
-                    .get(&field.id)
-                    .into_iter()
-                    .flatten()
-                    .enumerate()
-                {
-                    let mut deeper = rows.to_vec();
-                    deeper.push((field.id.clone(), index));
-                    chain.push(row);
-                    hidden_fields(children, rules, chain, &deeper, is_hidden, now, found);
-                    chain.pop();
-                }
+                each_row(frame, &field.id, rows, chain, |chain, deeper| {
+                    hidden_fields(children, rules, chain, deeper, is_hidden, now, found)
+                });
             }
             _ => {}
         }
@@ -349,9 +347,9 @@ fn hidden_fields<'f>(
 }
 
 /// Records calculated values and messages of every visible field.
-fn judge<'f>(
+fn judge(
     fields: &[Field],
-    chain: &mut Vec<&'f Frame>,
+    chain: &mut Vec<&Frame>,
     rows: &[(FieldId, usize)],
     now: NaiveDateTime,
     evaluation: &mut Evaluation,
@@ -370,17 +368,13 @@ fn judge<'f>(
                 evaluation.calculated.insert(at, value.as_text());
             }
             Kind::Repeat { children, min, max } => {
-                let inner = frame.groups.get(&field.id).map_or(&[][..], Vec::as_slice);
-                if let Some(message) = row_count_message(field.required, *min, *max, inner.len()) {
+                let count = frame.groups.get(&field.id).map_or(0, Vec::len);
+                if let Some(message) = row_count_message(field.required, *min, *max, count) {
                     evaluation.messages.insert(at, message);
                 }
-                for (index, row) in inner.iter().enumerate() {
-                    let mut deeper = rows.to_vec();
-                    deeper.push((field.id.clone(), index));
-                    chain.push(row);
-                    judge(children, chain, &deeper, now, evaluation);
-                    chain.pop();
-                }
+                each_row(frame, &field.id, rows, chain, |chain, deeper| {
+                    judge(children, chain, deeper, now, evaluation)
+                });
             }
             _ => {
                 let raw = frame.raw.get(&field.id).map_or("", String::as_str);
