@@ -14,6 +14,9 @@ const DB_NAME = 'muster-runner';
 const DB_VERSION = 1;
 const CHANGED = 'muster-outbox';
 const MAX_PAUSE_MS = 5 * 60 * 1000;
+// A request that gets no answer in this time counts as no network: a stalled connection
+// must not hold the queue until the page is reloaded.
+const SEND_TIMEOUT_MS = 30 * 1000;
 
 let opening = null;
 
@@ -144,15 +147,20 @@ async function round(user) {
       return;
     }
     let response;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), SEND_TIMEOUT_MS);
     try {
       response = await fetch('/api/submit', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify(next.body),
         credentials: 'same-origin',
+        signal: abort.signal,
       });
     } catch (_) {
-      return later(user); // no network
+      return later(user); // no network, or no answer in time
+    } finally {
+      clearTimeout(timer);
     }
     if (response.ok) {
       await inTransaction(['outbox', 'meta'], 'readwrite', (tx) => {

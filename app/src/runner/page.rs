@@ -115,6 +115,9 @@ fn Runner(app: RunnerApp) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
         use super::draft::{self, Draft};
+        // Nothing is saved before the kept draft is back, or an empty form could
+        // overwrite it.
+        let restored = RwSignal::new(false);
         // Restored once the page is hydrated: the server rendered an empty form, and
         // the hydrated page must match it before the device's answers come in.
         Effect::new(move |_| {
@@ -129,10 +132,14 @@ fn Runner(app: RunnerApp) -> impl IntoView {
             });
             client_id.set(kept.client_id);
             document.set(kept.document);
+            restored.set(true);
             super::outbox::register_service_worker();
             super::outbox::start(&user);
         });
         Effect::new(move |_| {
+            if !restored.get() {
+                return;
+            }
             let current = Draft {
                 client_id: client_id.get(),
                 document: document.get(),
