@@ -222,3 +222,34 @@ test('an unfinished draft moves onto a newer version, listing the answers that n
   await expect(member.getByRole('spinbutton', { name: 'Depth' })).toHaveValue('12');
   await expect(member.getByTestId('older-draft')).toHaveCount(0);
 });
+
+test('a GPS question takes the device location and refuses a fix less accurate than it needs', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const { page } = await confirmedBuilder(browser, 'Gina Gps');
+  const appId: string = await call(page, 'create_app', { name: 'Borehole' });
+  const form = { fields: [field('spot', 'Spot', { type: 'location', accuracy_m: 20, required: true })] };
+  await call(page, 'save_draft', { app_id: appId, form, base_revision: 1 }, true);
+  await call(page, 'publish_app', { app_id: appId });
+  await page.context().grantPermissions(['geolocation']);
+  await page.context().setGeolocation({ latitude: 52.370216, longitude: 4.895168, accuracy: 50 });
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto(`/run/${appId}`);
+  await hydrated(page);
+
+  await page.getByRole('button', { name: 'Use my location' }).click();
+  await expect(page.getByTestId('location')).toHaveText('52.370216, 4.895168 · accurate to 50 m');
+  await page.getByRole('button', { name: 'Review' }).click();
+  await expect(page.locator('[data-field="spot"] .field-error')).toContainText('accurate to 50 m; this question needs 20 m or better');
+
+  await page.context().setGeolocation({ latitude: 52.370216, longitude: 4.895168, accuracy: 6 });
+  await page.getByRole('button', { name: 'Use my location' }).click();
+  await expect(page.getByTestId('location')).toHaveText('52.370216, 4.895168 · accurate to 6 m');
+  await page.getByRole('button', { name: 'Review' }).click();
+  await expect(page.getByTestId('review-ok')).toBeVisible();
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(page.getByTestId('kept')).toBeVisible();
+  await expect(page.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '0');
+  const rows = await submissionRows(page, appId, 1);
+  await rows.first().getByRole('link').click();
+  await expect(page.getByTestId('answers')).toContainText('52.370216 4.895168 6');
+});

@@ -110,7 +110,10 @@ fn number_kind(rng: &mut Rng) -> Kind {
 }
 
 fn simple_kind(rng: &mut Rng) -> Kind {
-    match rng.below(8) {
+    match rng.below(9) {
+        8 => Kind::Location {
+            accuracy_m: rng.chance(60).then(|| 5.0 + rng.below(30) as f64),
+        },
         0 | 1 => number_kind(rng),
         2 => Kind::ShortText {
             max_length: rng.chance(50).then(|| 3 + rng.below(8) as u32),
@@ -238,6 +241,14 @@ fn answer(rng: &mut Rng, kind: &Kind) -> String {
         Kind::YesNo => *rng.pick(&["yes", "no", "maybe", ""]),
         Kind::SingleChoice { .. } => *rng.pick(&["a", "b", "c", "d", ""]),
         Kind::MultipleChoice { .. } => *rng.pick(&["a", "a\nc", "b\nc\na", "", "z"]),
+        Kind::Location { .. } => *rng.pick(&[
+            "52.370216 4.895168 12",
+            "52.370216 4.895168 40",
+            "-33.9 18.4",
+            "91 0",
+            "north",
+            "",
+        ]),
         _ => *rng.pick(TEXTS),
     };
     text.to_owned()

@@ -153,10 +153,14 @@ fn control(field: &Field, rows: &RowPath, at: &str, input_id: &str) -> AnyView {
                 .collect();
             group(&label, mark(), help.clone(), choices(input_id, &options, multiple, answer, set, touch))
         }
-        Kind::Photo { .. } | Kind::Location { .. } | Kind::Signature => labelled(
+        Kind::Location { .. } => {
+            let (set, touch) = (set.clone(), touch.clone());
+            labelled(location(input_id, answer, set, touch))
+        }
+        Kind::Photo { .. } | Kind::Signature => labelled(
             view! {
                 <p class="muted" id=input_id.to_owned()>
-                    "This question needs the device's camera, location or a drawn signature, which this version of the runner cannot take yet."
+                    "This question needs the device's camera or a drawn signature, which this version of the runner cannot take yet."
                 </p>
             }
             .into_any(),
@@ -189,6 +193,66 @@ fn control(field: &Field, rows: &RowPath, at: &str, input_id: &str) -> AnyView {
         }
         .into_any(),
     }
+}
+
+/// A GPS question: the device's fix with its accuracy (the engine refuses one less
+/// accurate than the question needs), tried again at will, or coordinates typed by hand.
+fn location(
+    input_id: &str,
+    answer: impl Fn() -> String + Clone + Send + Sync + 'static,
+    set: impl Fn(String) + Clone + Send + Sync + 'static,
+    touch: impl Fn(ev::FocusEvent) + Clone + Send + Sync + 'static,
+) -> AnyView {
+    use muster_domain::forms::fill::Location;
+    let locating = RwSignal::new(false);
+    let trouble = RwSignal::new(None::<String>);
+    let locate = {
+        let set = set.clone();
+        move |_| {
+            locating.set(true);
+            trouble.set(None);
+            #[cfg(feature = "hydrate")]
+            {
+                let set = set.clone();
+                leptos::task::spawn_local(async move {
+                    match super::device::locate().await {
+                        Ok(fix) => set(fix.to_answer()),
+                        Err(reason) => trouble.set(Some(reason)),
+                    }
+                    locating.set(false);
+                });
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = &set;
+        }
+    };
+    let shown = {
+        let answer = answer.clone();
+        move || {
+            Location::parse(&answer()).map(|l| match l.accuracy_m {
+                Some(accuracy) => format!(
+                    "{:.6}, {:.6} · accurate to {} m",
+                    l.latitude,
+                    l.longitude,
+                    accuracy.round()
+                ),
+                None => format!("{:.6}, {:.6} · entered by hand", l.latitude, l.longitude),
+            })
+        }
+    };
+    view! {
+        <div class="run-location">
+            <button type="button" class="button" on:click=locate disabled=move || locating.get()>
+                {move || if locating.get() { "Finding the location…" } else { "Use my location" }}
+            </button>
+            <p data-testid="location" class="muted">{move || shown().unwrap_or_else(|| "No location yet.".to_owned())}</p>
+            {move || trouble.get().map(|t| view! { <p class="field-error" role="alert">{t}</p> })}
+            <p class="field-hint">"Or type it: latitude and longitude in degrees, such as 52.370216 4.895168."</p>
+            <input id=input_id.to_owned() type="text" inputmode="decimal" prop:value=answer
+                on:input=move |event| set(event_target_value(&event)) on:blur=touch/>
+        </div>
+    }
+    .into_any()
 }
 
 /// A group of radio buttons or checkboxes, labelled as one question.

@@ -4,13 +4,16 @@
 //!   page by page, with the summary of problems before sending.
 //! - `fill`: the form's inputs over a submission document, with the engine's
 //!   conditions, calculations and messages (`muster_domain::forms::fill`).
-//! - `draft`: the answers kept on the device as they are typed (browser only).
+//! - `draft`: the answers kept on the device as they are typed (browser only);
+//!   `device` (with `device.js`): the device's location.
 //! - `outbox` (with `outbox.js`): finished submissions waiting in IndexedDB until the
 //!   server has them, sent oldest first; `status`: what the runner shows of it. The
 //!   service worker that lets the runner open offline is `public/sw.js`.
 //! - `submissions`: what builders see of what arrived; `api`: the server functions.
 
 pub mod api;
+#[cfg(feature = "hydrate")]
+pub mod device;
 #[cfg(feature = "hydrate")]
 pub mod draft;
 pub mod fill;

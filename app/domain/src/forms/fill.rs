@@ -443,9 +443,54 @@ pub fn answer(kind: &Kind, raw: &str) -> Value {
             "no" => Some(Value::Bool(false)),
             _ => None,
         },
+        Kind::Location { .. } => Location::parse(raw).map(|_| Value::Text(raw.to_owned())),
         _ => None,
     };
     parsed.unwrap_or(Value::Empty)
+}
+
+/// A location answer: `latitude longitude [accuracy]` in degrees and metres, as the
+/// device's fix gives it (`52.370216 4.895168 12`) or as typed by hand, when there is
+/// no fix (no accuracy then).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub accuracy_m: Option<f64>,
+}
+
+impl Location {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let numbers: Vec<f64> = raw
+            .split_whitespace()
+            .map(|part| part.parse::<f64>().ok().filter(|n| n.is_finite()))
+            .collect::<Option<_>>()?;
+        let (latitude, longitude, accuracy_m) = match numbers[..] {
+            [lat, lon] => (lat, lon, None),
+            [lat, lon, accuracy] if accuracy >= 0.0 => (lat, lon, Some(accuracy)),
+            _ => return None,
+        };
+        ((-90.0..=90.0).contains(&latitude) && (-180.0..=180.0).contains(&longitude)).then_some(
+            Self {
+                latitude,
+                longitude,
+                accuracy_m,
+            },
+        )
+    }
+
+    /// The answer text for this location (6 decimals: about 10 cm).
+    pub fn to_answer(&self) -> String {
+        match self.accuracy_m {
+            Some(accuracy) => format!(
+                "{:.6} {:.6} {}",
+                self.latitude,
+                self.longitude,
+                accuracy.round()
+            ),
+            None => format!("{:.6} {:.6}", self.latitude, self.longitude),
+        }
+    }
 }
 
 fn message(field: &Field, raw: &str, value: &Value, scope: &impl Scope) -> Option<String> {
@@ -461,6 +506,9 @@ fn message(field: &Field, raw: &str, value: &Value, scope: &impl Scope) -> Optio
                 Kind::Date => "Enter a date.",
                 Kind::Time => "Enter a time.",
                 Kind::DateTime => "Enter a date and time.",
+                Kind::Location { .. } => {
+                    "Enter the latitude (-90 to 90) and longitude (-180 to 180) in degrees."
+                }
                 _ => "This answer is not understood.",
             }
             .to_owned(),
@@ -481,6 +529,22 @@ fn message(field: &Field, raw: &str, value: &Value, scope: &impl Scope) -> Optio
             }
             if let Some(max) = max.filter(|max| n > max) {
                 return Some(format!("Enter {} or less.", format_number(max)));
+            }
+        }
+        (
+            Kind::Location {
+                accuracy_m: Some(needed),
+            },
+            _,
+        ) => {
+            // Coordinates typed by hand carry no accuracy: the person vouches for them.
+            let fix = Location::parse(raw).and_then(|l| l.accuracy_m);
+            if let Some(accuracy) = fix.filter(|accuracy| accuracy > needed) {
+                return Some(format!(
+                    "This location is accurate to {} m; this question needs {} m or better. Try again in the open, or wait for a better fix.",
+                    format_number(accuracy.round()),
+                    format_number(*needed)
+                ));
             }
         }
         (
@@ -777,5 +841,44 @@ mod tests {
         assert!(e.hidden.contains("visits") && e.hidden.contains("visits.0.duration"));
         assert!(e.messages.is_empty(), "{:?}", e.messages);
         assert_eq!(e.calculated.get("total").map(String::as_str), Some("0"));
+    }
+
+    #[test]
+    fn locations_are_read_and_their_accuracy_is_enforced() {
+        let kind = Kind::Location {
+            accuracy_m: Some(20.0),
+        };
+        assert_eq!(
+            Location::parse("52.370216 4.895168 12"),
+            Some(Location {
+                latitude: 52.370216,
+                longitude: 4.895168,
+                accuracy_m: Some(12.0)
+            })
+        );
+        assert_eq!(Location::parse("91 0"), None);
+        assert_eq!(Location::parse("52.3 abc"), None);
+        assert_eq!(Location::parse("52.3 4.8 -1"), None);
+        let f = Form {
+            fields: vec![field("spot", kind)],
+        };
+        let at = |raw: &str| {
+            evaluate(&f, &answers(&[("spot", raw)]), now())
+                .messages
+                .get("spot")
+                .cloned()
+        };
+        assert_eq!(at("52.370216 4.895168 12"), None);
+        assert_eq!(
+            at("52.370216 4.895168 35"),
+            Some("This location is accurate to 35 m; this question needs 20 m or better. Try again in the open, or wait for a better fix.".into())
+        );
+        assert_eq!(at("52.37 4.89"), None, "typed by hand");
+        assert_eq!(
+            at("north"),
+            Some("Enter the latitude (-90 to 90) and longitude (-180 to 180) in degrees.".into())
+        );
+        let fix = Location::parse("52.3702159 4.8951679 11.6").expect("a fix");
+        assert_eq!(fix.to_answer(), "52.370216 4.895168 12");
     }
 }

@@ -1,0 +1,39 @@
+//! The device's own abilities the runner uses (browser only); see `device.js`.
+
+use muster_domain::forms::fill::Location;
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/src/runner/device.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = locate)]
+    async fn js_locate(timeout_ms: u32) -> Result<JsValue, JsValue>;
+}
+
+#[derive(Deserialize)]
+struct Fix {
+    latitude: f64,
+    longitude: f64,
+    accuracy_m: f64,
+}
+
+/// Waits at most this long for a fix: outdoors a phone usually has one within seconds.
+const LOCATE_TIMEOUT_MS: u32 = 20_000;
+
+/// One fix from the device, or why there is none.
+pub async fn locate() -> Result<Location, String> {
+    let answer = js_locate(LOCATE_TIMEOUT_MS).await.map_err(|reason| {
+        reason
+            .as_string()
+            .unwrap_or_else(|| "The location is unavailable.".to_owned())
+    })?;
+    let fix: Fix = answer
+        .as_string()
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .ok_or_else(|| "The device gave a location Muster cannot read.".to_owned())?;
+    Ok(Location {
+        latitude: fix.latitude,
+        longitude: fix.longitude,
+        accuracy_m: Some(fix.accuracy_m),
+    })
+}
