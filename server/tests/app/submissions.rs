@@ -298,3 +298,36 @@ async fn a_body_over_the_limit_is_refused_with_413() {
     .await;
     assert_eq!(status, 413, "{body}");
 }
+
+#[tokio::test]
+async fn a_location_less_accurate_than_the_question_needs_is_refused() {
+    let db = TestDatabase::create().await;
+    let app = accounts::app(&db).await;
+    let owner = verified_user(&app, "Olga", "olga@example.org", "Acme").await;
+    let id = new_app(&owner, "Boreholes").await;
+    let form = json!({ "fields": [
+        field("spot", "Spot", json!({ "type": "location", "accuracy_m": 20, "required": true })),
+    ]});
+    assert_eq!(save(&owner, &id, &form, 1).await.0, 200);
+    publish(&owner, &id).await;
+    let (status, body) = send(
+        &owner,
+        &id,
+        submission(CLIENT, 1, json!({ "spot": "52.370216 4.895168 50" })),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["Invalid"]["spot"]
+            .as_str()
+            .is_some_and(|m| m.contains("accurate to 50 m; this question needs 20 m or better")),
+        "{body}"
+    );
+    let (status, body) = send(
+        &owner,
+        &id,
+        submission(CLIENT, 1, json!({ "spot": "52.370216 4.895168 6" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
