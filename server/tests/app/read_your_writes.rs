@@ -71,6 +71,11 @@ async fn app_reading_from(db: &TestDatabase, replica: &str) -> TestApp {
             // cluster's WAL (parallel tests create databases, several MB each) can pass
             // the default 16 MiB, and the replica would leave the rotation.
             ("DATABASE_REPLICA_MAX_LAG_BYTES", "1073741824"),
+            // Nor is the replica lock timeout (tested in `database`): a read waiting
+            // briefly behind replay of an exclusive lock (autovacuum truncating the
+            // drafts this test rewrites) would go to the primary, and monotonic reads
+            // then keep the reader there while the replica stays 2 s behind.
+            ("DATABASE_REPLICA_LOCK_TIMEOUT_MS", "60000"),
         ],
     )
     .await
