@@ -98,6 +98,14 @@ const DATES: &[&str] = &[
     "12/01/2026",
     "",
 ];
+const FILES: &[&str] = &[
+    "1b4e28ba-2fa1-11d2-883f-0016d3cca427 900 image/png",
+    "1b4e28ba-2fa1-11d2-883f-0016d3cca427 2000 image/jpeg",
+    "1b4e28ba-2fa1-11d2-883f-0016d3cca427 900 image/jpeg\n00000000-0000-4000-8000-000000000001 3000 image/webp",
+    "1b4e28ba-2fa1-11d2-883f-0016d3cca427 900 image/gif",
+    "photo.jpg",
+    "",
+];
 const TIMES: &[&str] = &["09:30", "23:59", "24:00", "7:5", ""];
 
 fn number_kind(rng: &mut Rng) -> Kind {
@@ -110,7 +118,12 @@ fn number_kind(rng: &mut Rng) -> Kind {
 }
 
 fn simple_kind(rng: &mut Rng) -> Kind {
-    match rng.below(9) {
+    match rng.below(11) {
+        9 => Kind::Photo {
+            max_count: 1 + rng.below(2) as u32,
+            max_size_kib: 1 + rng.below(3) as u32,
+        },
+        10 => Kind::Signature,
         8 => Kind::Location {
             accuracy_m: rng.chance(60).then(|| 5.0 + rng.below(30) as f64),
         },
@@ -249,6 +262,7 @@ fn answer(rng: &mut Rng, kind: &Kind) -> String {
             "north",
             "",
         ]),
+        Kind::Photo { .. } | Kind::Signature => *rng.pick(FILES),
         _ => *rng.pick(TEXTS),
     };
     text.to_owned()

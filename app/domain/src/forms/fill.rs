@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::{
+    media,
     expr::{self, eval::format_number, Scope, Value},
     schema::{Field, FieldId, Form, Kind},
     submission::{frame_fields, path, Answer, Document},
@@ -444,6 +445,9 @@ pub fn answer(kind: &Kind, raw: &str) -> Value {
             _ => None,
         },
         Kind::Location { .. } => Location::parse(raw).map(|_| Value::Text(raw.to_owned())),
+        Kind::Photo { .. } | Kind::Signature => media::parse(raw)
+            .filter(|files| !files.is_empty())
+            .map(|_| Value::Text(raw.to_owned())),
         _ => None,
     };
     parsed.unwrap_or(Value::Empty)
@@ -509,6 +513,8 @@ fn message(field: &Field, raw: &str, value: &Value, scope: &impl Scope) -> Optio
                 Kind::Location { .. } => {
                     "Enter the latitude (-90 to 90) and longitude (-180 to 180) in degrees."
                 }
+                Kind::Photo { .. } => "Take or choose the photo again.",
+                Kind::Signature => "Clear the signature and sign again.",
                 _ => "This answer is not understood.",
             }
             .to_owned(),
@@ -545,6 +551,24 @@ fn message(field: &Field, raw: &str, value: &Value, scope: &impl Scope) -> Optio
                     format_number(accuracy.round()),
                     format_number(*needed)
                 ));
+            }
+        }
+        (
+            Kind::Photo {
+                max_count,
+                max_size_kib,
+            },
+            _,
+        ) => {
+            let files = media::parse(raw).unwrap_or_default();
+            if let Some(problem) = media::photo_problem(&files, *max_count, *max_size_kib) {
+                return Some(problem);
+            }
+        }
+        (Kind::Signature, _) => {
+            let files = media::parse(raw).unwrap_or_default();
+            if let Some(problem) = media::signature_problem(&files) {
+                return Some(problem);
             }
         }
         (

@@ -7,13 +7,15 @@
 //! - [`edit`]: the edits builders make, and how concurrent ones merge; [`replica`]: one
 //!   builder's copy of a draft others edit too.
 //! - [`arrange`]: the builder's commands (new field, duplicate, keyboard moves).
-//! - [`fill`]: a form being filled in (the builder's preview, later the runner).
+//! - [`fill`]: a form being filled in (the builder's preview and the runner);
+//!   [`submission`]: the answers as sent; [`media`]: the photos and signatures they name.
 
 pub mod arrange;
 pub mod diff;
 pub mod edit;
 pub mod expr;
 pub mod fill;
+pub mod media;
 pub mod replica;
 pub mod schema;
 pub mod submission;

@@ -13,7 +13,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::schema::{Field, FieldId, Form, Kind};
+use super::{
+    media::{self, MediaRef},
+    schema::{Field, FieldId, Form, Kind},
+};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -153,6 +156,30 @@ fn check_rows(
         }
     }
     Ok(())
+}
+
+/// The photos and signatures `document` names (for `form`), in the form's order; answers
+/// that are not file references name none (the engine refuses those on its own).
+pub fn files(form: &Form, document: &Document) -> Vec<MediaRef> {
+    let mut out = Vec::new();
+    files_in(&form.fields, document, &mut out);
+    out
+}
+
+fn files_in(fields: &[Field], document: &Document, out: &mut Vec<MediaRef>) {
+    for field in frame_fields(fields) {
+        match (&field.kind, document.answers.get(&field.id)) {
+            (Kind::Photo { .. } | Kind::Signature, Some(Answer::Text(text))) => {
+                out.extend(media::parse(text).unwrap_or_default());
+            }
+            (Kind::Repeat { children, .. }, Some(Answer::Rows(rows))) => {
+                for row in rows {
+                    files_in(children, row, out);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// An answer of a draft that does not fit the newer version it moves to.
@@ -382,5 +409,45 @@ mod tests {
             let document: Document = serde_json::from_str(json).expect("json");
             assert_eq!(check_shape(&form(), &document), Err(expected), "{json}");
         }
+    }
+
+    #[test]
+    fn the_files_of_a_document_are_found_in_its_rows_too_and_held_to_the_question() {
+        let photo = |bytes: u64, n: u8| format!("00000000-0000-4000-8000-00000000000{n} {bytes} image/jpeg");
+        let mut form = form();
+        let Kind::Repeat { children, .. } = &mut form.fields[2].kind else {
+            panic!("visits is a repeat group");
+        };
+        children.push(Field::new(
+            id("shot"),
+            "Shot",
+            Kind::Photo { max_count: 1, max_size_kib: 100 },
+        ));
+        form.fields.push(Field::new(id("sign"), "Signature", Kind::Signature));
+        let document: Document = serde_json::from_value(serde_json::json!({
+            "visits": [{ "shot": photo(2048, 1) }, { "shot": photo(200 * 1024, 2) }],
+            "sign": "00000000-0000-4000-8000-000000000003 900 image/png",
+        }))
+        .expect("a document");
+        let ids: Vec<String> = files(&form, &document).into_iter().map(|f| f.id).collect();
+        assert_eq!(
+            ids,
+            [
+                "00000000-0000-4000-8000-000000000001",
+                "00000000-0000-4000-8000-000000000002",
+                "00000000-0000-4000-8000-000000000003"
+            ]
+        );
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 12, 2)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .expect("a date");
+        let Err(Refusal::Answers(messages)) = check(&form, &document, now) else {
+            panic!("the oversized photo is refused");
+        };
+        assert_eq!(
+            messages.get("visits.1.shot").map(String::as_str),
+            Some("Photo 1 is 200 KiB; this question takes photos of 100 KiB or less. Take it again at a lower resolution.")
+        );
+        assert_eq!(messages.len(), 1, "{messages:?}");
     }
 }
