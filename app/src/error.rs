@@ -37,6 +37,12 @@ pub enum AppError {
     /// Someone else changed it since it was loaded; reload to see their changes.
     #[error("{0}")]
     Conflict(String),
+    /// A file of a type (or content) Muster does not take; the text says what it is.
+    #[error("{0}")]
+    Unsupported(String),
+    /// Larger than allowed; the text says the limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// A form that cannot be published, with every problem.
     #[error("The form cannot be published yet: fix the {} problem(s) listed.", .0.len())]
     FormProblems(Vec<Problem>),
@@ -70,6 +76,8 @@ impl AppError {
             AppError::Busy => 503,
             AppError::Conflict(_) => 409,
             AppError::FormProblems(_) => 422,
+            AppError::Unsupported(_) => 415,
+            AppError::TooLarge(_) => 413,
         }
     }
 
@@ -191,7 +199,33 @@ mod server_side {
                 SubmissionsError::Accounts(error) => return error.into(),
                 SubmissionsError::Apps(error) => return error.into(),
                 SubmissionsError::Database(error) => return error.into(),
+                SubmissionsError::Media(error) => return error.into(),
                 SubmissionsError::Queue(message) => return internal(message),
+            };
+            app_error.set_response_status();
+            app_error
+        }
+    }
+
+    impl From<muster_media::MediaError> for AppError {
+        fn from(error: muster_media::MediaError) -> Self {
+            use muster_media::MediaError;
+            let app_error = match error {
+                MediaError::Unsupported(reason) => AppError::Unsupported(reason),
+                MediaError::TooLarge(reason) => AppError::TooLarge(reason),
+                MediaError::Malformed(reason) => AppError::Request(reason),
+                MediaError::WrongOffset { received } => {
+                    AppError::Conflict(format!("This upload continues from byte {received}."))
+                }
+                MediaError::Conflict => {
+                    AppError::Conflict("This file id was already used for another file.".to_owned())
+                }
+                MediaError::Missing(reason) => AppError::Conflict(reason),
+                MediaError::NotFound => AppError::NotFound,
+                MediaError::Accounts(error) => return error.into(),
+                MediaError::Database(error) => return error.into(),
+                MediaError::Storage(error) => return internal(error),
+                MediaError::Queue(message) => return internal(message),
             };
             app_error.set_response_status();
             app_error
@@ -286,6 +320,16 @@ mod tests {
                 "wait 42 seconds",
             ),
             (AppError::Busy, 503, "try again"),
+            (
+                AppError::Unsupported("This file is not an image.".into()),
+                415,
+                "not an image",
+            ),
+            (
+                AppError::TooLarge("at most 20480 KiB".into()),
+                413,
+                "at most 20480 KiB",
+            ),
         ];
         for (error, status, fragment) in cases {
             assert_eq!(error.http_status(), status);

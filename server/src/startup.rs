@@ -61,6 +61,7 @@ pub fn job_registry() -> JobRegistry {
     Platform::job_registry()
         .register::<muster_accounts::MailLink>()
         .register::<muster_submissions::ProcessSubmission>()
+        .register::<muster_media::ExpireUpload>()
 }
 
 /// Tenants are isolated by row level security only if the runtime role cannot bypass

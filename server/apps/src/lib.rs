@@ -359,5 +359,6 @@ pub async fn latest_published(
         version,
         form,
         user_id: actor.user_id.to_string(),
+        photo_max_px: work.config.media.photo_max_px,
     })
 }

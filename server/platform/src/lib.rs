@@ -17,6 +17,7 @@ pub mod readiness;
 pub mod realtime;
 pub mod redis_store;
 pub mod sessions;
+pub mod storage;
 pub mod telemetry;
 pub mod tenancy;
 pub mod work;
@@ -44,6 +45,8 @@ pub struct Platform {
     pub passwords: passwords::Passwords,
     pub rate_limiter: rate_limit::RateLimiter,
     pub sessions: sessions::PgSessionStore,
+    /// Uploaded photos and signatures.
+    pub storage: storage::Storage,
 }
 
 impl Platform {
@@ -76,6 +79,7 @@ impl Platform {
         let rate_limiter =
             rate_limit::RateLimiter::new(redis.clone(), config.redis.key_prefix.clone());
         let sessions = sessions::PgSessionStore::new(db.primary().clone());
+        let storage = storage::Storage::open(&config.media.store)?;
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -87,6 +91,7 @@ impl Platform {
             passwords,
             rate_limiter,
             sessions,
+            storage,
         })
     }
 
@@ -116,4 +121,6 @@ pub enum PlatformError {
     Redis(#[from] redis_store::RedisError),
     #[error(transparent)]
     Mail(#[from] mail::MailError),
+    #[error(transparent)]
+    Storage(#[from] storage::StorageError),
 }

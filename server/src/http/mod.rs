@@ -5,6 +5,7 @@ mod admin;
 mod client_ip;
 pub mod connections;
 mod health;
+mod media;
 mod realtime;
 mod request_id;
 mod same_origin;
@@ -60,6 +61,12 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/realtime", get(realtime::upgrade))
+        .route(
+            "/api/media/{id}",
+            axum::routing::post(media::declare).patch(media::append),
+        )
+        .route("/api/media/{id}/image", get(media::image))
+        .route("/api/media/{id}/thumbnail", get(media::thumbnail))
         .nest_service(
             &format!("/{}", options.site_pkg_dir),
             static_assets::service(pkg_dir),

@@ -24,6 +24,8 @@ pub enum SubmissionsError {
     #[error(transparent)]
     Apps(#[from] muster_apps::AppsError),
     #[error(transparent)]
+    Media(#[from] muster_media::MediaError),
+    #[error(transparent)]
     Database(#[from] DbError),
     /// The background job could not be enqueued: nothing was stored.
     #[error("could not enqueue the submission's processing: {0}")]

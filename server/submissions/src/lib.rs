@@ -75,6 +75,8 @@ pub async fn submit(
     .await?;
     let (id, received_at) = match inserted {
         Some((id, received_at)) => {
+            let files = submission::files(&form, &new.document);
+            muster_media::claim(&mut tx, actor, client_id, id, &files).await?;
             let job = ProcessSubmission {
                 submission_id: id,
                 account_id: actor.account_id,
@@ -211,12 +213,14 @@ pub async fn detail(
         Json(form),
         Json(document),
     ) = row.ok_or(SubmissionsError::NotFound)?;
+    let media = muster_media::of_submission(work, actor, id).await?;
     Ok(SubmissionDetail {
         summary: summary((id, version, submitted_by, received_at, status)),
         app_name,
         finished_at,
         form,
         document,
+        media,
     })
 }
 

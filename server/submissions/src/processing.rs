@@ -1,7 +1,7 @@
 //! What happens to a submission after it is stored, in the background: enqueued in the
 //! same transaction as the submission (it runs if and only if the submission is kept).
-//! Today it only marks the submission complete; photo and signature processing and the
-//! workflow's first step hang off this job as they arrive.
+//! It processes the submission's photos and signatures, then marks it complete; the
+//! workflow's first step will hang off this job too.
 
 use muster_platform::{
     db::is_connection_error,
@@ -44,6 +44,8 @@ impl Job for ProcessSubmission {
                 JobError::Fatal(error.to_string())
             }
         };
+        muster_media::process_submission_media(&ctx.work, self.account_id, self.submission_id)
+            .await?;
         let mut tx = ctx
             .work
             .write(&Scope::account(self.account_id))

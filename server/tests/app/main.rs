@@ -11,6 +11,7 @@ mod editing;
 mod faults;
 mod jobs;
 mod mail;
+mod media;
 mod pages;
 mod process;
 mod read_your_writes;

@@ -12,8 +12,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::{
-    media,
     expr::{self, eval::format_number, Scope, Value},
+    media,
     schema::{Field, FieldId, Form, Kind},
     submission::{frame_fields, path, Answer, Document},
 };

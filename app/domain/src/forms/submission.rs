@@ -413,7 +413,9 @@ mod tests {
 
     #[test]
     fn the_files_of_a_document_are_found_in_its_rows_too_and_held_to_the_question() {
-        let photo = |bytes: u64, n: u8| format!("00000000-0000-4000-8000-00000000000{n} {bytes} image/jpeg");
+        let photo = |bytes: u64, n: u8| {
+            format!("00000000-0000-4000-8000-00000000000{n} {bytes} image/jpeg")
+        };
         let mut form = form();
         let Kind::Repeat { children, .. } = &mut form.fields[2].kind else {
             panic!("visits is a repeat group");
@@ -421,9 +423,13 @@ mod tests {
         children.push(Field::new(
             id("shot"),
             "Shot",
-            Kind::Photo { max_count: 1, max_size_kib: 100 },
+            Kind::Photo {
+                max_count: 1,
+                max_size_kib: 100,
+            },
         ));
-        form.fields.push(Field::new(id("sign"), "Signature", Kind::Signature));
+        form.fields
+            .push(Field::new(id("sign"), "Signature", Kind::Signature));
         let document: Document = serde_json::from_value(serde_json::json!({
             "visits": [{ "shot": photo(2048, 1) }, { "shot": photo(200 * 1024, 2) }],
             "sign": "00000000-0000-4000-8000-000000000003 900 image/png",

@@ -20,6 +20,9 @@ pub struct RunnerApp {
     pub form: Form,
     /// Who fills it in: drafts on a shared device are kept per user.
     pub user_id: String,
+    /// Photos are scaled down on the phone to at most this many pixels on their long
+    /// side before they are sent.
+    pub photo_max_px: u32,
 }
 
 /// A finished submission as the device sends it (and sends again, unchanged, until it
@@ -62,4 +65,20 @@ pub struct SubmissionDetail {
     pub finished_at: Option<DateTime<Utc>>,
     pub form: Form,
     pub document: Document,
+    /// The photos and signatures it names, by id.
+    pub media: Vec<MediaView>,
+}
+
+/// A photo or signature of a submission, as builders see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaView {
+    pub id: String,
+    /// `processing`, `ready` or `failed`.
+    pub status: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    /// Where the camera says the photo was taken.
+    pub exif_location: Option<(f64, f64)>,
+    /// Why processing failed (the original is kept).
+    pub failure: Option<String>,
 }

@@ -32,6 +32,7 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub mail: MailConfig,
     pub accounts: AccountsConfig,
+    pub media: MediaConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +52,21 @@ pub struct JobsConfig {
     /// Dead jobs older than this lose their payload (their kind, error and times stay
     /// for the operator): what a request put in a job is not kept for ever.
     pub dead_payload_retention: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct MediaConfig {
+    /// Where photos and signatures are stored: a directory, or `s3://bucket/prefix`.
+    pub store: String,
+    /// The largest file accepted, whatever a form allows.
+    pub max_bytes: u64,
+    /// An upload no submission has claimed after this long is deleted.
+    pub orphan_after: Duration,
+    /// The runner scales photos down to at most this many pixels on their long side
+    /// before they leave the phone.
+    pub photo_max_px: u32,
+    /// Images with more pixels than this are refused unopened (decompression bombs).
+    pub image_max_pixels: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -289,6 +305,26 @@ impl Config {
                 dev_outbox: parsed(src, "MUSTER_DEV_OUTBOX", Flag(false))?.0,
             },
             accounts: AccountsConfig::from_source(src)?,
+            media: MediaConfig {
+                store: src
+                    .get("MUSTER_MEDIA_STORE")
+                    .unwrap_or_else(|| "data/media".into()),
+                max_bytes: at_least_one(
+                    parsed(src, "MUSTER_MEDIA_MAX_BYTES", 20 * 1024 * 1024)?,
+                    "MUSTER_MEDIA_MAX_BYTES",
+                )?,
+                orphan_after: Duration::from_secs(
+                    3600 * parsed::<u64>(src, "MUSTER_MEDIA_ORPHAN_HOURS", 24)?,
+                ),
+                photo_max_px: at_least_one(
+                    parsed(src, "MUSTER_PHOTO_MAX_PX", 2048)?,
+                    "MUSTER_PHOTO_MAX_PX",
+                )?,
+                image_max_pixels: at_least_one(
+                    parsed(src, "MUSTER_IMAGE_MAX_PIXELS", 50_000_000)?,
+                    "MUSTER_IMAGE_MAX_PIXELS",
+                )?,
+            },
         })
     }
 }

@@ -142,7 +142,16 @@ impl TestDatabase {
             ("DATABASE_HEALTH_INTERVAL_MS".to_owned(), "200".to_owned()),
             // Scheduled and retried jobs are found by polling: keep tests quick.
             ("MUSTER_JOB_POLL_INTERVAL_MS".to_owned(), "100".to_owned()),
+            (
+                "MUSTER_MEDIA_STORE".to_owned(),
+                self.media_store().to_string_lossy().into_owned(),
+            ),
         ])
+    }
+
+    /// The directory this database's instances store files in.
+    pub fn media_store(&self) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("muster-media-{}", self.name))
     }
 }
 
