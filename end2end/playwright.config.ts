@@ -57,6 +57,8 @@ export default defineConfig({
       // Every browser test signs in from 127.0.0.1: per-IP limits sized for the suite.
       MUSTER_RATE_SIGN_IN_PER_IP: '500/60',
       MUSTER_RATE_SIGN_UP_PER_IP: '500/60',
+      // Photos and signatures the tests send (under target/, never in the work tree).
+      MUSTER_MEDIA_STORE: 'target/e2e-media',
       RUST_LOG: process.env.RUST_LOG ?? 'warn',
     },
   },

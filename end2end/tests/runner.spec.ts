@@ -253,3 +253,74 @@ test('a GPS question takes the device location and refuses a fix less accurate t
   await rows.first().getByRole('link').click();
   await expect(page.getByTestId('answers')).toContainText('52.370216 4.895168 6');
 });
+
+test('a photo and a signature are taken on a phone, sent in pieces, and shown to the builder processed', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const { page: owner } = await confirmedBuilder(browser, 'Pia Builder');
+  const form = { fields: [
+    field('meter', 'Meter photo', { type: 'photo', max_count: 2, max_size_kib: 4096, required: true }),
+    field('signed', 'Signature', { type: 'signature', required: true }),
+  ] };
+  const appId: string = await call(owner, 'create_app', { name: 'Meter reading' });
+  await call(owner, 'save_draft', { app_id: appId, form, base_revision: 1 }, true);
+  await call(owner, 'publish_app', { app_id: appId });
+
+  const member = await invitedPerson(browser, owner, 'Max Meter', 'member');
+  await member.setViewportSize({ width: 360, height: 740 });
+  await member.goto(`/run/${appId}`);
+  await hydrated(member);
+
+  // A camera-sized photo (3000 × 2000 of noise, so it is large): the runner scales it
+  // down to 2048 pixels before it leaves the phone, and sends it in 256 KiB pieces.
+  const photo = await member.evaluate(async () => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 3000;
+    canvas.height = 2000;
+    const context = canvas.getContext('2d')!;
+    const pixels = context.createImageData(3000, 2000);
+    for (let i = 0; i < pixels.data.length; i += 1) pixels.data[i] = (i * 2654435761) % 251;
+    context.putImageData(pixels, 0, 0);
+    const blob: Blob = await new Promise((resolve) => canvas.toBlob((b) => resolve(b!), 'image/jpeg', 0.9));
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+  });
+  const chunks: string[] = [];
+  member.on('request', (request) => {
+    if (request.method() === 'PATCH' && request.url().includes('/api/media/')) chunks.push(request.url());
+  });
+  await member.getByLabel('Meter photo').setInputFiles({ name: 'meter.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(photo) });
+  await expect(member.getByTestId('photo')).toHaveCount(1);
+  await expect(member.getByTestId('photo').locator('img')).toBeVisible();
+
+  // The signature, drawn with the pointer.
+  const pad = member.getByLabel('Sign here');
+  const box = (await pad.boundingBox())!;
+  await member.mouse.move(box.x + 20, box.y + 40);
+  await member.mouse.down();
+  await member.mouse.move(box.x + 120, box.y + 100, { steps: 8 });
+  await member.mouse.move(box.x + 200, box.y + 30, { steps: 8 });
+  await member.mouse.up();
+  await member.getByRole('button', { name: 'Keep signature' }).click();
+  await expect(member.getByTestId('signature-kept').locator('img')).toBeVisible();
+
+  await member.getByRole('button', { name: 'Review' }).click();
+  await expect(member.getByTestId('review-ok')).toBeVisible();
+  await member.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(member.getByTestId('kept')).toBeVisible();
+  await expect(member.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '0', { timeout: 30_000 });
+  expect(chunks.length, 'the photo went in pieces').toBeGreaterThan(1);
+
+  // The builder sees both once processed: the photo at 2048 pixels, upright.
+  await submissionRows(owner, appId, 1);
+  await owner.getByTestId('submissions').locator('tbody tr').first().getByRole('link').click();
+  await expect(async () => {
+    await owner.reload();
+    await expect(owner.getByTestId('submitted-photo')).toHaveCount(2, { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  const width = await owner.getByTestId('submitted-photo').first().locator('a').evaluate(async (link: HTMLAnchorElement) => {
+    const image = new Image();
+    image.src = link.href;
+    await image.decode();
+    return image.naturalWidth;
+  });
+  expect(width).toBe(2048);
+});

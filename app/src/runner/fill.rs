@@ -24,6 +24,10 @@ pub struct Filling {
     pub touched: RwSignal<HashSet<String>>,
     /// Every message shows (the person tried to go on).
     pub reveal: RwSignal<bool>,
+    /// Who fills in: photos and signatures are kept on the device in their name.
+    pub user_id: StoredValue<String>,
+    /// Photos are scaled down to this many pixels on their long side.
+    pub photo_max_px: u32,
 }
 
 impl Filling {
@@ -134,16 +138,22 @@ fn control(field: &Field, rows: &RowPath, at: &str, input_id: &str) -> AnyView {
                     on:input=move |event| set(event_target_value(&event)) on:blur=touch></textarea>
             }.into_any())
         }
-        Kind::Number { integer, .. } => {
-            labelled(text_input("number", if *integer { "numeric" } else { "decimal" }))
-        }
+        Kind::Number { integer, .. } => labelled(text_input(
+            "number",
+            if *integer { "numeric" } else { "decimal" },
+        )),
         Kind::Date => labelled(text_input("date", "none")),
         Kind::Time => labelled(text_input("time", "none")),
         Kind::DateTime => labelled(text_input("datetime-local", "none")),
         Kind::YesNo => {
             let options = [("yes", "Yes"), ("no", "No")]
                 .map(|(value, text)| (value.to_owned(), text.to_owned()));
-            group(&label, mark(), help.clone(), choices(input_id, &options, false, answer, set, touch))
+            group(
+                &label,
+                mark(),
+                help.clone(),
+                choices(input_id, &options, false, answer, set, touch),
+            )
         }
         Kind::SingleChoice { options } | Kind::MultipleChoice { options } => {
             let multiple = matches!(field.kind, Kind::MultipleChoice { .. });
@@ -151,20 +161,27 @@ fn control(field: &Field, rows: &RowPath, at: &str, input_id: &str) -> AnyView {
                 .iter()
                 .map(|o| (o.value.clone(), o.label.text.clone()))
                 .collect();
-            group(&label, mark(), help.clone(), choices(input_id, &options, multiple, answer, set, touch))
+            group(
+                &label,
+                mark(),
+                help.clone(),
+                choices(input_id, &options, multiple, answer, set, touch),
+            )
         }
         Kind::Location { .. } => {
             let (set, touch) = (set.clone(), touch.clone());
             labelled(location(input_id, answer, set, touch))
         }
-        Kind::Photo { .. } | Kind::Signature => labelled(
-            view! {
-                <p class="muted" id=input_id.to_owned()>
-                    "This question needs the device's camera or a drawn signature, which this version of the runner cannot take yet."
-                </p>
-            }
-            .into_any(),
-        ),
+        Kind::Photo { max_count, .. } => {
+            let (set, touch) = (set.clone(), touch.clone());
+            labelled(super::media_input::photos(
+                input_id, *max_count, answer, set, touch,
+            ))
+        }
+        Kind::Signature => {
+            let set = set.clone();
+            labelled(super::media_input::signature(input_id, answer, set))
+        }
         Kind::Note => view! { <p class="note">{label}</p> }.into_any(),
         Kind::Calculated { .. } => {
             let at = at.to_owned();
@@ -173,7 +190,10 @@ fn control(field: &Field, rows: &RowPath, at: &str, input_id: &str) -> AnyView {
                     .evaluation
                     .with(|e| e.calculated.get(&at).cloned().unwrap_or_default())
             };
-            labelled(view! { <output id=input_id.to_owned() data-testid="calculated">{value}</output> }.into_any())
+            labelled(
+                view! { <output id=input_id.to_owned() data-testid="calculated">{value}</output> }
+                    .into_any(),
+            )
         }
         Kind::PageBreak => ().into_any(),
         Kind::Section { children } => view! {

@@ -11,7 +11,9 @@
 // operation reopens it and tries once more.
 
 const DB_NAME = 'muster-runner';
-const DB_VERSION = 1;
+const DB_VERSION = 2;
+// Files go up in pieces this size: a dropped connection costs at most one piece.
+const CHUNK_BYTES = 256 * 1024;
 const CHANGED = 'muster-outbox';
 const MAX_PAUSE_MS = 5 * 60 * 1000;
 // A request that gets no answer in this time counts as no network: a stalled connection
@@ -24,12 +26,18 @@ function open() {
   if (!opening) {
     opening = new Promise((resolve, reject) => {
       const request = indexedDB.open(DB_NAME, DB_VERSION);
-      request.onupgradeneeded = () => {
+      request.onupgradeneeded = (event) => {
         const db = request.result;
-        const outbox = db.createObjectStore('outbox', { keyPath: 'client_id' });
-        outbox.createIndex('queued_at', 'queued_at');
-        db.createObjectStore('refused', { keyPath: 'client_id' });
-        db.createObjectStore('meta');
+        if (event.oldVersion < 1) {
+          const outbox = db.createObjectStore('outbox', { keyPath: 'client_id' });
+          outbox.createIndex('queued_at', 'queued_at');
+          db.createObjectStore('refused', { keyPath: 'client_id' });
+          db.createObjectStore('meta');
+        }
+        if (event.oldVersion < 2) {
+          // Photos and signatures, from the moment they are taken: a draft names them.
+          db.createObjectStore('files', { keyPath: 'id' });
+        }
       };
       request.onsuccess = () => {
         const db = request.result;
@@ -79,7 +87,26 @@ function changed() {
   window.dispatchEvent(new CustomEvent(CHANGED));
 }
 
-/** Keeps a finished submission: `item` is `{ client_id, user_id, app_id, body }`. */
+/**
+ * Keeps a photo or signature (a Blob) for `user`; resolves with the reference its answer
+ * holds, `{ id, bytes, type }`.
+ */
+export async function keepFile(user, blob) {
+  const file = { id: crypto.randomUUID(), user_id: user, type: blob.type, bytes: blob.size, blob, kept_at: Date.now() };
+  await inTransaction(['files'], 'readwrite', (tx) => done(tx.objectStore('files').put(file)));
+  return JSON.stringify({ id: file.id, bytes: file.bytes, type: file.type });
+}
+
+/** A URL showing kept file `id` to `user` ('' when there is none). */
+export async function fileUrl(user, id) {
+  const file = await inTransaction(['files'], 'readonly', (tx) => done(tx.objectStore('files').get(id)));
+  return file && file.user_id === user ? URL.createObjectURL(file.blob) : '';
+}
+
+/**
+ * Keeps a finished submission: `item` is `{ client_id, user_id, app_id, body, files }`,
+ * `files` the ids of the photos and signatures it names (already kept).
+ */
 export async function enqueue(json) {
   const item = JSON.parse(json);
   item.queued_at = Date.now();
@@ -107,9 +134,6 @@ export async function status(user) {
 }
 
 function messageOf(status, text) {
-  if (status === 413) {
-    return 'This submission is larger than the server accepts. It is kept on this device; ask your administrator to raise the limit.';
-  }
   try {
     const error = JSON.parse(text);
     if (error.Invalid) {
@@ -117,9 +141,14 @@ function messageOf(status, text) {
     }
     if (error.Conflict) return error.Conflict;
     if (error.Request) return error.Request;
+    if (error.Unsupported) return error.Unsupported;
+    if (error.TooLarge) return error.TooLarge;
     if (error.NotFound !== undefined || status === 404) return 'This app or version no longer exists for you.';
     if (error.Forbidden) return error.Forbidden;
   } catch (_) { /* not JSON */ }
+  if (status === 413) {
+    return 'This submission is larger than the server accepts. It is kept on this device; ask your administrator to raise the limit.';
+  }
   return `The server refused it (HTTP ${status}).`;
 }
 
@@ -147,25 +176,24 @@ async function round(user) {
       return;
     }
     let response;
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), SEND_TIMEOUT_MS);
     try {
-      response = await fetch('/api/submit', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify(next.body),
-        credentials: 'same-origin',
-        signal: abort.signal,
-      });
+      // Its files first: the server stores a submission only with all of them.
+      response = await uploadFiles(next);
+      if (!response) {
+        response = await send('/api/submit', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          body: JSON.stringify(next.body),
+        });
+      }
     } catch (_) {
       return later(user); // no network, or no answer in time
-    } finally {
-      clearTimeout(timer);
     }
     if (response.ok) {
-      await inTransaction(['outbox', 'meta'], 'readwrite', (tx) => {
+      await inTransaction(['outbox', 'meta', 'files'], 'readwrite', (tx) => {
         tx.objectStore('outbox').delete(next.client_id);
         tx.objectStore('meta').put(Date.now(), `last_sync.${user}`);
+        for (const id of next.files || []) tx.objectStore('files').delete(id);
       });
       failures = 0;
       changed();
@@ -183,6 +211,56 @@ async function round(user) {
     });
     changed();
   }
+}
+
+/** `fetch`, counting no answer within SEND_TIMEOUT_MS as no network. */
+async function send(url, options) {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), SEND_TIMEOUT_MS);
+  try {
+    return await fetch(url, { ...options, credentials: 'same-origin', signal: abort.signal });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A response that looks like the server's refusal, for a file lost on this device. */
+function lostFile() {
+  const message = 'A photo or signature of this submission is no longer on this device. Fill it in again.';
+  return new Response(JSON.stringify({ Request: message }), { status: 400 });
+}
+
+/**
+ * Uploads the files of `item` that the server does not have in full yet, continuing
+ * each from where the server says it stands. Resolves with null when all are there,
+ * or with the server's refusal; throws when the network fails.
+ */
+async function uploadFiles(item) {
+  for (const id of item.files || []) {
+    const file = await inTransaction(['files'], 'readonly', (tx) => done(tx.objectStore('files').get(id)));
+    if (!file) return lostFile();
+    let response = await send(`/api/media/${id}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ submission: item.client_id, content_type: file.type, bytes: file.bytes }),
+    });
+    if (!response.ok) return response;
+    let { received } = await response.json();
+    while (received < file.bytes) {
+      response = await send(`/api/media/${id}?offset=${received}`, {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/octet-stream', Accept: 'application/json' },
+        body: file.blob.slice(received, received + CHUNK_BYTES),
+      });
+      if (response.status === 409 && response.headers.get('upload-offset')) {
+        received = Number(response.headers.get('upload-offset'));
+        continue;
+      }
+      if (!response.ok) return response;
+      ({ received } = await response.json());
+    }
+  }
+  return null;
 }
 
 function later(user) {

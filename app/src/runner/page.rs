@@ -10,7 +10,7 @@ use muster_domain::{
     forms::{
         fill::evaluate_document,
         schema::{Field, Form, Kind},
-        submission::{Document, LeftBehind},
+        submission::{self, Document, LeftBehind},
     },
     submissions::views::{NewSubmission, RunnerApp},
 };
@@ -101,6 +101,8 @@ fn Runner(app: RunnerApp) -> impl IntoView {
         evaluation,
         touched: RwSignal::new(HashSet::new()),
         reveal: RwSignal::new(false),
+        user_id: StoredValue::new(app.user_id.clone()),
+        photo_max_px: app.photo_max_px,
     };
     provide_context(filling);
     let step = RwSignal::new(Step::Page(0));
@@ -188,6 +190,10 @@ fn Runner(app: RunnerApp) -> impl IntoView {
             "client_id": submission.client_id,
             "user_id": user,
             "app_id": app,
+            "files": form.with_value(|f| submission::files(f, &submission.document))
+                .into_iter()
+                .map(|file| file.id)
+                .collect::<Vec<_>>(),
             "body": { "app_id": app, "submission": submission },
         });
         keeping.set(true);

@@ -4,9 +4,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
-use muster_domain::forms::{
-    schema::{Field, Kind},
-    submission::Document,
+use muster_domain::{
+    forms::{
+        media as files,
+        schema::{Field, Kind},
+        submission::Document,
+    },
+    submissions::views::MediaView,
 };
 
 use super::api::{load_submission, load_submissions};
@@ -74,7 +78,7 @@ pub fn SubmissionPage() -> impl IntoView {
                             <dt>"Status"</dt><dd>{detail.summary.status.clone()}</dd>
                         </dl>
                         <dl class="submission-answers" data-testid="answers">
-                            {answers(&detail.form.fields, &detail.document)}
+                            {answers(&detail.form.fields, &detail.document, &detail.media)}
                         </dl>
                     </section>
                 }.into_any(),
@@ -84,11 +88,11 @@ pub fn SubmissionPage() -> impl IntoView {
 }
 
 /// Each answered question by its label; a repeat group's rows one after another.
-fn answers(fields: &[Field], document: &Document) -> AnyView {
+fn answers(fields: &[Field], document: &Document, media: &[MediaView]) -> AnyView {
     fields
         .iter()
         .map(|field| match &field.kind {
-            Kind::Section { children } => answers(children, document),
+            Kind::Section { children } => answers(children, document, media),
             Kind::Repeat { children, .. } => document
                 .rows(&field.id)
                 .iter()
@@ -96,11 +100,24 @@ fn answers(fields: &[Field], document: &Document) -> AnyView {
                 .map(|(index, row)| {
                     view! {
                         <dt class="submission-row">{format!("{}, row {}", field.label.text, index + 1)}</dt>
-                        <dd><dl>{answers(children, row)}</dl></dd>
+                        <dd><dl>{answers(children, row, media)}</dl></dd>
                     }
                 })
                 .collect_view()
                 .into_any(),
+            Kind::Photo { .. } | Kind::Signature => {
+                let files = files::parse(document.text(&field.id)).unwrap_or_default();
+                let shown = if files.is_empty() {
+                    view! { "—" }.into_any()
+                } else {
+                    files
+                        .iter()
+                        .map(|file| picture(&file.id, media.iter().find(|m| m.id == file.id)))
+                        .collect_view()
+                        .into_any()
+                };
+                view! { <dt>{field.label.text.clone()}</dt><dd class="submission-media">{shown}</dd> }.into_any()
+            }
             kind if kind.holds_an_answer() => {
                 let text = document.text(&field.id);
                 let shown = if text.is_empty() { "—".to_owned() } else { text.replace('\n', ", ") };
@@ -110,4 +127,36 @@ fn answers(fields: &[Field], document: &Document) -> AnyView {
         })
         .collect_view()
         .into_any()
+}
+
+/// One photo or signature: its thumbnail linking to the full image once processed,
+/// with where the camera says it was taken; otherwise its state.
+fn picture(id: &str, view: Option<&MediaView>) -> AnyView {
+    let Some(view) = view else {
+        return view! { <p class="muted">"Not received."</p> }.into_any();
+    };
+    match view.status.as_str() {
+        "ready" => {
+            let taken = view.exif_location.map(|(latitude, longitude)| {
+                view! { <p class="muted" data-testid="exif-location">{format!("Taken at {latitude:.5}, {longitude:.5}")}</p> }
+            });
+            view! {
+                <figure data-testid="submitted-photo">
+                    <a href=format!("/api/media/{id}/image")>
+                        <img src=format!("/api/media/{id}/thumbnail") alt="Submitted picture" loading="lazy"/>
+                    </a>
+                    {taken}
+                </figure>
+            }
+            .into_any()
+        }
+        "failed" => view! {
+            <p class="field-error">
+                {format!("This picture could not be processed: {} ", view.failure.clone().unwrap_or_default())}
+                <a href=format!("/api/media/{id}/image")>"Download the original"</a>
+            </p>
+        }
+        .into_any(),
+        _ => view! { <p class="muted" data-testid="photo-processing">"Processing…"</p> }.into_any(),
+    }
 }
