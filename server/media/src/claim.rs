@@ -10,6 +10,9 @@ use uuid::Uuid;
 
 use crate::MediaError;
 
+/// For whom a file was uploaded, its state and shape, and who claimed it.
+type ClaimRow = (Uuid, Option<Uuid>, String, i64, String, Option<Uuid>);
+
 /// Claims `files` for the stored submission `submission_id` (device-made id
 /// `client_id`).
 pub async fn claim(
@@ -26,7 +29,7 @@ pub async fn claim(
             .id
             .parse()
             .map_err(|_| MediaError::Malformed(format!("{} has no valid id.", which())))?;
-        let row: Option<(Uuid, Option<Uuid>, String, i64, String, Option<Uuid>)> = sqlx::query_as(
+        let row: Option<ClaimRow> = sqlx::query_as(
             "SELECT submission_client_id, uploaded_by, status, bytes, content_type, submission_id
                    FROM media WHERE id = $1 FOR UPDATE",
         )

@@ -4,7 +4,6 @@
 //! by then, the file and its row go.
 
 use muster_platform::{
-    db::is_connection_error,
     jobs::{Job, JobContext, JobError},
     tenancy::Scope,
 };
@@ -17,14 +16,6 @@ use crate::keys;
 pub struct ExpireUpload {
     pub account_id: Uuid,
     pub media_id: Uuid,
-}
-
-fn database(error: sqlx::Error) -> JobError {
-    if is_connection_error(&error) {
-        JobError::Retry(error.to_string())
-    } else {
-        JobError::Fatal(error.to_string())
-    }
 }
 
 impl Job for ExpireUpload {
@@ -42,8 +33,7 @@ impl Job for ExpireUpload {
         )
         .bind(self.media_id)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(database)?;
+        .await?;
         if unclaimed.is_some() {
             // Files first: if this fails the row stays and the job runs again.
             let storage = &ctx.work.storage;

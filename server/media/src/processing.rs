@@ -6,18 +6,10 @@
 
 use bytes::Bytes;
 use muster_domain::forms::media::ImageType;
-use muster_platform::{db::is_connection_error, jobs::JobError, tenancy::Scope, Work};
+use muster_platform::{jobs::JobError, tenancy::Scope, Work};
 use uuid::Uuid;
 
 use crate::{inspect, keys};
-
-fn database(error: sqlx::Error) -> JobError {
-    if is_connection_error(&error) {
-        JobError::Retry(error.to_string())
-    } else {
-        JobError::Fatal(error.to_string())
-    }
-}
 
 fn retry(error: impl std::fmt::Display) -> JobError {
     JobError::Retry(error.to_string())
@@ -97,8 +89,7 @@ async fn process_one(
             .bind(latitude)
             .bind(longitude)
             .execute(&mut *tx)
-            .await
-            .map_err(database)?;
+            .await?;
             tx.commit().await.map_err(retry)?;
             // The original carries the camera's metadata (its position among it): it
             // goes once the stripped image is stored.
@@ -113,8 +104,7 @@ async fn process_one(
                 .bind(id)
                 .bind(failure)
                 .execute(&mut *tx)
-                .await
-                .map_err(database)?;
+                .await?;
             tx.commit().await.map_err(retry)?;
         }
     }

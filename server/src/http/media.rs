@@ -83,10 +83,7 @@ pub async fn declare(
             .map_err(media_error)
     }
     .await;
-    match result {
-        Ok(progress) => Json(progress).into_response(),
-        Err(response) => response,
-    }
+    result.map_or_else(|refusal| refusal, |progress| Json(progress).into_response())
 }
 
 #[derive(Deserialize)]
@@ -113,10 +110,7 @@ pub async fn append(
             .map_err(media_error)
     }
     .await;
-    match result {
-        Ok(progress) => Json(progress).into_response(),
-        Err(response) => response,
-    }
+    result.map_or_else(|refusal| refusal, |progress| Json(progress).into_response())
 }
 
 async fn picture(context: RequestContext, id: String, variant: Variant) -> Response {

@@ -4,7 +4,6 @@
 //! workflow's first step will hang off this job too.
 
 use muster_platform::{
-    db::is_connection_error,
     jobs::{Job, JobContext, JobError, JobOptions},
     tenancy::Scope,
     Work,
@@ -37,13 +36,6 @@ impl Job for ProcessSubmission {
     const KIND: &'static str = "submissions.process";
 
     async fn run(self, ctx: JobContext) -> Result<(), JobError> {
-        let failed = |error: sqlx::Error| {
-            if is_connection_error(&error) {
-                JobError::Retry(error.to_string())
-            } else {
-                JobError::Fatal(error.to_string())
-            }
-        };
         muster_media::process_submission_media(&ctx.work, self.account_id, self.submission_id)
             .await?;
         let mut tx = ctx
@@ -56,8 +48,7 @@ impl Job for ProcessSubmission {
         )
         .bind(self.submission_id)
         .execute(&mut *tx)
-        .await
-        .map_err(failed)?;
+        .await?;
         tx.commit()
             .await
             .map_err(|error| JobError::Retry(error.to_string()))?;

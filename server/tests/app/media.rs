@@ -154,6 +154,29 @@ async fn processed(owner: &Browser, app: &str, submission: &str) -> Value {
         .await
 }
 
+/// Uploads `photo` whole as `PHOTO`, submits it, and returns the submission's detail
+/// once processed.
+async fn send_photo(
+    member: &Browser,
+    owner: &Browser,
+    app: &str,
+    photo: &[u8],
+    content_type: &str,
+) -> Value {
+    assert_eq!(
+        upload(member, PHOTO, content_type, photo, 100_000).await.0,
+        200
+    );
+    let (status, receipt) = submit(
+        member,
+        app,
+        json!({ "photo": reference(PHOTO, photo.len(), content_type) }),
+    )
+    .await;
+    assert_eq!(status, 200, "{receipt}");
+    processed(owner, app, receipt["id"].as_str().unwrap_or_default()).await
+}
+
 #[tokio::test]
 async fn an_interrupted_upload_continues_where_it_stopped_and_the_photo_is_processed() {
     let db = TestDatabase::create().await;
@@ -333,20 +356,7 @@ async fn another_accounts_files_cannot_be_seen_added_to_or_claimed() {
     let db = TestDatabase::create().await;
     let (app, owner, member, app_id) = published(&db, &[]).await;
     let photo = samples::jpeg(64, 64);
-    assert_eq!(
-        upload(&member, PHOTO, "image/jpeg", &photo, 100_000)
-            .await
-            .0,
-        200
-    );
-    let (status, receipt) = submit(
-        &member,
-        &app_id,
-        json!({ "photo": reference(PHOTO, photo.len(), "image/jpeg") }),
-    )
-    .await;
-    assert_eq!(status, 200, "{receipt}");
-    processed(&owner, &app_id, receipt["id"].as_str().unwrap_or_default()).await;
+    send_photo(&member, &owner, &app_id, &photo, "image/jpeg").await;
 
     let stranger = verified_user(&app, "Sam", "sam@example.org", "Elsewhere").await;
     assert_eq!(
@@ -374,20 +384,7 @@ async fn a_photo_that_cannot_be_processed_fails_alone_and_keeps_its_original() {
     // A PNG whose header is fine and whose picture data stops halfway.
     let mut broken = samples::png(256, 256);
     broken.truncate(broken.len() / 2);
-    assert_eq!(
-        upload(&member, PHOTO, "image/png", &broken, 100_000)
-            .await
-            .0,
-        200
-    );
-    let (status, receipt) = submit(
-        &member,
-        &app_id,
-        json!({ "photo": reference(PHOTO, broken.len(), "image/png") }),
-    )
-    .await;
-    assert_eq!(status, 200, "{receipt}");
-    let detail = processed(&owner, &app_id, receipt["id"].as_str().unwrap_or_default()).await;
+    let detail = send_photo(&member, &owner, &app_id, &broken, "image/png").await;
     let media = &detail["media"][0];
     assert_eq!(media["status"], "failed", "{detail}");
     assert!(

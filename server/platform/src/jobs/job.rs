@@ -46,6 +46,17 @@ pub enum JobError {
     Fatal(String),
 }
 
+impl From<sqlx::Error> for JobError {
+    /// A lost or refused connection may come back; any other database error will not.
+    fn from(error: sqlx::Error) -> Self {
+        if crate::db::is_connection_error(&error) {
+            JobError::Retry(error.to_string())
+        } else {
+            JobError::Fatal(error.to_string())
+        }
+    }
+}
+
 /// The stored form of a job of kind `J`: the raw JSON, decoded only when it runs, so a
 /// payload that no longer matches `J` (after a code change) is reported as a dead job
 /// instead of failing inside the queue library.
