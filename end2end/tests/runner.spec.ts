@@ -324,3 +324,40 @@ test('a photo and a signature are taken on a phone, sent in pieces, and shown to
   });
   expect(width).toBe(2048);
 });
+
+test('a barcode question reads the camera where the browser can, and always takes typing', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const { page: owner } = await confirmedBuilder(browser, 'Bo Builder');
+  const form = { fields: [field('tag', 'Asset tag', { type: 'barcode', required: true })] };
+  const appId: string = await call(owner, 'create_app', { name: 'Asset check' });
+  await call(owner, 'save_draft', { app_id: appId, form, base_revision: 1 }, true);
+  await call(owner, 'publish_app', { app_id: appId });
+
+  const member = await invitedPerson(browser, owner, 'Ali Asset', 'member');
+  await member.setViewportSize({ width: 360, height: 740 });
+  // This Chromium has no barcode reader of its own: typing is the way.
+  await member.addInitScript(() => { delete (window as { BarcodeDetector?: unknown }).BarcodeDetector; });
+  await member.goto(`/run/${appId}`);
+  await hydrated(member);
+  await expect(member.getByRole('button', { name: 'Scan with the camera' })).toHaveCount(0);
+  await member.getByRole('textbox', { name: 'Asset tag' }).fill('TYPED-7');
+  await expect(member.getByRole('textbox', { name: 'Asset tag' })).toHaveValue('TYPED-7');
+
+  // A browser with one (as on Android): the camera's picture goes to the reader, the
+  // code it finds becomes the answer, and the camera is released.
+  await member.addInitScript(() => {
+    (window as { BarcodeDetector?: unknown }).BarcodeDetector = class {
+      async detect(source: HTMLVideoElement) {
+        return source.readyState >= 2 && source.videoWidth > 0 ? [{ rawValue: 'METER-0042', format: 'qr_code' }] : [];
+      }
+    };
+  });
+  await member.reload();
+  await hydrated(member);
+  await member.getByRole('button', { name: 'Scan with the camera' }).click();
+  await expect(member.getByRole('textbox', { name: 'Asset tag' })).toHaveValue('METER-0042');
+  await expect(member.getByLabel('Camera view')).toBeHidden();
+  expect(await member.getByLabel('Camera view').evaluate((video: HTMLVideoElement) => video.srcObject)).toBeNull();
+  await member.getByRole('button', { name: 'Review' }).click();
+  await expect(member.getByTestId('review-ok')).toBeVisible();
+});

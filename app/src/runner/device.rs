@@ -1,13 +1,39 @@
-//! The device's own abilities the runner uses (browser only); see `device.js`.
+//! The device's own abilities the runner uses (browser only): its location and its
+//! camera as a barcode reader; see `device.js`.
 
 use muster_domain::forms::fill::Location;
 use serde::Deserialize;
-use wasm_bindgen::prelude::*;
+use wasm_bindgen::{prelude::*, JsCast};
 
 #[wasm_bindgen(module = "/src/runner/device.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = locate)]
     async fn js_locate(timeout_ms: u32) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = canScan)]
+    pub fn can_scan() -> bool;
+    #[wasm_bindgen(catch, js_name = scan)]
+    async fn js_scan(
+        video: &web_sys::HtmlVideoElement,
+        timeout_ms: u32,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = stopScan)]
+    pub fn stop_scan();
+}
+
+/// Gives up on a scan after this long: the person types the code instead.
+const SCAN_TIMEOUT_MS: u32 = 60_000;
+
+/// The text of the first barcode or QR code the camera sees in `video`.
+pub async fn scan(video: &web_sys::HtmlVideoElement) -> Result<String, String> {
+    let found = js_scan(video, SCAN_TIMEOUT_MS).await.map_err(|error| {
+        error
+            .dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .unwrap_or_else(|| "The camera could not read a code: type it instead.".to_owned())
+    })?;
+    found
+        .as_string()
+        .ok_or_else(|| "The camera read something that is not text: type the code.".to_owned())
 }
 
 #[derive(Deserialize)]

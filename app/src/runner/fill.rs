@@ -130,7 +130,10 @@ fn control(field: &Field, rows: &RowPath, at: &str, input_id: &str) -> AnyView {
     };
     match &field.kind {
         Kind::ShortText { .. } => labelled(text_input("text", "text")),
-        Kind::Barcode => labelled(text_input("text", "text")),
+        Kind::Barcode => {
+            let (set, touch) = (set.clone(), touch.clone());
+            labelled(barcode(input_id, answer, set, touch))
+        }
         Kind::LongText { .. } => {
             let (set, touch) = (set.clone(), touch.clone());
             labelled(view! {
@@ -269,6 +272,65 @@ fn location(
             {move || trouble.get().map(|t| view! { <p class="field-error" role="alert">{t}</p> })}
             <p class="field-hint">"Or type it: latitude and longitude in degrees, such as 52.370216 4.895168."</p>
             <input id=input_id.to_owned() type="text" inputmode="decimal" prop:value=answer
+                on:input=move |event| set(event_target_value(&event)) on:blur=touch/>
+        </div>
+    }
+    .into_any()
+}
+
+/// A barcode or QR question: read with the camera where the browser can
+/// (`BarcodeDetector`), and always typed by hand.
+fn barcode(
+    input_id: &str,
+    answer: impl Fn() -> String + Clone + Send + Sync + 'static,
+    set: impl Fn(String) + Clone + Send + Sync + 'static,
+    touch: impl Fn(ev::FocusEvent) + Clone + Send + Sync + 'static,
+) -> AnyView {
+    let video = NodeRef::<leptos::html::Video>::new();
+    let scanning = RwSignal::new(false);
+    let trouble = RwSignal::new(None::<String>);
+    // Known only in the browser, after hydration (the server renders without it).
+    let can_scan = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| can_scan.set(super::device::can_scan()));
+    let start = {
+        let set = set.clone();
+        move |_| {
+            #[cfg(feature = "hydrate")]
+            {
+                let Some(element) = video.get_untracked() else {
+                    return;
+                };
+                let set = set.clone();
+                scanning.set(true);
+                trouble.set(None);
+                leptos::task::spawn_local(async move {
+                    match super::device::scan(&element).await {
+                        Ok(code) => set(code),
+                        Err(reason) => trouble.set(Some(reason)),
+                    }
+                    scanning.set(false);
+                });
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (&set, video);
+        }
+    };
+    let stop = move |_| {
+        #[cfg(feature = "hydrate")]
+        super::device::stop_scan();
+    };
+    view! {
+        <div class="run-barcode">
+            <Show when=move || can_scan.get()>
+                <button type="button" class="button" on:click=start.clone() disabled=move || scanning.get()>"Scan with the camera"</button>
+            </Show>
+            <div class="run-barcode-view" class:hidden=move || !scanning.get()>
+                <video node_ref=video muted=true playsinline=true aria-label="Camera view"></video>
+                <button type="button" class="button" on:click=stop>"Stop scanning"</button>
+            </div>
+            {move || trouble.get().map(|t| view! { <p class="field-error" role="alert">{t}</p> })}
+            <input id=input_id.to_owned() type="text" inputmode="text" autocomplete="off" prop:value=answer
                 on:input=move |event| set(event_target_value(&event)) on:blur=touch/>
         </div>
     }

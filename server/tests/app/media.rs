@@ -454,3 +454,45 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn a_sync_interrupted_by_a_server_restart_completes_once() {
+    let db = TestDatabase::create().await;
+    let (mut first, owner, member, app_id) = published(&db, &[]).await;
+    let photo = samples::jpeg_from_phone(400, 200);
+    let half = photo.len() / 2;
+    assert_eq!(
+        declare(&member, PHOTO, "image/jpeg", photo.len()).await.0,
+        200
+    );
+    assert_eq!(chunk(&member, PHOTO, 0, &photo[..half]).await.0, 200);
+
+    // The instance goes away mid-upload (a deploy); the phone carries on with the next.
+    first.begin_shutdown();
+    let _ = (&mut first.server).await;
+    let second = accounts::app(&db).await;
+    let member = Browser::with_jar(&second, member.jar.clone());
+    let owner = Browser::with_jar(&second, owner.jar.clone());
+    let (status, body) = declare(&member, PHOTO, "image/jpeg", photo.len()).await;
+    assert_eq!((status, &body["received"]), (200, &json!(half)), "{body}");
+    let (status, body, _) = chunk(&member, PHOTO, half, &photo[half..]).await;
+    assert_eq!(status, 200, "{body}");
+    let document = json!({ "photo": reference(PHOTO, photo.len(), "image/jpeg") });
+    let (status, receipt) = submit(&member, &app_id, document.clone()).await;
+    assert_eq!(status, 200, "{receipt}");
+    // Its answer was lost too: the phone sends everything again.
+    assert_eq!(
+        declare(&member, PHOTO, "image/jpeg", photo.len()).await.0,
+        200
+    );
+    let (status, again) = submit(&member, &app_id, document).await;
+    assert_eq!((status, &again), (200, &receipt));
+
+    let detail = processed(&owner, &app_id, receipt["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(detail["media"][0]["status"], "ready", "{detail}");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM submissions")
+        .fetch_one(second.platform.db.migration_pool())
+        .await
+        .expect("count");
+    assert_eq!(stored, 1, "exactly one submission");
+}
