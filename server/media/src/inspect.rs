@@ -61,6 +61,15 @@ pub fn check_upload(
     Ok((width, height))
 }
 
+/// The type an upload of type `uploaded` is stored as once processed: PNG stays PNG
+/// (signatures, screenshots), everything else becomes JPEG.
+pub fn stored_type(uploaded: ImageType) -> ImageType {
+    match uploaded {
+        ImageType::Png => ImageType::Png,
+        ImageType::Jpeg | ImageType::Webp => ImageType::Jpeg,
+    }
+}
+
 /// What is stored for a photo or signature.
 #[derive(Debug)]
 pub struct Processed {
@@ -75,8 +84,7 @@ pub struct Processed {
 }
 
 /// Decodes an upload (checked by [`check_upload`] before), turns it the way the camera
-/// held it, and re-encodes it without any metadata; PNG stays PNG (signatures,
-/// screenshots), everything else becomes JPEG.
+/// held it, and re-encodes it without any metadata, as [`stored_type`].
 pub fn process(bytes: &[u8], declared: ImageType, max_pixels: u64) -> Result<Processed, String> {
     let unreadable = |error: image::ImageError| {
         format!("This {} image cannot be read: {error}.", declared.name())
@@ -94,10 +102,7 @@ pub fn process(bytes: &[u8], declared: ImageType, max_pixels: u64) -> Result<Pro
         .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
     image.apply_orientation(orientation);
-    let stored_type = match declared {
-        ImageType::Png => ImageType::Png,
-        ImageType::Jpeg | ImageType::Webp => ImageType::Jpeg,
-    };
+    let stored_type = stored_type(declared);
     // `thumbnail` would enlarge a small picture; a small one is its own thumbnail.
     let thumbnail = if image.width().max(image.height()) > THUMBNAIL_PX {
         image.thumbnail(THUMBNAIL_PX, THUMBNAIL_PX)

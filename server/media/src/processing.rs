@@ -62,7 +62,8 @@ async fn process_one(
         }
         Err(other) => return Err(retry(other)),
     };
-    let mut tx = work.write(&Scope::account(account)).await.map_err(retry)?;
+    // The files are stored before the transaction opens: no transaction waits on the
+    // store.
     match outcome {
         Ok(processed) => {
             storage
@@ -77,13 +78,13 @@ async fn process_one(
                 .await
                 .map_err(retry)?;
             let (latitude, longitude) = processed.exif_location.unzip();
+            let mut tx = work.write(&Scope::account(account)).await.map_err(retry)?;
             sqlx::query(
-                "UPDATE media SET status = 'ready', content_type = $2, width = $3, height = $4,
-                        exif_latitude = $5, exif_longitude = $6
+                "UPDATE media SET status = 'ready', width = $2, height = $3,
+                        exif_latitude = $4, exif_longitude = $5
                   WHERE id = $1",
             )
             .bind(id)
-            .bind(processed.image_type.mime())
             .bind(i32::try_from(processed.width).ok())
             .bind(i32::try_from(processed.height).ok())
             .bind(latitude)
@@ -100,6 +101,7 @@ async fn process_one(
         }
         Err(failure) => {
             tracing::warn!(%id, %failure, "a submitted file could not be processed");
+            let mut tx = work.write(&Scope::account(account)).await.map_err(retry)?;
             sqlx::query("UPDATE media SET status = 'failed', failure = $2 WHERE id = $1")
                 .bind(id)
                 .bind(failure)

@@ -3,11 +3,11 @@
 
 use bytes::Bytes;
 use muster_accounts::Actor;
-use muster_domain::{accounts::Capability, submissions::views::MediaView};
+use muster_domain::{accounts::Capability, forms::media::ImageType, submissions::views::MediaView};
 use muster_platform::Work;
 use uuid::Uuid;
 
-use crate::{keys, MediaError};
+use crate::{inspect, keys, MediaError};
 
 const BUILDERS_ONLY: &str = "Only builders, admins and owners can see submitted photos.";
 
@@ -63,7 +63,9 @@ pub async fn of_submission(
         .collect())
 }
 
-/// The content type and bytes of picture `variant` of file `id`. Until a file is
+/// The content type and bytes of picture `variant` of file `id` (`content_type` in the
+/// table stays what was uploaded, so a device sending its declaration again still
+/// matches). Until a file is
 /// processed there is no picture to show; a file whose processing failed shows its
 /// original as uploaded.
 pub async fn file(
@@ -86,15 +88,22 @@ pub async fn file(
         })
         .await?;
     let (status, content_type) = row.ok_or(MediaError::NotFound)?;
-    let key = match (status.as_str(), variant) {
-        ("ready", Variant::Image) => keys::image(actor.account_id, id),
-        ("ready", Variant::Thumbnail) => keys::thumbnail(actor.account_id, id),
-        ("failed", Variant::Image) => keys::original(actor.account_id, id),
+    let uploaded = ImageType::parse(&content_type).ok_or(MediaError::NotFound)?;
+    let (key, shown_type) = match (status.as_str(), variant) {
+        ("ready", Variant::Image) => (
+            keys::image(actor.account_id, id),
+            inspect::stored_type(uploaded),
+        ),
+        ("ready", Variant::Thumbnail) => (
+            keys::thumbnail(actor.account_id, id),
+            inspect::stored_type(uploaded),
+        ),
+        ("failed", Variant::Image) => (keys::original(actor.account_id, id), uploaded),
         _ => return Err(MediaError::NotFound),
     };
     let bytes = work.storage.get(&key).await.map_err(|error| match error {
         muster_platform::storage::StorageError::NotFound(_) => MediaError::NotFound,
         other => other.into(),
     })?;
-    Ok((content_type, bytes))
+    Ok((shown_type.mime().to_owned(), bytes))
 }
