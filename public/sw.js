@@ -1,7 +1,7 @@
 // Muster's service worker: the runner opens and works with no network once it was used
-// online. Runner pages (/run, /run/{app}), the app's code and styles are answered from
-// the network when it answers, and from what was kept of the last answer when it does
-// not. Nothing else is kept: other pages need the server anyway, and the less a shared
+// online. Runner pages (/run, /run/{app}), the app's code and styles (and the barcode
+// reader, once loaded) are answered from the network when it answers, and from what
+// was kept of the last answer when it does not. Nothing else is kept: other pages need the server anyway, and the less a shared
 // device holds, the better. Sign-out empties the cache (the page calls `clearOffline`).
 //
 // Network first (not cache first) because the page and its WASM must come from the
@@ -24,6 +24,8 @@ function kept(url) {
   return url.pathname === '/run'
     || url.pathname.startsWith('/run/')
     || url.pathname.startsWith('/pkg/')
+    // The barcode reader of browsers without their own, once a scan has loaded it.
+    || url.pathname.startsWith('/vendor/zxing/')
     || url.pathname === '/favicon.svg'
     || url.pathname === '/manifest.webmanifest'
     || url.pathname.startsWith('/icons/');

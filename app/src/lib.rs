@@ -10,6 +10,7 @@ pub mod builder;
 pub mod dev_mail;
 pub mod error;
 pub mod home;
+pub mod maps;
 pub mod realtime;
 #[cfg(feature = "ssr")]
 pub mod request;

@@ -249,9 +249,23 @@ test('a GPS question takes the device location and refuses a fix less accurate t
   await page.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(page.getByTestId('kept')).toBeVisible();
   await expect(page.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '0');
+  // The builder sees it on a map, over the configured tiles (one grey PNG stands in
+  // for the tile server).
+  const tiles: string[] = [];
+  const grey = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGO4BQAA6gDp1JQ5WAAAAABJRU5ErkJggg==', 'base64');
+  await page.route('http://tiles.muster.test/**', (route) => {
+    tiles.push(new URL(route.request().url()).pathname);
+    return route.fulfill({ status: 200, contentType: 'image/png', body: grey });
+  });
   const rows = await submissionRows(page, appId, 1);
   await rows.first().getByRole('link').click();
   await expect(page.getByTestId('answers')).toContainText('52.370216 4.895168 6');
+  const map = page.getByTestId('location-map');
+  await expect(map.getByRole('button', { name: 'Submitted here' })).toBeVisible({ timeout: 10_000 });
+  await expect(map).toContainText('Test tiles');
+  await expect(page.locator('.location-map-pins')).toHaveText('Submitted here: 52.37022, 4.89517 (within 6 m)');
+  // Zoom 16 around Amsterdam's centre: tile x 33659, y 21537.
+  await expect.poll(() => tiles.some((path) => path === '/16/33659/21537.png')).toBe(true);
 });
 
 test('a photo and a signature are taken on a phone, sent in pieces, and shown to the builder processed', async ({ browser }) => {
@@ -325,7 +339,7 @@ test('a photo and a signature are taken on a phone, sent in pieces, and shown to
   expect(width).toBe(2048);
 });
 
-test('a barcode question reads the camera where the browser can, and always takes typing', async ({ browser }) => {
+test('a barcode question reads the camera with the browser\'s reader or ZXing, and always takes typing', async ({ browser }) => {
   test.setTimeout(90_000);
   const { page: owner } = await confirmedBuilder(browser, 'Bo Builder');
   const form = { fields: [field('tag', 'Asset tag', { type: 'barcode', required: true })] };
@@ -335,29 +349,74 @@ test('a barcode question reads the camera where the browser can, and always take
 
   const member = await invitedPerson(browser, owner, 'Ali Asset', 'member');
   await member.setViewportSize({ width: 360, height: 740 });
-  // This Chromium has no barcode reader of its own: typing is the way.
-  await member.addInitScript(() => { delete (window as { BarcodeDetector?: unknown }).BarcodeDetector; });
+  const tag = member.getByRole('textbox', { name: 'Asset tag' });
+
+  // No camera at all: typing is the way.
+  await member.addInitScript(() => {
+    Object.defineProperty(navigator, 'mediaDevices', { value: undefined, configurable: true });
+  });
   await member.goto(`/run/${appId}`);
   await hydrated(member);
   await expect(member.getByRole('button', { name: 'Scan with the camera' })).toHaveCount(0);
-  await member.getByRole('textbox', { name: 'Asset tag' }).fill('TYPED-7');
-  await expect(member.getByRole('textbox', { name: 'Asset tag' })).toHaveValue('TYPED-7');
+  await tag.fill('TYPED-7');
+  await expect(tag).toHaveValue('TYPED-7');
+
+  // A camera but no BarcodeDetector (Firefox, Safari, this Chromium): ZXing is loaded on
+  // the first scan and reads a real QR code in the camera's picture (a canvas showing
+  // one, drawn with ZXing's own encoder).
+  const second = await member.context().newPage();
+  await second.setViewportSize({ width: 360, height: 740 });
+  await second.addInitScript(() => {
+    delete (window as { BarcodeDetector?: unknown }).BarcodeDetector;
+    navigator.mediaDevices.getUserMedia = async () => {
+      // The runner loads ZXing before it asks for the camera.
+      const ZXing = (window as unknown as { ZXing: any }).ZXing;
+      const matrix = new ZXing.QRCodeWriter().encode('SITE-0042', ZXing.BarcodeFormat.QR_CODE, 240, 240, new Map());
+      const canvas = document.createElement('canvas');
+      canvas.width = 320; canvas.height = 320;
+      const paint = () => {
+        const context = canvas.getContext('2d')!;
+        context.fillStyle = '#fff';
+        context.fillRect(0, 0, 320, 320);
+        context.fillStyle = '#000';
+        for (let y = 0; y < matrix.getHeight(); y++)
+          for (let x = 0; x < matrix.getWidth(); x++)
+            if (matrix.get(x, y)) context.fillRect(40 + x, 40 + y, 1, 1);
+      };
+      paint();
+      setInterval(paint, 100); // a live picture keeps sending frames
+      return canvas.captureStream(10);
+    };
+  });
+  const zxingLoads: string[] = [];
+  second.on('request', (request) => { if (request.url().includes('/vendor/zxing/')) zxingLoads.push(request.url()); });
+  await second.goto(`/run/${appId}`);
+  await hydrated(second);
+  expect(zxingLoads, 'the reader is not downloaded before it is needed').toHaveLength(0);
+  await second.getByRole('button', { name: 'Scan with the camera' }).click();
+  await expect(second.getByRole('textbox', { name: 'Asset tag' })).toHaveValue('SITE-0042', { timeout: 15_000 });
+  expect(zxingLoads).toHaveLength(1);
+  await expect(second.getByLabel('Camera view')).toBeHidden();
+  await second.close();
 
   // A browser with one (as on Android): the camera's picture goes to the reader, the
   // code it finds becomes the answer, and the camera is released.
-  await member.addInitScript(() => {
+  const third = await member.context().newPage();
+  await third.setViewportSize({ width: 360, height: 740 });
+  await third.addInitScript(() => {
     (window as { BarcodeDetector?: unknown }).BarcodeDetector = class {
       async detect(source: HTMLVideoElement) {
         return source.readyState >= 2 && source.videoWidth > 0 ? [{ rawValue: 'METER-0042', format: 'qr_code' }] : [];
       }
     };
   });
-  await member.reload();
-  await hydrated(member);
-  await member.getByRole('button', { name: 'Scan with the camera' }).click();
-  await expect(member.getByRole('textbox', { name: 'Asset tag' })).toHaveValue('METER-0042');
-  await expect(member.getByLabel('Camera view')).toBeHidden();
-  expect(await member.getByLabel('Camera view').evaluate((video: HTMLVideoElement) => video.srcObject)).toBeNull();
-  await member.getByRole('button', { name: 'Review' }).click();
-  await expect(member.getByTestId('review-ok')).toBeVisible();
+  await third.goto(`/run/${appId}`);
+  await hydrated(third);
+  const thirdTag = third.getByRole('textbox', { name: 'Asset tag' });
+  await third.getByRole('button', { name: 'Scan with the camera' }).click();
+  await expect(thirdTag).toHaveValue('METER-0042');
+  await expect(third.getByLabel('Camera view')).toBeHidden();
+  expect(await third.getByLabel('Camera view').evaluate((video: HTMLVideoElement) => video.srcObject)).toBeNull();
+  await third.getByRole('button', { name: 'Review' }).click();
+  await expect(third.getByTestId('review-ok')).toBeVisible();
 });

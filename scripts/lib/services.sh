@@ -228,6 +228,9 @@ services_up() {
     MUSTER_HINT="see the logs in $LOG_DIR; \`scripts/services status\` shows what runs; then run the same command again"
     [ -f "$PG_PRIMARY_DIR/PG_VERSION" ] || _init_primary
     _start_pg pg-primary "$PG_PRIMARY_DIR" "$PG_PRIMARY_PORT"
+    # Every database made from here on (muster, and each test's) has PostGIS already:
+    # creating the extension costs half a second per database.
+    _psql -d template1 -c "CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null
     if ! _psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'muster'" | grep -q 1; then
         _psql -d postgres -c "CREATE DATABASE muster" >/dev/null
     fi

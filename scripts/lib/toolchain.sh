@@ -114,6 +114,24 @@ ensure_node_packages() {
     export PATH="$dir/node_modules/.bin:$PATH"
 }
 
+# Leaflet and ZXing, pinned by frontend/package-lock.json, are copied into public/vendor
+# (not in git) where cargo-leptos serves them like any asset; frontend/vendor.list says
+# which files.
+ensure_browser_libraries() {
+    ensure_node
+    local dir="$MUSTER_ROOT/frontend" from to
+    if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+        run_step "installing the browser libraries (Leaflet, ZXing)" "under a minute" "$REGISTRY_HINT" \
+            npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+    fi
+    while read -r from to; do
+        case "$from" in ''|'#'*) continue ;; esac
+        [ -f "$dir/node_modules/$from" ] || die "frontend/node_modules/$from is missing although npm installed the browser libraries: delete frontend/node_modules and run the same command again"
+        mkdir -p "$(dirname "$MUSTER_ROOT/public/vendor/$to")"
+        cp -p "$dir/node_modules/$from" "$MUSTER_ROOT/public/vendor/$to"
+    done < "$dir/vendor.list"
+}
+
 # Everything needed to build and serve the app.
 ensure_build_toolchain() {
     ensure_rust
@@ -122,6 +140,7 @@ ensure_build_toolchain() {
     ensure_wasm_bindgen_cli
     ensure_cargo_leptos
     ensure_node_packages
+    ensure_browser_libraries
 }
 
 # What only the tests need: the browser and the shell linter.
@@ -129,8 +148,12 @@ ensure_test_tools() {
     ensure_apt_packages chromium shellcheck
 }
 
+# PostGIS (submission locations) comes for the server's major version, which only
+# the installed server tells (Debian 12: 15); services_up enables it in template1.
 ensure_service_packages() {
     ensure_apt_packages postgresql postgresql-contrib redis-server redis-tools
+    resolve_pg_bin
+    ensure_apt_packages "postgresql-$(basename "$(dirname "$PG_BIN")")-postgis-3"
 }
 
 # The whole set-up of one of the README's commands, in the order it runs, so the

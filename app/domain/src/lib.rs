@@ -3,4 +3,5 @@
 
 pub mod accounts;
 pub mod forms;
+pub mod maps;
 pub mod submissions;

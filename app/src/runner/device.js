@@ -29,9 +29,66 @@ export function locate(timeoutMs) {
   });
 }
 
-/** Whether this browser can read barcodes from the camera itself. */
+/**
+ * Whether the camera can read barcodes here: with the browser's own BarcodeDetector
+ * where there is one (Android), otherwise with ZXing, loaded when first needed.
+ */
 export function canScan() {
-  return 'BarcodeDetector' in window && !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
+  return !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
+}
+
+const ZXING_URL = '/vendor/zxing/zxing.min.js';
+let zxing = null;
+
+/** ZXing's browser build (public/vendor, from npm), loaded once, on the first scan. */
+function loadZxing() {
+  if (!zxing) {
+    zxing = new Promise((resolve, reject) => {
+      if (window.ZXing) { resolve(window.ZXing); return; }
+      const script = document.createElement('script');
+      script.src = ZXING_URL;
+      script.async = true;
+      script.onload = () => (window.ZXing ? resolve(window.ZXing) : reject(new Error('no ZXing')));
+      script.onerror = () => reject(new Error('not loaded'));
+      document.head.appendChild(script);
+    }).catch((error) => {
+      zxing = null; // try again next time (it may have been the network)
+      throw new Error(`The barcode reader could not be loaded (${error.message}): type the code.`);
+    });
+  }
+  return zxing;
+}
+
+/** A reader of the codes in one video frame: resolves to their text, or null. */
+async function frameReader() {
+  if ('BarcodeDetector' in window) {
+    const detector = new window.BarcodeDetector();
+    return async (video) => {
+      const codes = await detector.detect(video);
+      return codes.length > 0 ? codes[0].rawValue : null;
+    };
+  }
+  const ZXing = await loadZxing();
+  const reader = new ZXing.MultiFormatReader();
+  const hints = new Map([[ZXing.DecodeHintType.TRY_HARDER, true]]);
+  reader.setHints(hints);
+  const canvas = document.createElement('canvas');
+  return async (video) => {
+    if (video.readyState < 2 || video.videoWidth === 0) return null;
+    // A phone's full frame is large and slow to search: at most 640 px across.
+    const scale = Math.min(1, 640 / video.videoWidth);
+    canvas.width = Math.round(video.videoWidth * scale);
+    canvas.height = Math.round(video.videoHeight * scale);
+    canvas.getContext('2d', { willReadFrequently: true }).drawImage(video, 0, 0, canvas.width, canvas.height);
+    try {
+      const source = new ZXing.HTMLCanvasElementLuminanceSource(canvas);
+      return reader.decodeWithState(new ZXing.BinaryBitmap(new ZXing.HybridBinarizer(source))).getText();
+    } catch (error) {
+      if (error instanceof ZXing.NotFoundException || error instanceof ZXing.ChecksumException
+          || error instanceof ZXing.FormatException) return null;
+      throw error;
+    }
+  };
 }
 
 let scanning = null;
@@ -42,6 +99,7 @@ let scanning = null;
  * released at the end.
  */
 export async function scan(video, timeoutMs) {
+  const read = await frameReader();
   let stream;
   try {
     stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
@@ -55,11 +113,10 @@ export async function scan(video, timeoutMs) {
   try {
     video.srcObject = stream;
     await video.play();
-    const detector = new window.BarcodeDetector();
     const deadline = Date.now() + timeoutMs;
     while (!stop.stopped && Date.now() < deadline) {
-      const codes = await detector.detect(video);
-      if (codes.length > 0) return codes[0].rawValue;
+      const text = await read(video);
+      if (text !== null) return text;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(stop.stopped

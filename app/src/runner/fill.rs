@@ -279,7 +279,8 @@ fn location(
 }
 
 /// A barcode or QR question: read with the camera where the browser can
-/// (`BarcodeDetector`), and always typed by hand.
+/// (its own `BarcodeDetector`, or ZXing loaded on the first scan), and always typed
+/// by hand.
 fn barcode(
     input_id: &str,
     answer: impl Fn() -> String + Clone + Send + Sync + 'static,

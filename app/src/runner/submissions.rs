@@ -10,11 +10,12 @@ use muster_domain::{
         schema::{Field, Kind},
         submission::Document,
     },
+    maps::Pin,
     submissions::views::MediaView,
 };
 
 use super::api::{load_submission, load_submissions};
-use crate::accounts::pages::LoadError;
+use crate::{accounts::pages::LoadError, maps::LocationMap};
 
 #[component]
 pub fn SubmissionsPage() -> impl IntoView {
@@ -77,6 +78,14 @@ pub fn SubmissionPage() -> impl IntoView {
                             <dt>"Version"</dt><dd>{detail.summary.version}</dd>
                             <dt>"Status"</dt><dd>{detail.summary.status.clone()}</dd>
                         </dl>
+                        {detail.location.map(|at| view! {
+                            <LocationMap tiles=detail.map.clone() pins=vec![Pin {
+                                latitude: at.latitude,
+                                longitude: at.longitude,
+                                label: "Submitted here".to_owned(),
+                                accuracy_m: at.accuracy_m,
+                            }]/>
+                        })}
                         <dl class="submission-answers" data-testid="answers">
                             {answers(&detail.form.fields, &detail.document, &detail.media)}
                         </dl>

@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
     let security = Arc::new(security_headers::SecurityPolicy::new(
         state.platform.config.accounts.served_over_https(),
         dev_reload_port,
+        state.platform.config.map.tile_origin().as_deref(),
     ));
 
     Router::new()

@@ -33,8 +33,13 @@ pub struct SecurityPolicy {
 
 impl SecurityPolicy {
     /// `dev_reload_port`: the live-reload socket of `cargo leptos watch`, which listens
-    /// on a port of its own and must be reachable from its pages.
-    pub fn new(https: bool, dev_reload_port: Option<u32>) -> Self {
+    /// on a port of its own and must be reachable from its pages. `tile_origin`: the
+    /// server maps load their tiles from, when it is not this one.
+    pub fn new(https: bool, dev_reload_port: Option<u32>, tile_origin: Option<&str>) -> Self {
+        let images = match tile_origin {
+            Some(origin) => format!("'self' data: blob: {origin}"),
+            None => "'self' data: blob:".to_owned(),
+        };
         let connect = match dev_reload_port {
             Some(port) => format!("'self' ws://127.0.0.1:{port} ws://localhost:{port}"),
             None => "'self'".to_owned(),
@@ -45,7 +50,7 @@ impl SecurityPolicy {
             before_nonce: "default-src 'self'; script-src 'self'".to_owned(),
             after_nonce: format!(
                 " 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-                 img-src 'self' data: blob:; connect-src {connect}; font-src 'self'; \
+                 img-src {images}; connect-src {connect}; font-src 'self'; \
                  object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
             ),
             https,
@@ -120,8 +125,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn map_tiles_may_come_from_the_configured_server_only() {
+        let policy = SecurityPolicy::new(false, None, Some("https://tiles.example.org"))
+            .content_security_policy(None);
+        assert!(
+            policy.contains("img-src 'self' data: blob: https://tiles.example.org;"),
+            "{policy}"
+        );
+        let scripts = policy
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap_or("");
+        assert!(!scripts.contains("tiles.example.org"), "{policy}");
+    }
+
+    #[test]
     fn pages_allow_only_own_scripts_and_the_nonced_hydration_script() {
-        let policy = SecurityPolicy::new(false, None).content_security_policy(Some("abc"));
+        let policy = SecurityPolicy::new(false, None, None).content_security_policy(Some("abc"));
         assert!(
             policy.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"),
             "{policy}"
@@ -136,7 +156,7 @@ mod tests {
             "{policy}"
         );
         assert!(!policy.contains("ws://"), "{policy}");
-        let without = SecurityPolicy::new(false, None).content_security_policy(None);
+        let without = SecurityPolicy::new(false, None, None).content_security_policy(None);
         assert!(
             without.contains("script-src 'self' 'wasm-unsafe-eval';"),
             "{without}"
@@ -145,7 +165,7 @@ mod tests {
 
     #[test]
     fn the_dev_loop_may_reach_its_live_reload_socket() {
-        let policy = SecurityPolicy::new(false, Some(3001)).content_security_policy(None);
+        let policy = SecurityPolicy::new(false, Some(3001), None).content_security_policy(None);
         assert!(
             policy.contains("connect-src 'self' ws://127.0.0.1:3001 ws://localhost:3001;"),
             "{policy}"
@@ -154,7 +174,7 @@ mod tests {
 
     #[test]
     fn only_html_gets_the_page_headers() {
-        let policy = SecurityPolicy::new(true, None);
+        let policy = SecurityPolicy::new(true, None, None);
         let mut html = HeaderMap::new();
         html.insert(
             header::CONTENT_TYPE,
@@ -173,7 +193,7 @@ mod tests {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/wasm"),
         );
-        SecurityPolicy::new(false, None).apply(&mut wasm, &Nonce::from_value("n0nce"));
+        SecurityPolicy::new(false, None, None).apply(&mut wasm, &Nonce::from_value("n0nce"));
         assert_eq!(wasm[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert!(!wasm.contains_key(header::CONTENT_SECURITY_POLICY));
         assert!(!wasm.contains_key(header::STRICT_TRANSPORT_SECURITY));

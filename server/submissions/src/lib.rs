@@ -14,7 +14,11 @@ use chrono::{DateTime, Utc};
 use muster_accounts::Actor;
 use muster_domain::{
     accounts::{Capability, FieldErrors},
-    forms::submission::{self, Document, Refusal},
+    forms::{
+        fill::Location,
+        submission::{self, Document, Refusal},
+    },
+    maps::MapTiles,
     submissions::views::{NewSubmission, Receipt, SubmissionDetail, SubmissionSummary},
 };
 use muster_platform::Work;
@@ -55,10 +59,13 @@ pub async fn submit(
         }
     }
     let hash = content_hash(new.version, &new.document);
+    let location = submission::location(&form, &new.document);
     let mut tx = work.write(&actor.scope()).await?;
     let inserted: Option<(Uuid, DateTime<Utc>)> = sqlx::query_as(
-        "INSERT INTO submissions (id, account_id, app_id, version, client_id, content_hash, document, submitted_by, device_time, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'processing')
+        "INSERT INTO submissions (id, account_id, app_id, version, client_id, content_hash, document, submitted_by, device_time, status,
+                                  location, location_accuracy_m)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'processing',
+                 ST_SetSRID(ST_MakePoint($11, $10), 4326)::geography, $12)
          ON CONFLICT (account_id, client_id) DO NOTHING
          RETURNING id, received_at",
     )
@@ -71,6 +78,9 @@ pub async fn submit(
     .bind(Json(&new.document))
     .bind(actor.user_id)
     .bind(new.finished_at.with_timezone(&Utc))
+    .bind(location.map(|l| l.latitude))
+    .bind(location.map(|l| l.longitude))
+    .bind(location.and_then(|l| l.accuracy_m).map(|m| m as f32))
     .fetch_optional(&mut *tx)
     .await?;
     let (id, received_at) = match inserted {
@@ -183,12 +193,16 @@ pub async fn detail(
         Option<DateTime<Utc>>,
         Json<muster_domain::forms::schema::Form>,
         Json<Document>,
+        Option<f64>,
+        Option<f64>,
+        Option<f32>,
     );
     let row: Option<Row> = work
         .read(&actor.scope(), |conn, _| {
             Box::pin(async move {
                 sqlx::query_as(
-                    "SELECT s.id, s.version, u.name, s.received_at, s.status, a.name, s.device_time, v.form, s.document
+                    "SELECT s.id, s.version, u.name, s.received_at, s.status, a.name, s.device_time, v.form, s.document,
+                            ST_Y(s.location::geometry), ST_X(s.location::geometry), s.location_accuracy_m
                        FROM submissions s
                        JOIN apps a ON a.id = s.app_id
                        JOIN app_versions v ON v.app_id = s.app_id AND v.version = s.version
@@ -212,6 +226,9 @@ pub async fn detail(
         finished_at,
         Json(form),
         Json(document),
+        latitude,
+        longitude,
+        accuracy_m,
     ) = row.ok_or(SubmissionsError::NotFound)?;
     let media = muster_media::of_submission(work, actor, id).await?;
     Ok(SubmissionDetail {
@@ -221,6 +238,16 @@ pub async fn detail(
         form,
         document,
         media,
+        location: latitude.zip(longitude).map(|(latitude, longitude)| Location {
+            latitude,
+            longitude,
+            accuracy_m: accuracy_m.map(f64::from),
+        }),
+        map: MapTiles {
+            url: work.config.map.tile_url.clone(),
+            attribution: work.config.map.attribution.clone(),
+            max_zoom: work.config.map.max_zoom,
+        },
     })
 }
 

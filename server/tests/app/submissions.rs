@@ -330,4 +330,59 @@ async fn a_location_less_accurate_than_the_question_needs_is_refused() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
+
+    // Stored as an indexed point: found by distance, shown on the builder's map.
+    let submission_id = body["id"].as_str().unwrap_or_default().to_owned();
+    let near: Vec<(uuid::Uuid, f32)> = sqlx::query_as(
+        "SELECT id, location_accuracy_m FROM submissions
+          WHERE ST_DWithin(location, ST_SetSRID(ST_MakePoint(4.8952, 52.3702), 4326)::geography, 100)",
+    )
+    .fetch_all(app.platform.db.migration_pool())
+    .await
+    .expect("query by distance");
+    assert_eq!(near.len(), 1);
+    assert_eq!(near[0].0.to_string(), submission_id);
+    assert_eq!(near[0].1, 6.0);
+    let far: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM submissions
+          WHERE ST_DWithin(location, ST_SetSRID(ST_MakePoint(4.95, 52.37), 4326)::geography, 1000)",
+    )
+    .fetch_one(app.platform.db.migration_pool())
+    .await
+    .expect("query by distance");
+    assert_eq!(far, 0, "4 km away is not within 1 km");
+    let detail = owner
+        .call_until(
+            "load_submission",
+            &[("app_id", &id), ("submission_id", &submission_id)],
+            |detail| detail.get("location").is_some(),
+        )
+        .await;
+    assert_eq!(
+        detail["location"],
+        json!({ "latitude": 52.370216, "longitude": 4.895168, "accuracy_m": 6.0 }),
+        "{detail}"
+    );
+    assert_eq!(detail["map"]["url"], Value::Null, "no tiles configured");
+}
+
+#[tokio::test]
+async fn a_submission_without_a_location_answer_has_no_location() {
+    let db = TestDatabase::create().await;
+    let (_app, owner, member, id) = published(&db).await;
+    let (status, body) = send(
+        &member,
+        &id,
+        submission(CLIENT, 1, json!({ "visits": [{ "duration": "20" }] })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let detail = owner
+        .call_until(
+            "load_submission",
+            &[("app_id", &id), ("submission_id", body["id"].as_str().unwrap_or_default())],
+            |detail| detail.get("location").is_some(),
+        )
+        .await;
+    assert_eq!(detail["location"], Value::Null, "{detail}");
 }

@@ -10,6 +10,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use serde::{Deserialize, Serialize};
 
 use super::{
     expr::{self, eval::format_number, Scope, Value},
@@ -456,7 +457,7 @@ pub fn answer(kind: &Kind, raw: &str) -> Value {
 /// A location answer: `latitude longitude [accuracy]` in degrees and metres, as the
 /// device's fix gives it (`52.370216 4.895168 12`) or as typed by hand, when there is
 /// no fix (no accuracy then).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Location {
     pub latitude: f64,
     pub longitude: f64,

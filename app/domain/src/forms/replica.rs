@@ -68,6 +68,9 @@ pub struct Replica {
     revision: i64,
     in_flight: Vec<Edit>,
     unsent: Vec<Edit>,
+    /// Others' edits that arrived while a batch was on its way, by revision: the answer
+    /// says whether they came before or after it, so they wait for it.
+    held: std::collections::BTreeMap<i64, Vec<Edit>>,
 }
 
 impl Replica {
@@ -172,20 +175,42 @@ impl Replica {
     /// The server answered the batch. The refusals are for the builder to see.
     pub fn acknowledged(&mut self, outcome: &EditOutcome) -> Result<(), NeedsReload> {
         self.in_flight.clear();
-        if outcome.revision != self.revision + 1 {
-            // Others' edits came in between and were not seen here yet (or the batch
-            // changed nothing and kept the revision).
-            return if outcome.revision == self.revision && outcome.applied.is_empty() {
-                Ok(())
-            } else {
-                Err(NeedsReload)
-            };
+        let unchanged = outcome.revision == self.revision && outcome.applied.is_empty();
+        if !unchanged {
+            // Others' edits made before the batch come first.
+            self.take_held_before(outcome.revision);
+            if outcome.revision != self.revision + 1 {
+                self.held.clear();
+                return Err(NeedsReload);
+            }
+            for edit in &outcome.applied {
+                let _ = apply(&mut self.confirmed, edit);
+            }
+            self.revision = outcome.revision;
         }
-        for edit in &outcome.applied {
-            let _ = apply(&mut self.confirmed, edit);
+        self.take_held_before(i64::MAX);
+        if self.held.is_empty() {
+            Ok(())
+        } else {
+            // One of the held events is missing.
+            self.held.clear();
+            Err(NeedsReload)
         }
-        self.revision = outcome.revision;
-        Ok(())
+    }
+
+    /// Applies the held events that follow on from the confirmed revision, below `end`.
+    fn take_held_before(&mut self, end: i64) {
+        self.held.retain(|revision, _| *revision > self.revision);
+        while let Some(entry) = self.held.first_entry() {
+            let revision = *entry.key();
+            if revision != self.revision + 1 || revision >= end {
+                break;
+            }
+            for edit in entry.remove() {
+                let _ = apply(&mut self.confirmed, &edit);
+            }
+            self.revision = revision;
+        }
     }
 
     /// Someone's edits, as the server applied them at `revision`. Own edits coming back
@@ -194,14 +219,14 @@ impl Replica {
         if revision <= self.revision {
             return Ok(());
         }
-        if revision != self.revision + 1 || !self.in_flight.is_empty() {
-            // A gap; or an answer to our own batch is due, and this may be it or may
-            // come before it: the answer decides.
-            return if self.in_flight.is_empty() {
-                Err(NeedsReload)
-            } else {
-                Ok(())
-            };
+        if !self.in_flight.is_empty() {
+            // An answer to our own batch is due, and this may come before or after it:
+            // the answer decides.
+            self.held.insert(revision, edits.to_vec());
+            return Ok(());
+        }
+        if revision != self.revision + 1 {
+            return Err(NeedsReload);
         }
         for edit in edits {
             let _ = apply(&mut self.confirmed, edit);
@@ -214,6 +239,7 @@ impl Replica {
     pub fn reloaded(&mut self, form: Form, revision: i64) {
         self.confirmed = form;
         self.revision = revision;
+        self.held.retain(|held, _| *held > revision);
         self.send_failed();
     }
 }
@@ -330,7 +356,7 @@ mod tests {
         let mut r = start();
         r.edit(label("a", "a", "A"));
         let batch = r.take_batch().unwrap();
-        assert_eq!(r.remote(8, &[label("b", "b", "B")]), Ok(()));
+        // Revision 8 was someone else's and never arrived.
         assert_eq!(
             r.acknowledged(&EditOutcome {
                 revision: 9,
@@ -340,6 +366,54 @@ mod tests {
             Err(NeedsReload)
         );
         assert!(r.is_saved());
+    }
+
+    #[test]
+    fn others_edits_that_arrive_while_a_batch_is_on_its_way_follow_its_answer() {
+        // Someone else's edit is numbered after ours: it must not be lost.
+        let mut r = start();
+        r.edit(label("a", "a", "A"));
+        let batch = r.take_batch().unwrap();
+        r.remote(9, &[label("b", "b", "B")]).unwrap();
+        r.acknowledged(&EditOutcome {
+            revision: 8,
+            applied: batch,
+            refused: vec![],
+        })
+        .unwrap();
+        assert_eq!(r.revision(), 9);
+        assert_eq!(label_of(&r.view(), "a"), "A");
+        assert_eq!(label_of(&r.view(), "b"), "B");
+
+        // Numbered before ours: applied under it, with no reload.
+        r.edit(label("a", "A", "AA"));
+        let batch = r.take_batch().unwrap();
+        r.remote(10, &[label("b", "B", "BB")]).unwrap();
+        r.acknowledged(&EditOutcome {
+            revision: 11,
+            applied: batch,
+            refused: vec![],
+        })
+        .unwrap();
+        assert_eq!(r.revision(), 11);
+        assert_eq!(label_of(&r.view(), "b"), "BB");
+        assert_eq!(label_of(&r.view(), "a"), "AA");
+    }
+
+    #[test]
+    fn a_held_edit_after_a_gap_asks_for_a_reload() {
+        let mut r = start();
+        r.edit(label("a", "a", "A"));
+        let batch = r.take_batch().unwrap();
+        r.remote(10, &[label("b", "b", "B")]).unwrap();
+        assert_eq!(
+            r.acknowledged(&EditOutcome {
+                revision: 8,
+                applied: batch,
+                refused: vec![],
+            }),
+            Err(NeedsReload)
+        );
     }
 
     #[test]

@@ -182,6 +182,22 @@ fn files_in(fields: &[Field], document: &Document, out: &mut Vec<MediaRef>) {
     }
 }
 
+/// Where the submission was made: the first answered location question in the form's
+/// order (a question inside a repeat group counts with its first row that has one).
+pub fn location(form: &Form, document: &Document) -> Option<super::fill::Location> {
+    location_in(&form.fields, document)
+}
+
+fn location_in(fields: &[Field], document: &Document) -> Option<super::fill::Location> {
+    frame_fields(fields).into_iter().find_map(|field| match (&field.kind, document.answers.get(&field.id)) {
+        (Kind::Location { .. }, Some(Answer::Text(text))) => super::fill::Location::parse(text),
+        (Kind::Repeat { children, .. }, Some(Answer::Rows(rows))) => {
+            rows.iter().find_map(|row| location_in(children, row))
+        }
+        _ => None,
+    })
+}
+
 /// An answer of a draft that does not fit the newer version it moves to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeftBehind {
@@ -385,6 +401,28 @@ mod tests {
         let (_, left) = carry_over(&old, &without_visits, &draft);
         assert_eq!(left.len(), 2, "{left:?}");
         assert_eq!(left[0].question, "Visits, row 1: Duration");
+    }
+
+    #[test]
+    fn the_location_is_the_first_answered_location_question() {
+        let place = |name: &str| Field::new(id(name), name, Kind::Location { accuracy_m: None });
+        let mut form = form();
+        form.fields.insert(1, place("gate"));
+        if let Kind::Repeat { children, .. } = &mut form.fields[3].kind {
+            children.push(place("spot"));
+        }
+        let at = |json: &str| {
+            let document: Document = serde_json::from_str(json).expect("json");
+            location(&form, &document).map(|l| (l.latitude, l.longitude, l.accuracy_m))
+        };
+        assert_eq!(at(r#"{"gate":"52.1 4.2 8"}"#), Some((52.1, 4.2, Some(8.0))));
+        // Unanswered (or unreadable) at the top: the first row that has one.
+        assert_eq!(
+            at(r#"{"gate":"","visits":[{"duration":"1"},{"spot":"-33.9 18.4"}]}"#),
+            Some((-33.9, 18.4, None))
+        );
+        assert_eq!(at(r#"{"gate":"somewhere"}"#), None);
+        assert_eq!(at(r#"{"site":"North gate"}"#), None);
     }
 
     #[test]

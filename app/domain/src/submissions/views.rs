@@ -1,7 +1,10 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::forms::{schema::Form, submission::Document};
+use crate::{
+    forms::{fill::Location, schema::Form, submission::Document},
+    maps::MapTiles,
+};
 
 /// A published app a member may fill in, as the launcher lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +70,10 @@ pub struct SubmissionDetail {
     pub document: Document,
     /// The photos and signatures it names, by id.
     pub media: Vec<MediaView>,
+    /// Where it was made (its first answered location question).
+    pub location: Option<Location>,
+    /// The background of the map that shows it.
+    pub map: MapTiles,
 }
 
 /// A photo or signature of a submission, as builders see it.

@@ -9,8 +9,10 @@ use std::{net::SocketAddr, str::FromStr, time::Duration};
 use secrecy::{ExposeSecret, SecretString};
 
 mod accounts;
+mod map;
 
 pub use accounts::{AccountsConfig, RateLimit, RateLimitsConfig, SessionConfig};
+pub use map::MapConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -33,6 +35,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub accounts: AccountsConfig,
     pub media: MediaConfig,
+    pub map: MapConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -305,6 +308,7 @@ impl Config {
                 dev_outbox: parsed(src, "MUSTER_DEV_OUTBOX", Flag(false))?.0,
             },
             accounts: AccountsConfig::from_source(src)?,
+            map: MapConfig::from_source(src)?,
             media: MediaConfig {
                 store: src
                     .get("MUSTER_MEDIA_STORE")
