@@ -187,6 +187,52 @@ test('submissions made offline wait on the device and arrive exactly once', asyn
   expect(asked).not.toContain('asked again');
 });
 
+test('a submission is kept when the browser closes the outbox database under memory pressure', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const { page: owner } = await confirmedBuilder(browser, 'Mia Memory');
+  const appId: string = await call(owner, 'create_app', { name: 'Pump check' });
+  const form = { fields: [field('pump', 'Pump', { type: 'short_text', required: true })] };
+  await call(owner, 'save_draft', { app_id: appId, form, base_revision: 1 }, true);
+  await call(owner, 'publish_app', { app_id: appId });
+  const member = await invitedPerson(browser, owner, 'Max Memory', 'member');
+  await member.setViewportSize({ width: 360, height: 740 });
+  // Every IndexedDB connection the page opens, so the test can take them away as a
+  // browser short of memory does (the page's handle then fails with InvalidStateError).
+  await member.addInitScript(() => {
+    const opened: IDBDatabase[] = [];
+    (window as unknown as { closeDatabases: () => number }).closeDatabases = () => {
+      for (const db of opened) db.close();
+      return opened.length;
+    };
+    const open = IDBFactory.prototype.open;
+    IDBFactory.prototype.open = function (this: IDBFactory, ...args: Parameters<IDBFactory['open']>) {
+      const request = open.apply(this, args);
+      request.addEventListener('success', () => opened.push(request.result));
+      return request;
+    };
+  });
+  await member.goto(`/run/${appId}`);
+  await hydrated(member);
+  await expect(member.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '0');
+
+  await goOffline(member.context());
+  const closeDatabases = () => member.evaluate(() => (window as unknown as { closeDatabases: () => number }).closeDatabases());
+  expect(await closeDatabases(), 'the outbox had a connection open').toBeGreaterThan(0);
+  await member.getByRole('textbox', { name: 'Pump', exact: true }).fill('Pump 7');
+  await member.getByRole('button', { name: 'Review' }).click();
+  await member.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(member.getByTestId('kept')).toBeVisible();
+  await expect(member.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '1');
+
+  // Closed again before it is sent: the send (started by the network coming back)
+  // reopens it too, and it arrives once.
+  await closeDatabases();
+  await goOnline(member.context());
+  await expect(member.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '0', { timeout: 20_000 });
+  const rows = await submissionRows(owner, appId, 1);
+  await expect(rows.first()).toContainText('Max Memory');
+});
+
 test('an unfinished draft moves onto a newer version, listing the answers that no longer fit', async ({ browser }) => {
   test.setTimeout(120_000);
   const { page: owner } = await confirmedBuilder(browser, 'Vera Versions');
