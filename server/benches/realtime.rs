@@ -7,12 +7,9 @@
 
 mod support;
 
-use std::{
-    sync::Arc,
-    time::{Duration, SystemTime, UNIX_EPOCH},
-};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use support::{start_muster, Server};
+use support::{call, signed_in, start_muster, Server};
 
 use futures::{SinkExt, StreamExt};
 use muster_platform::{
@@ -63,72 +60,11 @@ struct Follower {
     topic: String,
 }
 
-async fn call(
-    http: &reqwest::Client,
-    addr: &str,
-    function: &str,
-    form: &[(&str, &str)],
-) -> serde_json::Value {
-    let response = http
-        .post(format!("http://{addr}/api/{function}"))
-        .form(form)
-        .send()
-        .await
-        .expect("server function");
-    assert!(
-        response.status().is_success(),
-        "{function}: {}",
-        response.status()
-    );
-    response.json().await.expect("json")
-}
-
 async fn signed_in_builder(addr: &str) -> Follower {
-    let jar = Arc::new(reqwest::cookie::Jar::default());
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::ORIGIN,
-        format!("http://{addr}").parse().expect("origin"),
-    );
-    let http = reqwest::Client::builder()
-        .cookie_provider(jar.clone())
-        .default_headers(headers)
-        .build()
-        .expect("client");
-    let email = format!("bench-{}-{}@example.org", std::process::id(), now_ns());
-    call(
-        &http,
-        addr,
-        "sign_up",
-        &[
-            ("name", "Bench"),
-            ("email", &email),
-            ("password", "copper lantern orbit mouse"),
-            ("account_name", "Bench"),
-        ],
-    )
-    .await;
-    let token = loop {
-        let mails = call(&http, addr, "load_dev_mail", &[]).await;
-        let token = mails.as_array().into_iter().flatten().find_map(|mail| {
-            let body = mail["body_text"].as_str()?;
-            (mail["to"].as_str()?.contains(&email)).then_some(())?;
-            let start = body.find("token=")? + "token=".len();
-            body.get(start..start + 64).map(str::to_owned)
-        });
-        match token {
-            Some(token) => break token,
-            None => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    };
-    call(&http, addr, "verify_email", &[("token", &token)]).await;
-    let app = call(&http, addr, "create_app", &[("name", "Bench")]).await;
-    let url = format!("http://{addr}/").parse().expect("url");
-    let cookie = reqwest::cookie::CookieStore::cookies(&*jar, &url)
-        .and_then(|value| value.to_str().ok().map(str::to_owned))
-        .expect("session cookie");
+    let session = signed_in(addr).await;
+    let app = call(&session.http, addr, "create_app", &[("name", "Bench")]).await;
     Follower {
-        cookie,
+        cookie: session.cookie(addr),
         topic: format!("draft:{}", app.as_str().expect("app id")),
     }
 }

@@ -1,8 +1,13 @@
-//! What the benchmarks share: a real `muster` process on a free loopback port.
+//! What the benchmarks share: a real `muster` process on a free loopback port, and a
+//! signed-in user of it.
+
+// Each benchmark uses a part of this.
+#![allow(dead_code)]
 
 use std::{
     process::{Child, Command, Stdio},
-    time::Duration,
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 /// The process, stopped when dropped.
@@ -48,4 +53,87 @@ pub async fn start_muster(env: &[(&str, &str)]) -> (Server, String) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("muster did not become ready");
+}
+
+/// A signed-in user with a confirmed address (and an account of their own): their
+/// client keeps the session cookie. Needs `MUSTER_DEV_OUTBOX=1` on the server.
+pub struct Session {
+    pub http: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
+}
+
+impl Session {
+    /// The `cookie` header value of the session.
+    pub fn cookie(&self, addr: &str) -> String {
+        let url = format!("http://{addr}/").parse().expect("url");
+        reqwest::cookie::CookieStore::cookies(&*self.jar, &url)
+            .and_then(|value| value.to_str().ok().map(str::to_owned))
+            .expect("session cookie")
+    }
+}
+
+/// Calls server function `function` with a form body; panics unless it succeeds.
+pub async fn call(
+    http: &reqwest::Client,
+    addr: &str,
+    function: &str,
+    form: &[(&str, &str)],
+) -> serde_json::Value {
+    let response = http
+        .post(format!("http://{addr}/api/{function}"))
+        .form(form)
+        .send()
+        .await
+        .expect("server function");
+    assert!(
+        response.status().is_success(),
+        "{function}: {}",
+        response.status()
+    );
+    response.json().await.expect("json")
+}
+
+pub async fn signed_in(addr: &str) -> Session {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ORIGIN,
+        format!("http://{addr}").parse().expect("origin"),
+    );
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .default_headers(headers)
+        .build()
+        .expect("client");
+    let unique = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let email = format!("bench-{}-{unique}@example.org", std::process::id());
+    call(
+        &http,
+        addr,
+        "sign_up",
+        &[
+            ("name", "Bench"),
+            ("email", &email),
+            ("password", "copper lantern orbit mouse"),
+            ("account_name", "Bench"),
+        ],
+    )
+    .await;
+    let token = loop {
+        let mails = call(&http, addr, "load_dev_mail", &[]).await;
+        let token = mails.as_array().into_iter().flatten().find_map(|mail| {
+            let body = mail["body_text"].as_str()?;
+            (mail["to"].as_str()?.contains(&email)).then_some(())?;
+            let start = body.find("token=")? + "token=".len();
+            body.get(start..start + 64).map(str::to_owned)
+        });
+        match token {
+            Some(token) => break token,
+            None => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    };
+    call(&http, addr, "verify_email", &[("token", &token)]).await;
+    Session { http, jar }
 }
