@@ -9,7 +9,7 @@ mod support;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use support::{call, signed_in, start_muster, Server};
+use support::{call, pct, signed_in, start_muster, Server};
 
 use futures::{SinkExt, StreamExt};
 use muster_platform::{
@@ -156,10 +156,6 @@ async fn measure(hub: &Hub, topic: &str, clients: Vec<Socket>, events: usize) ->
     }
     samples.sort();
     samples
-}
-
-fn pct(sorted: &[Duration], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
 }
 
 #[tokio::main]

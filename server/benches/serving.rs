@@ -16,7 +16,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use support::start_muster;
+use support::{pct, start_muster};
 
 use axum::{
     body::Bytes,
@@ -191,10 +191,6 @@ async fn open_loop_latencies(url: &str, accept_encoding: &'static str, rate: f64
     all
 }
 
-fn pct_ms(sorted: &[Duration], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
-}
-
 /// The hashed WASM bundle the home page loads.
 fn wasm_path(html: &[u8]) -> String {
     let html = String::from_utf8_lossy(html);
@@ -254,14 +250,14 @@ async fn main() {
         let name = format!("`{}` ({} KB)", target.path, target.body.len() / 1024);
         println!(
             "| {name} | bare axum (baseline) | {bare_rate:.0} | 1.00 | {:.2} | {:.2} |",
-            pct_ms(&bare_latency, 0.5),
-            pct_ms(&bare_latency, 0.99)
+            pct(&bare_latency, 0.5),
+            pct(&bare_latency, 0.99)
         );
         println!(
             "| {name} | muster | {rate:.0} | {:.3} | {:.2} | {:.2} |",
             rate / bare_rate,
-            pct_ms(&latency, 0.5),
-            pct_ms(&latency, 0.99)
+            pct(&latency, 0.5),
+            pct(&latency, 0.99)
         );
     }
 }

@@ -20,7 +20,7 @@ use std::{
 };
 
 use serde_json::{json, Value};
-use support::{call, signed_in, start_muster};
+use support::{call, call_json, pct, signed_in, start_muster};
 
 const QUEUED: usize = 500;
 const PHONES: usize = 8;
@@ -71,7 +71,15 @@ fn run(mut command: Command, what: &str) -> String {
 /// TPC-B transactions per second at `PHONES` clients.
 fn tpc_b(pg: &Postgres) -> f64 {
     let mut command = pg.command(&pgbench(), "muster_pgbench");
-    command.args(["-n", "-c", &PHONES.to_string(), "-j", "2", "-T", PGBENCH_SECONDS]);
+    command.args([
+        "-n",
+        "-c",
+        &PHONES.to_string(),
+        "-j",
+        "2",
+        "-T",
+        PGBENCH_SECONDS,
+    ]);
     let report = run(command, "pgbench");
     report
         .lines()
@@ -81,17 +89,6 @@ fn tpc_b(pg: &Postgres) -> f64 {
                 .and_then(|n| n.parse().ok())
         })
         .unwrap_or_else(|| panic!("no tps in pgbench's report:\n{report}"))
-}
-
-async fn call_json(http: &reqwest::Client, addr: &str, function: &str, body: &Value) -> (u16, Value) {
-    let response = http
-        .post(format!("http://{addr}/api/{function}"))
-        .json(body)
-        .send()
-        .await
-        .expect("server function");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 fn form() -> Value {
@@ -138,15 +135,16 @@ async fn sync_phone(http: &reqwest::Client, addr: &str, app: &str, phone: usize)
     times
 }
 
-fn pct(sorted: &[Duration], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
-}
-
 #[tokio::main]
 async fn main() {
     let pg = Postgres::from_env();
     let mut create = pg.command("psql", "postgres");
-    create.args(["-qc", "DROP DATABASE IF EXISTS muster_pgbench", "-c", "CREATE DATABASE muster_pgbench"]);
+    create.args([
+        "-qc",
+        "DROP DATABASE IF EXISTS muster_pgbench",
+        "-c",
+        "CREATE DATABASE muster_pgbench",
+    ]);
     run(create, "create pgbench's database");
     let mut init = pg.command(&pgbench(), "muster_pgbench");
     init.args(["-i", "-q", "-s", "10"]);

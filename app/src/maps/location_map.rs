@@ -34,7 +34,8 @@ pub fn LocationMap(tiles: MapTiles, pins: Vec<Pin>) -> impl IntoView {
         });
         Effect::new(move |_| {
             let Some(element) = canvas.get() else { return };
-            let (Ok(tiles), Ok(pins)) = (serde_json::to_string(&tiles), serde_json::to_string(&pins))
+            let (Ok(tiles), Ok(pins)) =
+                (serde_json::to_string(&tiles), serde_json::to_string(&pins))
             else {
                 return;
             };
@@ -44,10 +45,10 @@ pub fn LocationMap(tiles: MapTiles, pins: Vec<Pin>) -> impl IntoView {
                         remove.try_set_value(wasm_bindgen::JsCast::dyn_into(remover).ok());
                     }
                     Err(error) => {
-                    let message = wasm_bindgen::JsCast::dyn_ref::<js_sys::Error>(&error)
-                        .map(|e| String::from(e.message()))
-                        .unwrap_or_else(|| "The map could not be shown.".to_owned());
-                    trouble.set(Some(message));
+                        let message = wasm_bindgen::JsCast::dyn_ref::<js_sys::Error>(&error)
+                            .map(|e| String::from(e.message()))
+                            .unwrap_or_else(|| "The map could not be shown.".to_owned());
+                        trouble.set(Some(message));
                     }
                 }
             });

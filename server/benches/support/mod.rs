@@ -137,3 +137,28 @@ pub async fn signed_in(addr: &str) -> Session {
     call(&http, addr, "verify_email", &[("token", &token)]).await;
     Session { http, jar }
 }
+
+/// Calls server function `function` with a JSON body: its status and answer.
+pub async fn call_json(
+    http: &reqwest::Client,
+    addr: &str,
+    function: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let response = http
+        .post(format!("http://{addr}/api/{function}"))
+        .json(body)
+        .send()
+        .await
+        .expect("server function");
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// The `p` quantile of `sorted`, in milliseconds.
+pub fn pct(sorted: &[Duration], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
+}

@@ -238,11 +238,13 @@ pub async fn detail(
         form,
         document,
         media,
-        location: latitude.zip(longitude).map(|(latitude, longitude)| Location {
-            latitude,
-            longitude,
-            accuracy_m: accuracy_m.map(f64::from),
-        }),
+        location: latitude
+            .zip(longitude)
+            .map(|(latitude, longitude)| Location {
+                latitude,
+                longitude,
+                accuracy_m: accuracy_m.map(f64::from),
+            }),
         map: MapTiles {
             url: work.config.map.tile_url.clone(),
             attribution: work.config.map.attribution.clone(),

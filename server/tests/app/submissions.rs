@@ -380,7 +380,10 @@ async fn a_submission_without_a_location_answer_has_no_location() {
     let detail = owner
         .call_until(
             "load_submission",
-            &[("app_id", &id), ("submission_id", body["id"].as_str().unwrap_or_default())],
+            &[
+                ("app_id", &id),
+                ("submission_id", body["id"].as_str().unwrap_or_default()),
+            ],
             |detail| detail.get("location").is_some(),
         )
         .await;

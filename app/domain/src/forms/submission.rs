@@ -189,12 +189,14 @@ pub fn location(form: &Form, document: &Document) -> Option<super::fill::Locatio
 }
 
 fn location_in(fields: &[Field], document: &Document) -> Option<super::fill::Location> {
-    frame_fields(fields).into_iter().find_map(|field| match (&field.kind, document.answers.get(&field.id)) {
-        (Kind::Location { .. }, Some(Answer::Text(text))) => super::fill::Location::parse(text),
-        (Kind::Repeat { children, .. }, Some(Answer::Rows(rows))) => {
-            rows.iter().find_map(|row| location_in(children, row))
+    frame_fields(fields).into_iter().find_map(|field| {
+        match (&field.kind, document.answers.get(&field.id)) {
+            (Kind::Location { .. }, Some(Answer::Text(text))) => super::fill::Location::parse(text),
+            (Kind::Repeat { children, .. }, Some(Answer::Rows(rows))) => {
+                rows.iter().find_map(|row| location_in(children, row))
+            }
+            _ => None,
         }
-        _ => None,
     })
 }
 

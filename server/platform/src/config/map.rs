@@ -51,14 +51,18 @@ fn checked_template(raw: &str) -> Result<(), ConfigError> {
         reason: reason.to_owned(),
     };
     if !["{z}", "{x}", "{y}"].iter().all(|part| raw.contains(part)) {
-        return Err(invalid("must contain {z}, {x} and {y}, e.g. https://tile.example.org/{z}/{x}/{y}.png"));
+        return Err(invalid(
+            "must contain {z}, {x} and {y}, e.g. https://tile.example.org/{z}/{x}/{y}.png",
+        ));
     }
     if raw.starts_with('/') {
         return Ok(()); // served by this site
     }
     match url::Url::parse(raw) {
         Ok(url) if matches!(url.scheme(), "https" | "http") && url.host().is_some() => Ok(()),
-        _ => Err(invalid("must be an http(s):// address or a path on this site")),
+        _ => Err(invalid(
+            "must be an http(s):// address or a path on this site",
+        )),
     }
 }
 
@@ -86,13 +90,25 @@ mod tests {
 
     #[test]
     fn a_template_must_name_the_tile_and_be_a_web_address() {
-        let config = from(&[("MUSTER_MAP_TILE_URL", "https://tiles.example.org:8443/osm/{z}/{x}/{y}.png")])
-            .expect("valid");
-        assert_eq!(config.tile_origin().as_deref(), Some("https://tiles.example.org:8443"));
+        let config = from(&[(
+            "MUSTER_MAP_TILE_URL",
+            "https://tiles.example.org:8443/osm/{z}/{x}/{y}.png",
+        )])
+        .expect("valid");
+        assert_eq!(
+            config.tile_origin().as_deref(),
+            Some("https://tiles.example.org:8443")
+        );
         let local = from(&[("MUSTER_MAP_TILE_URL", "/tiles/{z}/{x}/{y}.png")]).expect("own site");
         assert_eq!(local.tile_origin(), None, "this site is already allowed");
-        for bad in ["https://tiles.example.org/{z}/{x}.png", "ftp://tiles/{z}/{x}/{y}", "tiles/{z}/{x}/{y}"] {
-            let error = from(&[("MUSTER_MAP_TILE_URL", bad)]).expect_err(bad).to_string();
+        for bad in [
+            "https://tiles.example.org/{z}/{x}.png",
+            "ftp://tiles/{z}/{x}/{y}",
+            "tiles/{z}/{x}/{y}",
+        ] {
+            let error = from(&[("MUSTER_MAP_TILE_URL", bad)])
+                .expect_err(bad)
+                .to_string();
             assert!(error.contains("MUSTER_MAP_TILE_URL"), "{error}");
         }
         assert!(from(&[("MUSTER_MAP_MAX_ZOOM", "30")]).is_err());
