@@ -1,8 +1,9 @@
 // Muster's service worker: the runner opens and works with no network once it was used
 // online. Runner pages (/run, /run/{app}), the app's code and styles (and the barcode
 // reader, once loaded) are answered from the network when it answers, and from what
-// was kept of the last answer when it does not. Nothing else is kept: other pages need the server anyway, and the less a shared
-// device holds, the better. Sign-out empties the cache (the page calls `clearOffline`).
+// was kept of the last answer when it does not. Nothing else is kept: other pages need
+// the server anyway, and the less a shared device holds, the better. Sign-out empties
+// the cache (the page calls `clearOffline`).
 //
 // Network first (not cache first) because the page and its WASM must come from the
 // same deployment: a cached page never meets newer code.

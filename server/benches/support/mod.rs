@@ -121,7 +121,14 @@ pub async fn signed_in(addr: &str) -> Session {
         ],
     )
     .await;
+    // Link mails are made by a job: without a worker (MUSTER_IN_PROCESS_WORKER=false
+    // and no `muster --worker`) none ever comes.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let token = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no confirmation mail for {email} within 30 s: is a job worker running?"
+        );
         let mails = call(&http, addr, "load_dev_mail", &[]).await;
         let token = mails.as_array().into_iter().flatten().find_map(|mail| {
             let body = mail["body_text"].as_str()?;

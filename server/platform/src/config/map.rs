@@ -20,7 +20,6 @@ impl MapConfig {
         let tile_url = src
             .get("MUSTER_MAP_TILE_URL")
             .map(|raw| raw.trim().to_owned())
-            .filter(|raw| !raw.is_empty())
             .map(|raw| checked_template(&raw).map(|()| raw))
             .transpose()?;
         let max_zoom: u8 = parsed(src, "MUSTER_MAP_MAX_ZOOM", 19)?;
