@@ -314,3 +314,104 @@ async fn a_read_queued_behind_replay_on_the_replica_is_answered_by_the_primary()
 fn note_body(conn: &mut sqlx::PgConnection) -> ReadFuture<'_, String> {
     Box::pin(sqlx::query_scalar("SELECT body FROM notes").fetch_one(conn))
 }
+
+/// A request the client abandons drops its read or write wherever it is, even half-way
+/// through `BEGIN`. Whatever the point, the pooled connection must come back outside any
+/// transaction: otherwise the next caller's `BEGIN` is ignored and its work runs inside
+/// the abandoned one (read-only, on an old snapshot).
+#[tokio::test]
+async fn a_read_or_write_abandoned_at_any_point_leaves_no_transaction_open() {
+    let db = TestDatabase::create().await;
+    // One connection per pool: the next caller gets the abandoned connection.
+    let database = database(
+        &db,
+        &[
+            ("DATABASE_MAX_CONNECTIONS", "1".into()),
+            ("DATABASE_REPLICA_MAX_CONNECTIONS", "1".into()),
+        ],
+    );
+    database.migrate().await.expect("migrate");
+    sqlx::query("CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL)")
+        .execute(database.migration_pool())
+        .await
+        .expect("table");
+    eventually_from_replica(&database, |conn, _| {
+        Box::pin(sqlx::query("SELECT 1").execute(conn))
+    })
+    .await;
+
+    let mut id = 0;
+    // Where the work is when dropped depends on how far the server got between polls.
+    for (polls, pause) in (1..=10).flat_map(|polls| [50, 200, 1000].map(|us| (polls, us))) {
+        let pause = Duration::from_micros(pause);
+        for freshness in [Freshness::Latest, Freshness::Any] {
+            abandon_after(
+                polls,
+                pause,
+                database.read(&Scope::none(), freshness, |conn, _| note_count(conn)),
+            )
+            .await;
+            abandon_after(polls, pause, async {
+                let mut tx = database.write(&Scope::none()).await?;
+                sqlx::query("INSERT INTO notes VALUES (-1, 'abandoned')")
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await
+            })
+            .await;
+
+            id += 1;
+            let mut tx = database
+                .write(&Scope::none())
+                .await
+                .expect("a write after the abandoned one begins");
+            sqlx::query("INSERT INTO notes VALUES ($1, 'kept')")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .unwrap_or_else(|e| {
+                    panic!("after {polls} polls {pause:?} apart ({freshness:?}): {e}")
+                });
+            let position = tx.commit().await.expect("commit");
+            let found = database
+                .read(
+                    &Scope::none(),
+                    Freshness::AtLeast(position),
+                    move |conn, _| {
+                        Box::pin(
+                            sqlx::query_scalar::<_, i32>("SELECT id FROM notes WHERE id = $1")
+                                .bind(id)
+                                .fetch_optional(conn),
+                        )
+                    },
+                )
+                .await
+                .expect("read");
+            assert_eq!(
+                found,
+                Some(id),
+                "a read after one abandoned after {polls} polls {pause:?} apart ({freshness:?}) sees the newest write"
+            );
+        }
+    }
+}
+
+/// Polls `work` `polls` times, `pause` apart, then drops it as a disconnecting client's
+/// request is dropped.
+async fn abandon_after<F: std::future::Future>(polls: usize, pause: Duration, work: F) {
+    let mut work = Box::pin(work);
+    for _ in 0..polls {
+        if futures::poll!(work.as_mut()).is_ready() {
+            return;
+        }
+        // A blocking pause parks the runtime, which then reads the server's answers: the
+        // next poll moves the work on by one step.
+        tokio::task::spawn_blocking(move || std::thread::sleep(pause))
+            .await
+            .expect("pause");
+    }
+}
+
+fn note_count(conn: &mut sqlx::PgConnection) -> ReadFuture<'_, i64> {
+    Box::pin(sqlx::query_scalar("SELECT count(*) FROM notes").fetch_one(conn))
+}

@@ -13,6 +13,7 @@
 
 mod lsn;
 mod replica;
+pub(crate) mod transaction;
 mod write;
 
 use std::{
@@ -65,7 +66,7 @@ impl<'a, T, F> ReadQuery<'a, T> for F where
 
 /// Every read runs in one snapshot (several queries agree with each other), and can
 /// change nothing. Repeatable read is the strongest level a hot standby offers.
-const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+pub(crate) const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
 /// The schema migrations in `migrations/`, embedded at compile time.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
@@ -274,7 +275,7 @@ impl Database {
     /// A transaction on the primary with `scope` applied. Commit it with
     /// [`WriteTx::commit`] to learn the WAL position it reached; dropping it rolls back.
     pub async fn write(&self, scope: &Scope) -> Result<WriteTx, DbError> {
-        let mut tx = self.inner.primary.begin().await?;
+        let mut tx = transaction::begin(&self.inner.primary, None).await?;
         tenancy::enter(&mut tx, scope).await?;
         Ok(WriteTx::new(tx, self.clone()))
     }
@@ -353,7 +354,7 @@ impl Database {
                 Err(error) => return Err(error.into()),
             }
         }
-        let mut tx = self.inner.primary.begin_with(BEGIN_READ).await?;
+        let mut tx = transaction::begin(&self.inner.primary, Some(BEGIN_READ)).await?;
         let position = tenancy::enter_reporting_position(&mut tx, scope).await?;
         let value = query(&mut tx, PhantomData).await?;
         end_read(tx).await?;
@@ -536,7 +537,7 @@ where
     F: ReadQuery<'a, T>,
     T: Send,
 {
-    let mut tx = replica.pool.begin_with(BEGIN_READ).await?;
+    let mut tx = transaction::begin(&replica.pool, Some(BEGIN_READ)).await?;
     let replayed = tenancy::enter_reporting_position(&mut tx, scope).await?;
     replica.note_replayed(replayed);
     if let Some(wanted) = wanted {

@@ -47,10 +47,7 @@ impl QueueStats {
     /// moment (a job dying between two reads would otherwise be listed dead but not
     /// counted).
     pub async fn load(primary: &PgPool) -> Result<Self, sqlx::Error> {
-        let mut tx = primary.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = crate::db::transaction::begin(primary, Some(crate::db::BEGIN_READ)).await?;
         let kinds = sqlx::query_as::<_, KindStats>(sqlx::AssertSqlSafe(format!(
             "SELECT task_identifier AS kind,
                 count(*) FILTER (WHERE locked_at IS NULL AND attempts < max_attempts AND run_at <= now()) AS waiting,
