@@ -6,9 +6,12 @@
 // the cache (the page calls `clearOffline`).
 //
 // Network first (not cache first) because the page and its WASM must come from the
-// same deployment: a cached page never meets newer code.
+// same deployment: a cached page never meets newer code. The exception is a file named
+// by its content hash (release builds: `muster.<hash>.wasm` and every page's chunk):
+// that name never means other bytes, so the kept copy is answered without asking the
+// network, which is what makes a second start fast on a slow connection.
 
-const CACHE = 'muster-runner-v1';
+const CACHE = 'muster-runner-v2';
 
 self.addEventListener('install', () => self.skipWaiting());
 
@@ -32,12 +35,24 @@ function kept(url) {
     || url.pathname.startsWith('/icons/');
 }
 
+// cargo-leptos's hashed names: `name.HASH.ext`, HASH 22 characters of unpadded base64url
+// (the unhashed split loader's placeholder is 22 underscores). As the server's
+// static_assets.rs decides which files browsers may keep for a year.
+function contentHashed(url) {
+  const match = /\.([A-Za-z0-9_-]{22})\.[a-z]+$/.exec(url.pathname);
+  return url.pathname.startsWith('/pkg/') && match !== null && /[A-Za-z0-9]/.test(match[1]);
+}
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin || !kept(url)) return;
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
+    if (contentHashed(url)) {
+      const answer = await cache.match(request, { ignoreVary: true });
+      if (answer) return answer;
+    }
     try {
       const response = await fetch(request);
       if (response.ok) await cache.put(request, response.clone());

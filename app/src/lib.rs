@@ -22,14 +22,16 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    ParamSegment, SsrMode, StaticSegment,
+    Lazy, ParamSegment, SsrMode, StaticSegment,
 };
+use shell::chunks;
 
 pub use shell::document::shell;
 
 /// The root component: every page of Muster is a route in here. Pages whose HTTP status
 /// depends on their data (401 signed out, 403 not allowed) render with
-/// `SsrMode::Async`, so the status is known before the first byte is sent.
+/// `SsrMode::Async`, so the status is known before the first byte is sent. All but the
+/// home page load their code as a separate chunk (`shell::chunks`).
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -42,23 +44,23 @@ pub fn App() -> impl IntoView {
             <shell::layout::Layout>
                 <Routes fallback=shell::not_found::NotFound>
                     <Route path=StaticSegment("") view=home::HomePage/>
-                    <Route path=StaticSegment("status") view=status::StatusPage/>
-                    <Route path=(StaticSegment("dev"), StaticSegment("mail")) view=dev_mail::DevMailPage/>
-                    <Route path=StaticSegment("signup") view=accounts::SignUpPage/>
-                    <Route path=StaticSegment("signin") view=accounts::SignInPage/>
-                    <Route path=StaticSegment("forgot-password") view=accounts::ForgotPasswordPage/>
-                    <Route path=StaticSegment("reset-password") view=accounts::ResetPasswordPage/>
-                    <Route path=StaticSegment("verify-email") view=accounts::VerifyEmailPage/>
-                    <Route path=(StaticSegment("invitations"), StaticSegment("accept")) view=accounts::InvitationPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("account") view=accounts::AccountPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("account"), StaticSegment("members")) view=accounts::MembersPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("account"), StaticSegment("audit")) view=accounts::AuditPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("apps") view=builder::AppsPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("apps"), ParamSegment("id"), StaticSegment("build")) view=builder::BuilderPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("apps"), ParamSegment("id"), StaticSegment("submissions")) view=runner::SubmissionsPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("apps"), ParamSegment("id"), StaticSegment("submissions"), ParamSegment("submission")) view=runner::SubmissionPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("run") view=runner::LauncherPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("run"), ParamSegment("id")) view=runner::RunnerPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("status") view={Lazy::<chunks::Status>::new()}/>
+                    <Route path=(StaticSegment("dev"), StaticSegment("mail")) view={Lazy::<chunks::DevMail>::new()}/>
+                    <Route path=StaticSegment("signup") view={Lazy::<chunks::SignUp>::new()}/>
+                    <Route path=StaticSegment("signin") view={Lazy::<chunks::SignIn>::new()}/>
+                    <Route path=StaticSegment("forgot-password") view={Lazy::<chunks::ForgotPassword>::new()}/>
+                    <Route path=StaticSegment("reset-password") view={Lazy::<chunks::ResetPassword>::new()}/>
+                    <Route path=StaticSegment("verify-email") view={Lazy::<chunks::VerifyEmail>::new()}/>
+                    <Route path=(StaticSegment("invitations"), StaticSegment("accept")) view={Lazy::<chunks::Invitation>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("account") view={Lazy::<chunks::Account>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("members")) view={Lazy::<chunks::Members>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("audit")) view={Lazy::<chunks::Audit>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("apps") view={Lazy::<chunks::Apps>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("apps"), ParamSegment("id"), StaticSegment("build")) view={Lazy::<chunks::Builder>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("apps"), ParamSegment("id"), StaticSegment("submissions")) view={Lazy::<chunks::Submissions>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("apps"), ParamSegment("id"), StaticSegment("submissions"), ParamSegment("submission")) view={Lazy::<chunks::Submission>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("run") view={Lazy::<chunks::Launcher>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("run"), ParamSegment("id")) view={Lazy::<chunks::Runner>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </shell::layout::Layout>
         </Router>

@@ -208,12 +208,18 @@ test('fields go into and out of sections by dragging, by touch and by keyboard',
   // The keyboard does the same: into the group above, out of it, duplicate, delete.
   const shortText = fields(page).filter({ hasText: 'Short text' });
   await shortText.focus();
+  // A moved field's line is focused again on the next frame: wait for it before the
+  // next key, as a person does without noticing.
+  const focusedLine = (label: string) => expect(page.locator('.field-head:focus')).toContainText(label);
   await page.keyboard.press('Alt+ArrowRight');
   await expect(inGroup).toHaveText(['Number', 'Short text']);
+  await focusedLine('Short text');
   await page.keyboard.press('Alt+ArrowLeft');
   await expect(rootLabels).toHaveText(['Section', 'Short text']);
+  await focusedLine('Short text');
   await page.keyboard.press('Control+d');
   await expect(rootLabels).toHaveText(['Section', 'Short text', 'Short text (copy)']);
+  await focusedLine('Short text (copy)');
   await page.keyboard.press('Delete');
   await expect(rootLabels).toHaveText(['Section', 'Short text']);
   await saved(page);

@@ -1,4 +1,5 @@
 import { expect, test, type BrowserContext, type Page, type Route } from '@playwright/test';
+import { MusterServer, freePort } from './server';
 import { confirmedBuilder, hydrated, invitedPerson } from './support';
 
 // The runner (issue 13): a member fills a published app in on a phone, page by page,
@@ -187,6 +188,59 @@ test('submissions made offline wait on the device and arrive exactly once', asyn
   expect(asked).not.toContain('asked again');
 });
 
+test('a sync cut off by a server crash and restart completes without a duplicate', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const { page: owner } = await confirmedBuilder(browser, 'Rhea Restart');
+  const appId: string = await call(owner, 'create_app', { name: 'Gauge check' });
+  const form = { fields: [field('gauge', 'Gauge', { type: 'short_text', required: true })] };
+  await call(owner, 'save_draft', { app_id: appId, form, base_revision: 1 }, true);
+  await call(owner, 'publish_app', { app_id: appId });
+  const member = await invitedPerson(browser, owner, 'Gus Gauge', 'member');
+
+  // A server of this test's own (the suite's other tests keep theirs), on the same
+  // database and Redis: the member's session holds on it too.
+  const server = new MusterServer(await freePort());
+  await server.start();
+  try {
+    await member.setViewportSize({ width: 360, height: 740 });
+    await member.goto(`${server.origin}/run/${appId}`);
+    await hydrated(member);
+    await goOffline(member.context());
+    for (const gauge of ['Gauge 1', 'Gauge 2', 'Gauge 3']) {
+      await member.getByRole('textbox', { name: 'Gauge', exact: true }).fill(gauge);
+      await member.getByRole('button', { name: 'Review' }).click();
+      await member.getByRole('button', { name: 'Send', exact: true }).click();
+      await expect(member.getByTestId('kept')).toBeVisible();
+      await member.getByRole('button', { name: 'Fill in another' }).click();
+    }
+    await expect(member.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '3');
+
+    // The first submission reaches the server and is stored; the server dies before its
+    // answer leaves, so the phone never hears of it and must send it again.
+    let storedBeforeCrash = 0;
+    let crashed = false;
+    await member.route('**/api/submit', async (route) => {
+      if (crashed) return route.continue();
+      crashed = true;
+      const answer = await route.fetch();
+      storedBeforeCrash = answer.status();
+      await server.kill();
+      return route.abort('connectionreset');
+    });
+    await goOnline(member.context());
+    await expect.poll(() => storedBeforeCrash, { timeout: 20_000 }).toBe(200);
+    await expect(member.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '3');
+
+    await server.start();
+    await member.getByRole('button', { name: 'Send now' }).click();
+    await expect(member.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '0', { timeout: 30_000 });
+  } finally {
+    await server.kill();
+  }
+  // Three, not four: the one sent again was answered with what the server had stored.
+  await submissionRows(owner, appId, 3);
+});
+
 test('a submission is kept when the browser closes the outbox database under memory pressure', async ({ browser }) => {
   test.setTimeout(90_000);
   const { page: owner } = await confirmedBuilder(browser, 'Mia Memory');
@@ -344,7 +398,9 @@ test('a photo and a signature are taken on a phone, sent in pieces, and shown to
     return Array.from(new Uint8Array(await blob.arrayBuffer()));
   });
   const chunks: string[] = [];
-  member.on('request', (request) => {
+  // On the context: once the service worker has claimed the page, Chromium reports the
+  // page's requests through the worker, which page.on('request') does not see.
+  member.context().on('request', (request) => {
     if (request.method() === 'PATCH' && request.url().includes('/api/media/')) chunks.push(request.url());
   });
   await member.getByLabel('Meter photo').setInputFiles({ name: 'meter.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(photo) });
@@ -372,6 +428,8 @@ test('a photo and a signature are taken on a phone, sent in pieces, and shown to
   // The builder sees both once processed: the photo at 2048 pixels, upright.
   await submissionRows(owner, appId, 1);
   await owner.getByTestId('submissions').locator('tbody tr').first().getByRole('link').click();
+  // The router moves once the page's code has arrived (it is a chunk of its own).
+  await expect(owner).toHaveURL(/\/submissions\/[0-9a-f-]+$/);
   await expect(async () => {
     await owner.reload();
     await expect(owner.getByTestId('submitted-photo')).toHaveCount(2, { timeout: 1_000 });

@@ -79,6 +79,28 @@ async fn check_runtime_role(platform: &Platform) -> Result<(), StartupError> {
     }
 }
 
+/// Most pages' code is a WASM chunk of its own (`muster_app::shell::chunks`), which only
+/// a `--split` build produces; without it every page's script fails to load and nothing
+/// hydrates. Say so at start-up rather than leave a newcomer with a dead page.
+fn warn_if_not_split(options: &LeptosOptions) {
+    let pkg = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    // Release builds name it by hash: `__wasm_split_manifest.HASH.json`.
+    let has_manifest = std::fs::read_dir(&pkg).is_ok_and(|entries| {
+        entries.flatten().any(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("__wasm_split_manifest")
+        })
+    });
+    if pkg.is_dir() && !has_manifest {
+        tracing::error!(
+            site = %pkg.display(),
+            "the site was built without --split: pages will not become interactive; build with `cargo leptos build --split` (or `watch --split`)"
+        );
+    }
+}
+
 pub struct Application {
     listener: TcpListener,
     state: AppState,
@@ -95,6 +117,7 @@ impl Application {
             platform.migrate().await.map_err(StartupError::Migrations)?;
         }
         check_runtime_role(&platform).await?;
+        warn_if_not_split(&leptos_options);
         http::sessions::spawn_cleanup(platform.clone());
         // Probe once before serving so the first reads already go to healthy replicas.
         platform.db.probe_replicas().await;

@@ -34,10 +34,10 @@ struct RealtimeContext {
 pub fn provide_realtime() {
     let (connection, set_connection) = signal(Connection::Offline);
     provide_context(RealtimeContext { connection });
-    // Connect after hydration (effects run once the page is interactive), so the first
-    // render in the browser matches the server's.
+    // Connect once the whole page is hydrated (lazy routes included), so the page
+    // takes over the server's markup before the connection's state changes it.
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| browser::start(set_connection));
+    crate::shell::hydration::after_hydration(move || browser::start(set_connection));
     #[cfg(not(feature = "hydrate"))]
     let _ = set_connection;
 }
