@@ -7,7 +7,7 @@ use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
-use muster_domain::{accounts::FieldErrors, forms::validate::Problem};
+use muster_domain::{accounts::FieldErrors, forms::validate::Problem, plans::views::EditConflict};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -43,6 +43,9 @@ pub enum AppError {
     /// Larger than allowed; the text says the limit.
     #[error("{0}")]
     TooLarge(String),
+    /// Someone saved the activity first: their values, to compare, merge or overwrite.
+    #[error("Someone else changed this activity while you were editing it: compare their values with yours, then keep theirs or save yours over them.")]
+    ActivityChanged(Box<EditConflict>),
     /// A form that cannot be published, with every problem.
     #[error("The form cannot be published yet: fix the {} problem(s) listed.", .0.len())]
     FormProblems(Vec<Problem>),
@@ -74,7 +77,7 @@ impl AppError {
             AppError::Forbidden(_) => 403,
             AppError::RateLimited { .. } => 429,
             AppError::Busy => 503,
-            AppError::Conflict(_) => 409,
+            AppError::Conflict(_) | AppError::ActivityChanged(_) => 409,
             AppError::FormProblems(_) => 422,
             AppError::Unsupported(_) => 415,
             AppError::TooLarge(_) => 413,
@@ -226,6 +229,24 @@ mod server_side {
                 MediaError::Database(error) => return error.into(),
                 MediaError::Storage(error) => return internal(error),
                 MediaError::Queue(message) => return internal(message),
+            };
+            app_error.set_response_status();
+            app_error
+        }
+    }
+
+    impl From<muster_plans::PlansError> for AppError {
+        fn from(error: muster_plans::PlansError) -> Self {
+            use muster_plans::PlansError;
+            let app_error = match error {
+                PlansError::Invalid(fields) => AppError::Invalid(fields),
+                PlansError::NotFound => AppError::NotFound,
+                PlansError::Forbidden(reason) => AppError::Forbidden(reason),
+                PlansError::Changed(conflict) => AppError::ActivityChanged(conflict),
+                PlansError::Refused(reason) => AppError::Conflict(reason),
+                PlansError::Accounts(error) => return error.into(),
+                PlansError::Database(error) => return error.into(),
+                PlansError::Queue(message) => return internal(message),
             };
             app_error.set_response_status();
             app_error

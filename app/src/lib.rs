@@ -5,12 +5,17 @@
 //! Modules are grouped by feature; each feature keeps its page components, its
 //! server functions (`api`) and its shared types together.
 
+// Lazy routes hydrate asynchronously: the async block of a deep page's view nests
+// deeper than the default limit of 128 when the compiler computes its layout.
+#![recursion_limit = "256"]
+
 pub mod accounts;
 pub mod builder;
 pub mod dev_mail;
 pub mod error;
 pub mod home;
 pub mod maps;
+pub mod plans;
 pub mod realtime;
 #[cfg(feature = "ssr")]
 pub mod request;
@@ -61,6 +66,12 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("apps"), ParamSegment("id"), StaticSegment("submissions"), ParamSegment("submission")) view={Lazy::<chunks::Submission>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("run") view={Lazy::<chunks::Launcher>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("run"), ParamSegment("id")) view={Lazy::<chunks::Runner>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("projects") view={Lazy::<chunks::Projects>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("projects"), ParamSegment("id")) view={Lazy::<chunks::Plan>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("projects"), ParamSegment("id"), StaticSegment("activities"), ParamSegment("activity")) view={Lazy::<chunks::Activity>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("call-ins") view={Lazy::<chunks::CallIns>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("call-ins"), ParamSegment("id")) view={Lazy::<chunks::CallIn>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("roles-and-locations") view={Lazy::<chunks::Catalog>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </shell::layout::Layout>
         </Router>

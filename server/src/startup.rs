@@ -62,6 +62,8 @@ pub fn job_registry() -> JobRegistry {
         .register::<muster_accounts::MailLink>()
         .register::<muster_submissions::ProcessSubmission>()
         .register::<muster_media::ExpireUpload>()
+        .register::<muster_plans::SendCallIn>()
+        .register::<muster_plans::ExpireCallIn>()
 }
 
 /// Tenants are isolated by row level security only if the runtime role cannot bypass

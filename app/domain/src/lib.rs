@@ -4,4 +4,5 @@
 pub mod accounts;
 pub mod forms;
 pub mod maps;
+pub mod plans;
 pub mod submissions;

@@ -20,6 +20,18 @@ pub fn use_session() -> CurrentSession {
     expect_context::<CurrentSession>()
 }
 
+/// The signed-in user's id, once the session is loaded (read it inside a `Transition`).
+pub fn use_user_id() -> Signal<Option<String>> {
+    let session = use_session().0;
+    Signal::derive(move || {
+        session
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .map(|s| s.user.id)
+    })
+}
+
 /// Header navigation that depends on who is signed in and their role.
 #[component]
 pub fn AccountNav() -> impl IntoView {
@@ -47,6 +59,7 @@ fn SignedInNav(view: SessionView) -> impl IntoView {
     let current = view.account.id.clone();
     view! {
         <A href="/run">"Fill in"</A>
+        <A href="/projects">"Projects"</A>
         <A href="/apps">"Apps"</A>
         <A href="/account/members">"Members"</A>
         {role.can(Capability::ViewAuditLog).then(|| view! { <A href="/account/audit">"Audit log"</A> })}

@@ -51,4 +51,10 @@ page_chunks! {
     Submission => crate::runner::SubmissionPage;
     Launcher => crate::runner::LauncherPage;
     Runner => crate::runner::RunnerPage;
+    Projects => crate::plans::ProjectsPage;
+    Plan => crate::plans::PlanPage;
+    Activity => crate::plans::ActivityPage;
+    CallIns => crate::plans::CallInsPage;
+    CallIn => crate::plans::CallInPage;
+    Catalog => crate::plans::CatalogPage;
 }

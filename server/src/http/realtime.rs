@@ -29,9 +29,6 @@ use muster_platform::{
 use tokio::{sync::mpsc, task::JoinHandle};
 use tracing::Instrument;
 
-/// The answer for topic kinds that no one may follow yet.
-const NO_CHECK_YET: &str = "no one can follow this kind of topic yet";
-
 pub const HEARTBEAT: Duration = Duration::from_secs(20);
 const OUTGOING_QUEUE: usize = 64;
 /// Socket buffers sized for small protocol frames (the library defaults are 128 KiB
@@ -234,31 +231,33 @@ async fn handle(
 }
 
 /// Whether this connection's user may follow `topic`, checked at each subscription (the
-/// role is read afresh, like on every request). Denied unless a check says yes: a topic
-/// kind whose feature has no check yet (plans, inboxes) refuses everyone.
+/// role and memberships are read afresh, like on every request): a draft by its app's
+/// builders, a plan by its project's members, an inbox by its own user only.
 async fn authorize(context: &RequestContext, kind: TopicKind, topic: &str) -> Result<(), String> {
     use muster_app::error::AppError;
+    let refusal = |error: AppError| error.to_string();
+    let id = topic
+        .split_once(':')
+        .and_then(|(_, id)| id.parse::<uuid::Uuid>().ok())
+        .ok_or_else(|| "not found".to_owned())?;
+    let actor = context
+        .actor()
+        .await
+        .map_err(|e| refusal(AppError::from(e)))?;
+    let work = context
+        .work()
+        .await
+        .map_err(|e| refusal(AppError::from(e)))?;
     match kind {
-        TopicKind::Draft => {
-            let app = topic
-                .split_once(':')
-                .and_then(|(_, id)| id.parse::<uuid::Uuid>().ok())
-                .ok_or_else(|| "not found".to_owned())?;
-            let refusal = |error: AppError| error.to_string();
-            let actor = context
-                .actor()
-                .await
-                .map_err(|e| refusal(AppError::from(e)))?;
-            let work = context
-                .work()
-                .await
-                .map_err(|e| refusal(AppError::from(e)))?;
-            muster_apps::may_follow(work, &actor, app)
-                .await
-                .map(|_| ())
-                .map_err(|e| refusal(AppError::from(e)))
-        }
-        TopicKind::Plan | TopicKind::Inbox => Err(NO_CHECK_YET.to_owned()),
+        TopicKind::Draft => muster_apps::may_follow(work, &actor, id)
+            .await
+            .map(|_| ())
+            .map_err(|e| refusal(AppError::from(e))),
+        TopicKind::Plan => muster_plans::access::may_follow(work, &actor, id)
+            .await
+            .map_err(|e| refusal(AppError::from(e))),
+        TopicKind::Inbox if id == actor.user_id => Ok(()),
+        TopicKind::Inbox => Err(refusal(AppError::NotFound)),
     }
 }
 

@@ -277,3 +277,69 @@ async fn redis_is_used_again_once_it_returns() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A value read from the database carries its position: a reader who must see a newer
+/// write computes it again, and after a write the tag was invalidated at, every reader's
+/// computation is asked to include that write.
+#[tokio::test]
+async fn a_cached_value_is_never_older_than_the_reader_needs_or_than_the_last_write() {
+    use muster_platform::db::Lsn;
+    use std::sync::Mutex;
+
+    let cache = cache_with_timeout(
+        &Services::from_env().redis,
+        &unique_prefix(),
+        Duration::from_secs(5),
+    );
+    let key = CacheKey::tagged("plan:9", "view");
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let read = |value: &'static str, at: u64| {
+        let asked = asked.clone();
+        move |required: Lsn| async move {
+            asked.lock().expect("lock").push(required);
+            Ok::<_, std::convert::Infallible>((value.to_owned(), Lsn(at)))
+        }
+    };
+    // Read at position 100 by someone who needs 50.
+    assert_eq!(
+        cache
+            .get_or_compute_at(&key, TTL, Lsn(50), read("v100", 100))
+            .await,
+        Ok("v100".to_owned())
+    );
+    // Someone who needs 80 gets it from the cache; someone who wrote at 150 reads again.
+    assert_eq!(
+        cache
+            .get_or_compute_at(&key, TTL, Lsn(80), read("never", 0))
+            .await,
+        Ok("v100".to_owned())
+    );
+    assert_eq!(
+        cache
+            .get_or_compute_at(&key, TTL, Lsn(150), read("v160", 160))
+            .await,
+        Ok("v160".to_owned())
+    );
+    // A write at 300 invalidates the tag: the next reader, who needs nothing in
+    // particular, is asked for at least 300.
+    cache.invalidate_tag_after("plan:9", Lsn(300)).await;
+    assert_eq!(
+        cache
+            .get_or_compute_at(&key, TTL, Lsn(0), read("v300", 300))
+            .await,
+        Ok("v300".to_owned())
+    );
+    // An older invalidation never lowers the floor.
+    cache.invalidate_tag_after("plan:9", Lsn(200)).await;
+    assert_eq!(
+        cache
+            .get_or_compute_at(&key, TTL, Lsn(0), read("v310", 310))
+            .await,
+        Ok("v310".to_owned())
+    );
+    assert_eq!(
+        *asked.lock().expect("lock"),
+        vec![Lsn(50), Lsn(150), Lsn(300), Lsn(300)],
+        "what each computation was asked to include"
+    );
+}

@@ -13,6 +13,7 @@ mod jobs;
 mod mail;
 mod media;
 mod pages;
+mod plans;
 mod process;
 mod read_your_writes;
 mod readiness;

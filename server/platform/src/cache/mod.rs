@@ -27,7 +27,7 @@ use std::{
 use redis::AsyncCommands;
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::redis_store::RedisStore;
+use crate::{db::Lsn, redis_store::RedisStore};
 use breaker::{Breaker, BreakerSettings};
 use flights::Flights;
 
@@ -107,24 +107,34 @@ struct Inner {
     counters: Counters,
 }
 
-/// What a lookup in Redis found.
+/// What a lookup in Redis found. `floor`: the newest write position the key's tag was
+/// invalidated after ([`Cache::invalidate_tag_after`]); a value computed for the tag from
+/// now on must include it.
 enum Lookup {
     Hit {
         generation: String,
         bytes: Vec<u8>,
+        floor: Lsn,
     },
     /// Not there; `generation` is the tag's current generation to store under.
-    Miss {
-        generation: String,
-    },
+    Miss { generation: String, floor: Lsn },
     /// Redis could not be asked.
     Unavailable,
 }
 
-// One round trip for "read the tag's generation, then the value stored under it".
 const LOOKUP_SCRIPT: &str = r"
 local generation = redis.call('GET', KEYS[1]) or '0'
-return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
+local floor = redis.call('GET', KEYS[2]) or '0'
+return {generation, floor, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
+";
+
+// Invalidates a tag after a write at ARGV[1]: its floor becomes at least that position,
+// and its generation moves on (every key of the tag becomes unreachable). Positions are
+// compared as numbers (Lua numbers are doubles: exact up to 2^53 bytes of WAL).
+const INVALIDATE_AFTER_SCRIPT: &str = r"
+local floor = tonumber(redis.call('GET', KEYS[2]) or '0')
+if tonumber(ARGV[1]) > floor then redis.call('SET', KEYS[2], ARGV[1]) end
+return redis.call('INCR', KEYS[1])
 ";
 
 // Releases the compute lock only if we still hold it (it may have expired and been
@@ -161,21 +171,77 @@ impl Cache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        if let Some(value) = self.cached(key).await {
+        self.get_or_compute_if(key, ttl, |_: &T, _| true, |_| compute())
+            .await
+    }
+
+    /// As [`Cache::get_or_compute`], for a value read from the database. The entry
+    /// carries the WAL position its read included, and is never returned older than
+    /// `at_least` (the caller's own last write, or a write an event announced) nor than
+    /// the last write its tag was invalidated after ([`Cache::invalidate_tag_after`]):
+    /// then it is computed again. `compute` is given the position its read must include
+    /// and returns the value with the position its read did include.
+    pub async fn get_or_compute_at<T, E, F, Fut>(
+        &self,
+        key: &CacheKey,
+        ttl: Duration,
+        at_least: Lsn,
+        compute: F,
+    ) -> Result<T, E>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(Lsn) -> Fut,
+        Fut: Future<Output = Result<(T, Lsn), E>>,
+    {
+        let stamped = self
+            .get_or_compute_if(
+                key,
+                ttl,
+                |entry: &Stamped<T>, floor: Lsn| entry.position >= at_least.max(floor),
+                |floor| async move {
+                    let (value, position) = compute(at_least.max(floor)).await?;
+                    Ok(Stamped { position, value })
+                },
+            )
+            .await?;
+        Ok(stamped.value)
+    }
+
+    /// The cached value of `key` if `fresh` accepts it; otherwise computed (once per key
+    /// across this process and, through a Redis lock, across instances) and stored.
+    async fn get_or_compute_if<T, E, F, Fut>(
+        &self,
+        key: &CacheKey,
+        ttl: Duration,
+        fresh: impl Fn(&T, Lsn) -> bool,
+        compute: F,
+    ) -> Result<T, E>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(Lsn) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        if let Some(value) = self.cached(key, &fresh).await {
             return Ok(value);
         }
         // Queue behind any computation of this key already running in this process.
         let _turn = self.inner.flights.turn(&self.flight_name(key)).await;
-        let generation = match self.lookup(key).await {
-            Lookup::Hit { generation, bytes } => match serde_json::from_slice(&bytes) {
-                Ok(value) => {
+        let (generation, floor) = match self.lookup(key).await {
+            Lookup::Hit {
+                generation,
+                bytes,
+                floor,
+            } => match serde_json::from_slice::<T>(&bytes) {
+                Ok(value) if fresh(&value, floor) => {
                     self.count(|c| &c.hits);
                     return Ok(value);
                 }
-                Err(_) => generation, // unreadable (its type changed): recompute and overwrite
+                // Too old for this caller, or unreadable (its type changed): recompute
+                // and overwrite.
+                _ => (generation, floor),
             },
-            Lookup::Miss { generation } => generation,
-            Lookup::Unavailable => return self.compute_directly(compute).await,
+            Lookup::Miss { generation, floor } => (generation, floor),
+            Lookup::Unavailable => return self.compute_directly(|| compute(Lsn(0))).await,
         };
         self.count(|c| &c.misses);
 
@@ -187,11 +253,11 @@ impl Cache {
         let token = lock_token();
         let holds_lock = self.try_lock(&lock_key, &token).await;
         if !holds_lock {
-            if let Some(value) = self.wait_for_other_instance(key, &lock_key).await {
+            if let Some(value) = self.wait_for_other_instance(key, &lock_key, &fresh).await {
                 return Ok(value);
             }
         }
-        let value = self.compute_directly(compute).await?;
+        let value = self.compute_directly(|| compute(floor)).await?;
         self.store(key, &generation, &value, ttl).await;
         if holds_lock {
             self.unlock(&lock_key, &token).await;
@@ -202,7 +268,7 @@ impl Cache {
     /// Removes one key (under its tag's current generation).
     pub async fn invalidate(&self, key: &CacheKey) {
         let generation = match self.lookup(key).await {
-            Lookup::Miss { generation } | Lookup::Hit { generation, .. } => generation,
+            Lookup::Miss { generation, .. } | Lookup::Hit { generation, .. } => generation,
             Lookup::Unavailable => return,
         };
         let full = self.value_key(key, &generation);
@@ -217,6 +283,24 @@ impl Cache {
             .await;
     }
 
+    /// As [`Cache::invalidate_tag`], after a write committed at `position`: values of
+    /// the tag computed from now on (by [`Cache::get_or_compute_at`]) include that write,
+    /// whoever reads them, even while the replicas have not replayed it yet.
+    pub async fn invalidate_tag_after(&self, tag: &str, position: Lsn) {
+        let prefix = &self.inner.settings.prefix;
+        let (generation_key, floor_key) =
+            (format!("{prefix}gen:{tag}"), format!("{prefix}floor:{tag}"));
+        self.redis_call(|mut conn| async move {
+            redis::Script::new(INVALIDATE_AFTER_SCRIPT)
+                .key(generation_key)
+                .key(floor_key)
+                .arg(position.0)
+                .invoke_async::<i64>(&mut conn)
+                .await
+        })
+        .await;
+    }
+
     pub fn stats(&self) -> CacheStats {
         let c = &self.inner.counters;
         CacheStats {
@@ -228,10 +312,16 @@ impl Cache {
         }
     }
 
-    async fn cached<T: DeserializeOwned>(&self, key: &CacheKey) -> Option<T> {
+    async fn cached<T: DeserializeOwned>(
+        &self,
+        key: &CacheKey,
+        fresh: impl Fn(&T, Lsn) -> bool,
+    ) -> Option<T> {
         match self.lookup(key).await {
-            Lookup::Hit { bytes, .. } => {
-                let value = serde_json::from_slice(&bytes).ok()?;
+            Lookup::Hit { bytes, floor, .. } => {
+                let value = serde_json::from_slice(&bytes)
+                    .ok()
+                    .filter(|v| fresh(v, floor))?;
                 self.count(|c| &c.hits);
                 Some(value)
             }
@@ -253,14 +343,21 @@ impl Cache {
         &self,
         key: &CacheKey,
         lock_key: &str,
+        fresh: impl Fn(&T, Lsn) -> bool,
     ) -> Option<T> {
         let deadline = Instant::now() + self.inner.settings.compute_lock;
         while Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
             match self.lookup(key).await {
-                Lookup::Hit { bytes, .. } => {
+                Lookup::Hit { bytes, floor, .. } => {
+                    // Still the entry that was too old for this caller: keep waiting
+                    // for the other instance's newer one.
+                    let value = serde_json::from_slice::<T>(&bytes).ok()?;
+                    if !fresh(&value, floor) {
+                        continue;
+                    }
                     self.count(|c| &c.hits);
-                    return serde_json::from_slice(&bytes).ok();
+                    return Some(value);
                 }
                 Lookup::Unavailable => return None,
                 Lookup::Miss { .. } => {
@@ -281,22 +378,33 @@ impl Cache {
 
     async fn lookup(&self, key: &CacheKey) -> Lookup {
         let prefix = &self.inner.settings.prefix;
-        let generation_key = format!("{prefix}gen:{}", key.tag.as_deref().unwrap_or("_"));
-        let value_prefix = format!("{prefix}v:{}:", key.tag.as_deref().unwrap_or("_"));
+        let tag = key.tag.as_deref().unwrap_or("_");
+        let generation_key = format!("{prefix}gen:{tag}");
+        let floor_key = format!("{prefix}floor:{tag}");
+        let value_prefix = format!("{prefix}v:{tag}:");
         let name = key.key.clone();
         let found = self
             .redis_call(|mut conn| async move {
                 redis::Script::new(LOOKUP_SCRIPT)
                     .key(generation_key)
+                    .key(floor_key)
                     .arg(value_prefix)
                     .arg(name)
-                    .invoke_async::<(String, Option<Vec<u8>>)>(&mut conn)
+                    .invoke_async::<(String, String, Option<Vec<u8>>)>(&mut conn)
                     .await
             })
             .await;
+        let floor = |text: &str| Lsn(text.parse().unwrap_or(0));
         match found {
-            Some((generation, Some(bytes))) => Lookup::Hit { generation, bytes },
-            Some((generation, None)) => Lookup::Miss { generation },
+            Some((generation, at, Some(bytes))) => Lookup::Hit {
+                generation,
+                bytes,
+                floor: floor(&at),
+            },
+            Some((generation, at, None)) => Lookup::Miss {
+                generation,
+                floor: floor(&at),
+            },
             None => Lookup::Unavailable,
         }
     }
@@ -415,6 +523,13 @@ impl Cache {
     fn count(&self, counter: impl Fn(&Counters) -> &AtomicU64) {
         counter(&self.inner.counters).fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// A cached value with the WAL position its read included.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stamped<T> {
+    position: Lsn,
+    value: T,
 }
 
 fn lock_token() -> String {

@@ -175,6 +175,10 @@ pub struct Read<T> {
     /// up to there, and their later reads must not show less (monotonic reads), even
     /// from a replica.
     pub fell_back_at: Option<Lsn>,
+    /// The WAL position the read's snapshot includes (as far as the server answering had
+    /// replayed or written when it began): what a value computed from it may be stamped
+    /// with, for instance in the cache.
+    pub snapshot: Option<Lsn>,
 }
 
 /// Which server answered a read.
@@ -328,11 +332,12 @@ impl Database {
         };
         if let Some(replica) = replica {
             match read_on_replica(replica, scope, wanted, &query).await {
-                Ok(Some(value)) => {
+                Ok(Some((value, snapshot))) => {
                     return Ok(Read {
                         value,
                         source: ReadSource::Replica(replica.name().to_owned()),
                         fell_back_at: None,
+                        snapshot,
                     })
                 }
                 // Not caught up after all: the primary has it.
@@ -362,6 +367,7 @@ impl Database {
             value,
             source: ReadSource::Primary,
             fell_back_at: replica.and(position),
+            snapshot: position,
         })
     }
 
@@ -524,15 +530,16 @@ async fn probe_all(inner: &Inner) {
     .await;
 }
 
-/// One read on `replica`: `Ok(None)` if it has not replayed `wanted` yet. The scope is
-/// applied and the replay position read in the same statement, which also takes the
-/// transaction's snapshot: what the query sees is at least that position.
+/// One read on `replica` with the replay position its snapshot includes: `Ok(None)` if
+/// it has not replayed `wanted` yet. The scope is applied and the replay position read
+/// in the same statement, which also takes the transaction's snapshot: what the query
+/// sees is at least that position.
 async fn read_on_replica<'a, T, F>(
     replica: &Replica,
     scope: &Scope,
     wanted: Option<Lsn>,
     query: &F,
-) -> Result<Option<T>, sqlx::Error>
+) -> Result<Option<(T, Option<Lsn>)>, sqlx::Error>
 where
     F: ReadQuery<'a, T>,
     T: Send,
@@ -548,7 +555,7 @@ where
     }
     let value = query(&mut tx, PhantomData).await?;
     end_read(tx).await?;
-    Ok(Some(value))
+    Ok(Some((value, replayed)))
 }
 
 /// Ends a read-only transaction, waiting for the server. Not waiting (letting a dropped

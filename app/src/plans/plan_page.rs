@@ -1,0 +1,201 @@
+//! `/projects/{id}`: one project's plan, kept live: every member's change shows within a
+//! second (it follows `plan:{id}`), with who else is looking and what they edit. The
+//! address names the view (`?view=list|timeline|calendar|map|staffing|people`), so
+//! each can be bookmarked and shared.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
+use muster_domain::plans::views::PlanView;
+
+use super::{
+    api::{load_plan, ArchiveProject, PublishPlan},
+    live::{follow_plan, PresenceLine},
+};
+use crate::accounts::pages::LoadError;
+
+#[component]
+pub fn PlanPage() -> impl IntoView {
+    let params = use_params_map();
+    let project = move || params.with(|p| p.get("id").unwrap_or_default());
+    let plan = Resource::new(project, load_plan);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading the plan…"</p> }>
+            {move || plan.get().map(|result| match result {
+                Err(error) => view! { <LoadError error/> }.into_any(),
+                Ok(plan) => view! { <PlanScreen initial=plan/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+/// Reloads the plan into `plan`; calls made while a reload runs are folded into one
+/// more reload after it.
+pub fn reloader(plan: RwSignal<PlanView>) -> impl Fn() + Clone + Send + Sync + 'static {
+    let running = StoredValue::new(false);
+    let again = StoredValue::new(false);
+    move || {
+        if running.get_value() {
+            again.set_value(true);
+            return;
+        }
+        running.set_value(true);
+        let project = plan.with_untracked(|p| p.project.id.clone());
+        leptos::task::spawn_local(async move {
+            loop {
+                again.set_value(false);
+                if let Ok(fresh) = load_plan(project.clone()).await {
+                    plan.set(fresh);
+                }
+                if !again.get_value() {
+                    break;
+                }
+            }
+            running.set_value(false);
+        });
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum View {
+    List,
+    Timeline,
+    Calendar,
+    Map,
+    Staffing,
+    People,
+}
+
+impl View {
+    const ALL: [View; 6] = [
+        View::List,
+        View::Timeline,
+        View::Calendar,
+        View::Map,
+        View::Staffing,
+        View::People,
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            View::List => "list",
+            View::Timeline => "timeline",
+            View::Calendar => "calendar",
+            View::Map => "map",
+            View::Staffing => "staffing",
+            View::People => "people",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            View::List => "List",
+            View::Timeline => "Timeline",
+            View::Calendar => "Calendar",
+            View::Map => "Map",
+            View::Staffing => "Staffing",
+            View::People => "People",
+        }
+    }
+
+    fn parse(text: Option<String>) -> View {
+        View::ALL
+            .into_iter()
+            .find(|v| Some(v.key()) == text.as_deref())
+            .unwrap_or(View::List)
+    }
+}
+
+#[component]
+fn PlanScreen(initial: PlanView) -> impl IntoView {
+    let project_id = initial.project.id.clone();
+    let plan = RwSignal::new(initial);
+    let reload = reloader(plan);
+    let presence = follow_plan(project_id.clone(), Signal::derive(|| None), reload.clone());
+    let query = use_query_map();
+    let view = Memo::new(move |_| View::parse(query.with(|q| q.get("view"))));
+    let publish = ServerAction::<PublishPlan>::new();
+    let archive = ServerAction::<ArchiveProject>::new();
+    let after = reload.clone();
+    Effect::new(move |_| {
+        if publish.version().get() + archive.version().get() > 0 {
+            after();
+        }
+    });
+    let name = move || plan.with(|p| p.project.name.clone());
+    let activity_name =
+        Callback::new(move |id: String| plan.with(|p| p.activity(&id).map(|a| a.name.clone())));
+    let action_error = move || {
+        publish
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| archive.value().get().and_then(Result::err))
+            .map(|error| view! { <p class="alert" role="alert">{error.to_string()}</p> })
+    };
+    let tabs_project = project_id.clone();
+    view! {
+        <Title text=name/>
+        <section class="plan-page" aria-labelledby="plan-title" data-testid="plan-page">
+            <header class="plan-header">
+                <h1 id="plan-title">{name}</h1>
+                <p class="muted">
+                    {move || plan.with(|p| format!(
+                        "{} – {} · {}",
+                        p.project.span.starts_on.format("%Y-%m-%d"),
+                        p.project.span.ends_on.format("%Y-%m-%d"),
+                        p.project.time_zone
+                    ))}
+                    {move || plan.with(|p| p.project.published_at.is_some()).then(|| view! { " " <span class="badge">"published"</span> })}
+                    {move || plan.with(|p| p.project.archived).then(|| view! { " " <span class="badge">"archived"</span> })}
+                </p>
+                {move || plan.with(|p| (!p.project.goal.is_empty()).then(|| view! { <p>{p.project.goal.clone()}</p> }))}
+                <PresenceLine presence activity_name/>
+                {move || {
+                    let (organiser, published, archived, id) = plan.with(|p| (p.viewer.organiser, p.project.published_at.is_some(), p.project.archived, p.project.id.clone()));
+                    let may_archive = organiser || archived;
+                    view! {
+                        <div class="plan-actions">
+                            {(organiser && !published).then(|| {
+                                let id = id.clone();
+                                view! {
+                                    <ActionForm action=publish>
+                                        <input type="hidden" name="project_id" value=id/>
+                                        <button type="submit" class="button">"Publish the plan"</button>
+                                    </ActionForm>
+                                }
+                            })}
+                            {may_archive.then(|| view! {
+                                <ActionForm action=archive>
+                                    <input type="hidden" name="project_id" value=id.clone()/>
+                                    <input type="hidden" name="archived" value=(!archived).to_string()/>
+                                    <button type="submit" class="button secondary">{if archived { "Bring back from the archive" } else { "Archive" }}</button>
+                                </ActionForm>
+                            })}
+                        </div>
+                    }
+                }}
+                {action_error}
+            </header>
+            <nav class="plan-tabs" aria-label="Plan views">
+                {View::ALL.into_iter().map(|tab| {
+                    let href = format!("/projects/{}?view={}", tabs_project, tab.key());
+                    view! {
+                        <A href=href attr:aria-current=move || (view.get() == tab).then_some("page")>{tab.label()}</A>
+                    }
+                }).collect_view()}
+            </nav>
+            {move || match view.get() {
+                View::List => view! { <super::list_view::ListView plan/> }.into_any(),
+                View::Timeline => view! { <super::timeline::TimelineView plan/> }.into_any(),
+                View::Calendar => view! { <super::calendar::CalendarView plan/> }.into_any(),
+                View::Map => view! { <super::map_view::MapView plan/> }.into_any(),
+                View::Staffing => view! { <super::staffing::StaffingView plan/> }.into_any(),
+                View::People => view! { <super::people::PeopleView plan/> }.into_any(),
+            }}
+        </section>
+    }
+}
