@@ -19,8 +19,15 @@ pub fn Field(
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] hint: &'static str,
     #[prop(optional, into)] value: Option<String>,
+    /// Tells apart same-named fields of two forms on one page (`field-{form}-{name}`).
+    #[prop(optional)]
+    form: &'static str,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = if form.is_empty() {
+        format!("field-{name}")
+    } else {
+        format!("field-{form}-{name}")
+    };
     let error_id = format!("{id}-error");
     let message = move || {
         outcome

@@ -52,34 +52,71 @@ fn ActivityScreen(initial: PlanView) -> impl IntoView {
     let activity_name =
         Callback::new(move |id: String| plan.with(|p| p.activity(&id).map(|a| a.name.clone())));
     let back = format!("/projects/{project_id}");
+    let organiser = plan.with_untracked(|p| p.viewer.organiser);
+    let header = move || {
+        activity.get().map(|current| {
+            plan.with(|p| {
+                let place = current
+                    .location_id
+                    .as_deref()
+                    .and_then(|l| p.location(l))
+                    .map(|l| format!(" · {}", l.name))
+                    .unwrap_or_default();
+                let when = format!(
+                    "{} – {} ({}){place}",
+                    format::day_and_time(&p.zone, current.starts_at),
+                    format::time(&p.zone, current.ends_at()),
+                    format::duration(current.duration_minutes)
+                );
+                view! {
+                    <h1>{current.name.clone()}</h1>
+                    <p class="muted" data-testid="activity-when">{when}</p>
+                }
+            })
+        })
+    };
+    let reload_sections = reload.clone();
+    let sections = move || {
+        let reload = reload_sections.clone();
+        activity.get().map(|current| {
+            view! {
+                <Tasks plan current=current.clone() reload=reload.clone()/>
+                <Summoning plan current=current.clone() reload=reload.clone()/>
+                <Apps plan current/>
+            }
+        })
+    };
     view! {
         <Title text=move || activity.with(|a| a.as_ref().map_or_else(|| "Activity".to_owned(), |a| a.name.clone()))/>
         <section class="activity-page" data-testid="activity-page">
             <p><A href=back.clone()>{move || plan.with(|p| format!("← {}", p.project.name))}</A></p>
-            {move || match activity.get() {
-                None => view! {
-                    <section class="message-page">
-                        <h1>"This activity is gone"</h1>
-                        <p>"It was deleted, or never existed."</p>
-                    </section>
-                }.into_any(),
-                Some(current) => {
-                    let reload = reload.clone();
-                    view! {
-                        <h1>{current.name.clone()}</h1>
-                        <p class="muted" data-testid="activity-when">{plan.with(|p| {
-                            let place = current.location_id.as_deref().and_then(|l| p.location(l)).map(|l| format!(" · {}", l.name)).unwrap_or_default();
-                            format!("{} – {} ({}){place}", format::day_and_time(&p.zone, current.starts_at), format::time(&p.zone, current.ends_at()), format::duration(current.duration_minutes))
-                        })}</p>
-                        <PresenceLine presence activity_name/>
-                        {plan.with(|p| p.viewer.organiser).then(|| view! { <Details plan current=current.clone() editing reload=reload.clone()/> })}
-                        <Tasks plan current=current.clone() reload=reload.clone()/>
-                        <Summoning plan current=current.clone() reload=reload.clone()/>
-                        <Apps plan current/>
-                    }.into_any()
-                }
-            }}
+            {move || activity.with(Option::is_none).then(|| view! {
+                <section class="message-page">
+                    <h1>"This activity is gone"</h1>
+                    <p>"It was deleted, or never existed."</p>
+                </section>
+            })}
+            {header}
+            <PresenceLine presence activity_name/>
+            // Made once: what is being typed survives others' changes arriving meanwhile.
+            {organiser.then(|| view! { <Details plan activity editing reload/> })}
+            {sections}
         </section>
+    }
+}
+
+/// What the form holds now, without subscribing.
+fn values_untracked(
+    name: RwSignal<String>,
+    location: RwSignal<String>,
+    starts: RwSignal<String>,
+    duration: RwSignal<String>,
+) -> Values {
+    Values {
+        name: name.get_untracked(),
+        location: location.get_untracked(),
+        starts: starts.get_untracked(),
+        duration: duration.get_untracked(),
     }
 }
 
@@ -115,25 +152,49 @@ impl Values {
 #[component]
 fn Details(
     plan: RwSignal<PlanView>,
-    current: ActivityView,
+    activity: Memo<Option<ActivityView>>,
     editing: RwSignal<bool>,
     reload: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
-    let loaded = plan.with_untracked(|p| Values::of(p, &current));
-    let name = RwSignal::new(loaded.name.clone());
-    let location = RwSignal::new(loaded.location.clone());
-    let starts = RwSignal::new(loaded.starts.clone());
-    let duration = RwSignal::new(loaded.duration.clone());
-    let base = RwSignal::new(current.version);
+    let current = activity.get_untracked();
+    let first = current
+        .as_ref()
+        .map(|a| plan.with_untracked(|p| Values::of(p, a)));
+    // What the form was last filled from: typing makes the form differ from it.
+    let loaded = RwSignal::new(first.clone());
+    let field =
+        |pick: fn(&Values) -> String| RwSignal::new(first.as_ref().map(pick).unwrap_or_default());
+    let name = field(|v| v.name.clone());
+    let location = field(|v| v.location.clone());
+    let starts = field(|v| v.starts.clone());
+    let duration = field(|v| v.duration.clone());
+    let base = RwSignal::new(current.as_ref().map_or(0, |a| a.version));
     let conflict = RwSignal::new(None::<EditConflict>);
-    let activity_id = current.id.clone();
+    let activity_id = current.map(|a| a.id).unwrap_or_default();
     let values = move || Values {
         name: name.get(),
         location: location.get(),
         starts: starts.get(),
         duration: duration.get(),
     };
-    Effect::new(move |_| editing.set(values() != loaded));
+    Effect::new(move |_| editing.set(Some(values()) != loaded.get()));
+    // Someone else's change is shown in the form, unless something is being typed
+    // there: then saving meets their version and both are shown.
+    Effect::new(move |_| {
+        let Some(fresh) = activity.get() else { return };
+        let untouched =
+            Some(values_untracked(name, location, starts, duration)) == loaded.get_untracked();
+        if !untouched {
+            return;
+        }
+        let fresh_values = plan.with_untracked(|p| Values::of(p, &fresh));
+        name.set(fresh_values.name.clone());
+        location.set(fresh_values.location.clone());
+        starts.set(fresh_values.starts.clone());
+        duration.set(fresh_values.duration.clone());
+        loaded.set(Some(fresh_values));
+        base.set(fresh.version);
+    });
     let save = Action::new(move |(input, base): &(ActivityInput, i32)| {
         let (project, activity, input, base) = (
             plan.with_untracked(|p| p.project.id.clone()),
@@ -144,9 +205,10 @@ fn Details(
         async move { update_activity(project, activity, input, base).await }
     });
     Effect::new(move |_| match save.value().get() {
-        Some(Ok(_)) => {
+        Some(Ok(saved)) => {
             conflict.set(None);
-            editing.set(false);
+            loaded.set(Some(plan.with_untracked(|p| Values::of(p, &saved))));
+            base.set(saved.version);
             reload();
         }
         Some(Err(AppError::ActivityChanged(theirs))) => conflict.set(Some(*theirs)),

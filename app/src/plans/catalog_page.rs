@@ -63,7 +63,7 @@ fn Roles() -> impl IntoView {
             </Transition>
             <FormAlert outcome=renamed/>
             <ActionForm action=create attr:class="inline-form" attr:novalidate=true>
-                <Field label="New role" name="name" outcome/>
+                <Field label="New role" name="name" form="role" outcome/>
                 <button type="submit" class="button secondary">"Add the role"</button>
             </ActionForm>
         </section>
@@ -106,10 +106,10 @@ fn Locations() -> impl IntoView {
             <FormAlert outcome=updated/>
             <h3>"New location"</h3>
             <ActionForm action=create attr:class="location-form" attr:novalidate=true>
-                <Field label="Name" name="name" outcome/>
-                <Field label="Address" name="address" outcome/>
-                <Field label="Latitude" name="latitude" outcome hint="Degrees, e.g. 52.3702 (or leave both empty)"/>
-                <Field label="Longitude" name="longitude" outcome hint="Degrees, e.g. 4.8952"/>
+                <Field label="Name" name="name" form="location" outcome/>
+                <Field label="Address" name="address" form="location" outcome/>
+                <Field label="Latitude" name="latitude" form="location" outcome hint="Degrees, e.g. 52.3702 (or leave both empty)"/>
+                <Field label="Longitude" name="longitude" form="location" outcome hint="Degrees, e.g. 4.8952"/>
                 <FormAlert outcome/>
                 <button type="submit" class="button secondary">"Add the location"</button>
             </ActionForm>

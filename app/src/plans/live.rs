@@ -41,6 +41,17 @@ pub fn follow_plan(
         let client = crate::shell::random::token(16);
         let own = client.clone();
         let on_change = changed.clone();
+        let announce = {
+            let (project, client) = (project.clone(), client.clone());
+            move |leaving: bool| {
+                let (project, client) = (project.clone(), client.clone());
+                let editing = editing.get_untracked();
+                leptos::task::spawn_local(async move {
+                    let _ = super::api::plan_presence(project, client, editing, leaving).await;
+                });
+            }
+        };
+        let greet = announce.clone();
         Effect::new(move |_| {
             let Some(payload) = feed.last_event.get() else {
                 return;
@@ -57,6 +68,8 @@ pub fn follow_plan(
                     if client == own {
                         return;
                     }
+                    let newcomer = !leaving
+                        && presence.with_untracked(|present| !present.contains_key(&client));
                     presence.update(|present| {
                         if leaving {
                             present.remove(&client);
@@ -72,6 +85,11 @@ pub fn follow_plan(
                             );
                         }
                     });
+                    // Someone just arrived: they learn who is here now, not at the next
+                    // heartbeat.
+                    if newcomer {
+                        greet(false);
+                    }
                 }
                 Err(error) => leptos::logging::warn!("unreadable plan event: {error}"),
             }
@@ -83,20 +101,14 @@ pub fn follow_plan(
             }
             count
         });
-        let announce = {
-            let (project, client) = (project.clone(), client.clone());
-            move |leaving: bool| {
-                let (project, client) = (project.clone(), client.clone());
-                let editing = editing.get_untracked();
-                leptos::task::spawn_local(async move {
-                    let _ = super::api::plan_presence(project, client, editing, leaving).await;
-                });
-            }
-        };
+        // Announced once the subscription is confirmed (and again after reconnecting),
+        // so the others' answers to it arrive; and whenever what is edited changes.
         let first = announce.clone();
         Effect::new(move |_| {
             editing.track();
-            first(false);
+            if feed.subscriptions.get() > 0 {
+                first(false);
+            }
         });
         let beat = announce.clone();
         let heartbeat = set_interval_with_handle(

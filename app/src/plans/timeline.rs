@@ -204,77 +204,30 @@ pub fn TimelineView(plan: RwSignal<PlanView>) -> impl IntoView {
         },
     );
 
-    let bars = move || {
+    // Keyed: a bar keeps its element while it is dragged or the plan reloads (a pointer
+    // capture survives, and only what changed is touched).
+    let shown_bars = move || {
         let (_, shown, _, _) = window.get();
-        let axis = axis.get();
-        let dragging = drag.get();
-        let organiser = plan.with(|p| p.viewer.organiser);
-        let tops = tops.get();
         lanes.with(|lanes| {
             shown
                 .into_iter()
-                .filter_map(|(lane_index, bar_index)| {
-                    let lane = &lanes[lane_index];
-                    let bar = &lane.bars[bar_index];
-                    let (activity, zone) = plan.with_untracked(|p| (p.activity(&bar.activity_id).cloned(), p.zone.clone()));
-                    let activity = activity?;
-                    let (starts_at, minutes) = match &dragging {
-                        Some((id, d)) if *id == activity.id => dragged(activity.starts_at, activity.duration_minutes, d.mode, d.dx, &axis),
-                        _ => (activity.starts_at, activity.duration_minutes),
-                    };
-                    let left = LABEL_PX + axis.x(starts_at);
-                    let width = axis.width(minutes).max(6.0);
-                    let top = tops[lane_index] + bar.track as f64 * TRACK_PX;
-                    let label = format!("{}, {} – {}", activity.name, format::day_and_time(&zone, starts_at), format::time(&zone, starts_at + Duration::minutes(minutes)));
-                    let id = activity.id.clone();
-                    let key_id = id.clone();
-                    let start_drag = move |mode: DragMode| {
-                        let id = id.clone();
-                        move |event: leptos::ev::PointerEvent| {
-                            if !organiser || event.button() != 0 {
-                                return;
-                            }
-                            event.stop_propagation();
-                            event.prevent_default();
-                            #[cfg(feature = "hydrate")]
-                            if let Some(target) = event.current_target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok()) {
-                                let _ = target.set_pointer_capture(event.pointer_id());
-                            }
-                            drag.set(Some((id.clone(), Drag { pointer: event.pointer_id(), mode, origin_x: f64::from(event.client_x()), dx: 0.0 })));
-                        }
-                    };
-                    let key = move |event: leptos::ev::KeyboardEvent| {
-                        if !organiser {
-                            return;
-                        }
-                        let Some(a) = plan.with_untracked(|p| p.activity(&key_id).cloned()) else { return };
-                        if let Some((starts_at, minutes)) = nudged(a.starts_at, a.duration_minutes, &event.key(), event.shift_key(), zoom.get_untracked()) {
-                            event.prevent_default();
-                            save.run((a.id.clone(), starts_at, minutes));
-                        }
-                    };
-                    Some(view! {
-                        <div
-                            class="timeline-bar"
-                            class:dragging=dragging.as_ref().is_some_and(|(d, _)| *d == activity.id)
-                            role="button"
-                            tabindex="0"
-                            aria-label=label.clone()
-                            title=label
-                            data-testid="timeline-bar"
-                            data-activity=activity.id.clone()
-                            style=format!("left:{left:.1}px;top:{top:.1}px;width:{width:.1}px;height:{:.0}px", TRACK_PX - 6.0)
-                            on:pointerdown=start_drag(DragMode::Move)
-                            on:keydown=key
-                        >
-                            {organiser.then(|| view! { <span class="bar-handle start" data-testid="bar-start" on:pointerdown=start_drag(DragMode::ResizeStart)></span> })}
-                            <span class="bar-name">{activity.name.clone()}</span>
-                            {organiser.then(|| view! { <span class="bar-handle end" data-testid="bar-end" on:pointerdown=start_drag(DragMode::ResizeEnd)></span> })}
-                        </div>
-                    })
+                .map(|(lane, bar)| {
+                    (
+                        lanes[lane].bars[bar].activity_id.clone(),
+                        lane,
+                        lanes[lane].bars[bar].track,
+                    )
                 })
-                .collect_view()
+                .collect::<Vec<_>>()
         })
+    };
+    let bars = BarContext {
+        plan,
+        axis,
+        tops,
+        drag,
+        zoom,
+        save,
     };
 
     let on_move = move |event: leptos::ev::PointerEvent| {
@@ -361,9 +314,156 @@ pub fn TimelineView(plan: RwSignal<PlanView>) -> impl IntoView {
                 <div class="timeline-canvas" style=move || format!("width:{:.0}px;height:{:.0}px", width(), height())>
                     <div class="timeline-axis">{axis_ticks}</div>
                     <div class="timeline-lanes">{lane_labels}</div>
-                    <div class="timeline-bars">{bars}</div>
+                    <div class="timeline-bars">
+                        <For each=shown_bars key=|bar| bar.clone() let:bar>
+                            <Bar context=bars activity_id=bar.0 lane=bar.1 track=bar.2/>
+                        </For>
+                    </div>
                 </div>
             </div>
+        </div>
+    }
+}
+
+/// What every bar reads.
+#[derive(Clone, Copy)]
+struct BarContext {
+    plan: RwSignal<PlanView>,
+    axis: Memo<Axis>,
+    tops: Memo<Vec<f64>>,
+    drag: RwSignal<Option<(String, Drag)>>,
+    zoom: RwSignal<Zoom>,
+    save: Callback<(String, DateTime<Utc>, i64)>,
+}
+
+#[component]
+fn Bar(context: BarContext, activity_id: String, lane: usize, track: usize) -> impl IntoView {
+    let BarContext {
+        plan,
+        axis,
+        tops,
+        drag,
+        zoom,
+        save,
+    } = context;
+    let id = StoredValue::new(activity_id);
+    let organiser = plan.with_untracked(|p| p.viewer.organiser);
+    // Where the bar is: the stored times, or where a drag has taken it so far.
+    let placed = Memo::new(move |_| {
+        let activity = plan.with(|p| {
+            id.with_value(|id| p.activity(id).map(|a| (a.starts_at, a.duration_minutes)))
+        })?;
+        let dragging = drag.with(|d| {
+            d.as_ref()
+                .filter(|(d, _)| id.with_value(|id| d == id))
+                .map(|(_, d)| *d)
+        });
+        Some(match dragging {
+            Some(d) => dragged(activity.0, activity.1, d.mode, d.dx, &axis.get()),
+            None => activity,
+        })
+    });
+    let style = move || {
+        let Some((starts_at, minutes)) = placed.get() else {
+            return String::new();
+        };
+        let axis = axis.get();
+        let top = tops.with(|t| t.get(lane).copied().unwrap_or(0.0)) + track as f64 * TRACK_PX;
+        format!(
+            "left:{:.1}px;top:{top:.1}px;width:{:.1}px;height:{:.0}px",
+            LABEL_PX + axis.x(starts_at),
+            axis.width(minutes).max(6.0),
+            TRACK_PX - 6.0
+        )
+    };
+    let name = move || {
+        plan.with(|p| {
+            id.with_value(|id| p.activity(id).map(|a| a.name.clone()))
+                .unwrap_or_default()
+        })
+    };
+    let label = move || {
+        let Some((starts_at, minutes)) = placed.get() else {
+            return String::new();
+        };
+        plan.with(|p| {
+            format!(
+                "{}, {} – {}",
+                name(),
+                format::day_and_time(&p.zone, starts_at),
+                format::time(&p.zone, starts_at + Duration::minutes(minutes))
+            )
+        })
+    };
+    let dragging =
+        move || drag.with(|d| d.as_ref().is_some_and(|(d, _)| id.with_value(|id| d == id)));
+    // Too narrow for handles at both ends: the whole bar moves it (Shift + arrows resize).
+    let narrow = move || {
+        placed
+            .get()
+            .is_some_and(|(_, minutes)| axis.get().width(minutes) < 36.0)
+    };
+    let start_drag = move |mode: DragMode| {
+        move |event: leptos::ev::PointerEvent| {
+            if !organiser || event.button() != 0 {
+                return;
+            }
+            event.stop_propagation();
+            event.prevent_default();
+            #[cfg(feature = "hydrate")]
+            if let Some(target) = event
+                .current_target()
+                .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            {
+                let _ = target.set_pointer_capture(event.pointer_id());
+            }
+            drag.set(Some((
+                id.get_value(),
+                Drag {
+                    pointer: event.pointer_id(),
+                    mode,
+                    origin_x: f64::from(event.client_x()),
+                    dx: 0.0,
+                },
+            )));
+        }
+    };
+    let key = move |event: leptos::ev::KeyboardEvent| {
+        if !organiser {
+            return;
+        }
+        let Some(a) = plan.with_untracked(|p| id.with_value(|id| p.activity(id).cloned())) else {
+            return;
+        };
+        if let Some((starts_at, minutes)) = nudged(
+            a.starts_at,
+            a.duration_minutes,
+            &event.key(),
+            event.shift_key(),
+            zoom.get_untracked(),
+        ) {
+            event.prevent_default();
+            save.run((a.id.clone(), starts_at, minutes));
+        }
+    };
+    view! {
+        <div
+            class="timeline-bar"
+            class:dragging=dragging
+            class:narrow=narrow
+            role="button"
+            tabindex="0"
+            aria-label=label
+            title=label
+            data-testid="timeline-bar"
+            data-activity=id.get_value()
+            style=style
+            on:pointerdown=start_drag(DragMode::Move)
+            on:keydown=key
+        >
+            {organiser.then(|| view! { <span class="bar-handle start" data-testid="bar-start" on:pointerdown=start_drag(DragMode::ResizeStart)></span> })}
+            <span class="bar-name">{name}</span>
+            {organiser.then(|| view! { <span class="bar-handle end" data-testid="bar-end" on:pointerdown=start_drag(DragMode::ResizeEnd)></span> })}
         </div>
     }
 }

@@ -22,6 +22,9 @@ pub struct TopicFeed {
     pub last_event: ReadSignal<Option<serde_json::Value>>,
     /// Incremented whenever events were missed: track it to refetch.
     pub refetches: ReadSignal<u32>,
+    /// Incremented whenever the server confirmed the subscription (at first, and again
+    /// after each reconnect): from then on, events of the topic arrive.
+    pub subscriptions: ReadSignal<u32>,
 }
 
 #[derive(Clone, Copy)]
@@ -50,17 +53,19 @@ pub fn use_connection() -> ReadSignal<Connection> {
 pub fn use_topic(topic: &str) -> TopicFeed {
     let (last_event, set_last_event) = signal(None);
     let (refetches, set_refetches) = signal(0u32);
+    let (subscriptions, set_subscriptions) = signal(0u32);
     #[cfg(feature = "hydrate")]
     {
-        let id = browser::follow(topic, set_last_event, set_refetches);
+        let id = browser::follow(topic, set_last_event, set_refetches, set_subscriptions);
         let topic = topic.to_owned();
         on_cleanup(move || browser::unfollow(&topic, id));
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (topic, set_last_event, set_refetches);
+    let _ = (topic, set_last_event, set_refetches, set_subscriptions);
     TopicFeed {
         last_event,
         refetches,
+        subscriptions,
     }
 }
 
@@ -85,6 +90,7 @@ mod browser {
         id: u64,
         last_event: WriteSignal<Option<serde_json::Value>>,
         refetches: WriteSignal<u32>,
+        subscriptions: WriteSignal<u32>,
     }
 
     #[derive(Default)]
@@ -121,6 +127,7 @@ mod browser {
         topic: &str,
         last_event: WriteSignal<Option<serde_json::Value>>,
         refetches: WriteSignal<u32>,
+        subscriptions: WriteSignal<u32>,
     ) -> u64 {
         let (id, first) = CLIENT.with_borrow_mut(|c| {
             c.next_id += 1;
@@ -129,6 +136,7 @@ mod browser {
                 id: c.next_id,
                 last_event,
                 refetches,
+                subscriptions,
             });
             (c.next_id, list.len() == 1)
         });
@@ -136,6 +144,10 @@ mod browser {
             send(&ClientMessage::Subscribe {
                 topic: topic.to_owned(),
             });
+        } else {
+            // Another component of this tab already follows it: its subscription (or
+            // the confirmation still on its way, which counts again) serves this one.
+            subscriptions.update(|n| *n += 1);
         }
         id
     }
@@ -263,7 +275,16 @@ mod browser {
     fn receive(message: ServerMessage) {
         match message {
             ServerMessage::Subscribed { topic, seq } => {
-                CLIENT.with_borrow_mut(|c| c.tracker.subscribed(&topic, seq))
+                CLIENT.with_borrow_mut(|c| c.tracker.subscribed(&topic, seq));
+                let confirmed: Vec<WriteSignal<u32>> = CLIENT.with_borrow(|c| {
+                    c.followers
+                        .get(&topic)
+                        .map(|list| list.iter().map(|f| f.subscriptions).collect())
+                        .unwrap_or_default()
+                });
+                for subscriptions in confirmed {
+                    subscriptions.update(|n| *n += 1);
+                }
             }
             ServerMessage::Event {
                 topic,
