@@ -17,27 +17,27 @@ use crate::{
 };
 
 /// 4 May 2027, 08:00 in Amsterdam (CEST, UTC+2).
-fn start() -> DateTime<Utc> {
+pub(crate) fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2027, 5, 4, 6, 0, 0).unwrap()
 }
 
-async fn ok(browser: &Browser, function: &str, form: &[(&str, &str)]) -> Value {
+pub(crate) async fn ok(browser: &Browser, function: &str, form: &[(&str, &str)]) -> Value {
     let (status, body) = browser.call(function, form).await;
     assert_eq!(status, 200, "{function}: {body}");
     body
 }
 
-async fn ok_json(browser: &Browser, function: &str, body: Value) -> Value {
+pub(crate) async fn ok_json(browser: &Browser, function: &str, body: Value) -> Value {
     let (status, answer) = browser.call_json(function, &body).await;
     assert_eq!(status, 200, "{function}: {answer}");
     answer
 }
 
-fn text(value: &Value) -> String {
+pub(crate) fn text(value: &Value) -> String {
     value.as_str().expect("a string").to_owned()
 }
 
-async fn project(owner: &Browser) -> String {
+pub(crate) async fn project(owner: &Browser) -> String {
     text(
         &ok(
             owner,
@@ -54,7 +54,7 @@ async fn project(owner: &Browser) -> String {
     )
 }
 
-async fn activity(
+pub(crate) async fn activity(
     owner: &Browser,
     project: &str,
     name: &str,
@@ -74,11 +74,11 @@ async fn activity(
     )
 }
 
-async fn plan(browser: &Browser, project: &str) -> Value {
+pub(crate) async fn plan(browser: &Browser, project: &str) -> Value {
     ok(browser, "load_plan", &[("project_id", project)]).await
 }
 
-fn activity_in<'a>(plan: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn activity_in<'a>(plan: &'a Value, id: &str) -> &'a Value {
     plan["activities"]
         .as_array()
         .expect("activities")
@@ -948,4 +948,73 @@ async fn moving_a_published_activity_tells_the_people_already_called_what_change
     )
     .await;
     assert_eq!(team.notices(ann, "call_in_cancelled").await, 1);
+}
+
+/// `plan:{id}` is followed by the project's members only, checked at each subscribe;
+/// `inbox:{user}` by that user only. A member hears a change with its position.
+#[tokio::test]
+async fn only_members_follow_a_plan_live_and_only_its_owner_an_inbox() {
+    use crate::support::socket::{connect, receive_json, subscribe};
+
+    let db = TestDatabase::create().await;
+    let team = team(&db, &["Ann"]).await;
+    assert!(
+        team.app
+            .platform
+            .hub
+            .wait_until_relaying(Duration::from_secs(10))
+            .await
+    );
+    let topic = format!("plan:{}", team.project);
+    let outsider = join(&team.app, &team.owner, "Otto", "otto@example.org", "member").await;
+    let stranger = verified_user(&team.app, "Sam", "sam@example.org", "Elsewhere").await;
+    for browser in [None, Some(&outsider), Some(&stranger)] {
+        let mut socket = connect(&team.app, browser).await;
+        let answer = subscribe(&mut socket, &topic).await;
+        assert_eq!(answer["type"], "denied", "{answer}");
+        assert!(
+            !answer.to_string().contains("Dyke survey"),
+            "the project's name does not leak"
+        );
+    }
+    let (ann, ann_id) = (&team.members[0].0, &team.members[0].1);
+    let mut member = connect(&team.app, Some(ann)).await;
+    assert_eq!(subscribe(&mut member, &topic).await["type"], "subscribed");
+    let mut own_inbox = connect(&team.app, Some(ann)).await;
+    assert_eq!(
+        subscribe(&mut own_inbox, &format!("inbox:{ann_id}")).await["type"],
+        "subscribed"
+    );
+    let mut other_inbox = connect(&team.app, Some(&outsider)).await;
+    assert_eq!(
+        subscribe(&mut other_inbox, &format!("inbox:{ann_id}")).await["type"],
+        "denied"
+    );
+
+    activity(
+        &team.owner,
+        &team.project,
+        "Survey",
+        "2027-05-04T08:00",
+        60,
+        None,
+    )
+    .await;
+    let event = receive_json(&mut member).await;
+    assert_eq!(event["type"], "event", "{event}");
+    assert_eq!(event["payload"]["event"], "changed");
+    assert_eq!(event["payload"]["by"], "Olga");
+    assert!(
+        event["position"].as_str().is_some_and(|p| p.contains('/')),
+        "{event}"
+    );
+    // Removed from the project, she may not follow it any more.
+    ok(
+        &team.owner,
+        "remove_project_member",
+        &[("project_id", &team.project), ("user_id", ann_id)],
+    )
+    .await;
+    let mut again = connect(&team.app, Some(ann)).await;
+    assert_eq!(subscribe(&mut again, &topic).await["type"], "denied");
 }

@@ -262,3 +262,59 @@ async fn a_position_the_browser_saw_in_an_event_is_read_at_least() {
     )
     .await;
 }
+
+/// Plans (issue 14) through their server functions: with the replica 2 s behind, an
+/// organiser who moves an activity on one instance sees the move in the plan read on
+/// the other instance every time (through the cache, whose entry follows the write),
+/// while another user's reads keep going to the replica.
+#[tokio::test]
+async fn plans_read_back_their_own_writes_on_any_instance_while_others_read_the_replica() {
+    use crate::plans::{activity, activity_in, ok_json, plan, project, start};
+
+    let db = TestDatabase::create().await;
+    let replica = delayed_replica(&db);
+    let app = app_reading_from(&db, replica.as_str()).await;
+    let other = app_reading_from(&db, replica.as_str()).await;
+    let organiser = verified_user(&app, "Olga", "olga@example.org", "Dykes").await;
+    let organiser_elsewhere = Browser::with_jar(&other, organiser.jar.clone());
+    let reader = verified_user(&app, "Rita", "rita@example.org", "Readers").await;
+    let project = project(&organiser).await;
+    let survey = activity(&organiser, &project, "Survey", "2027-05-04T08:00", 60, None).await;
+    let mut version = activity_in(&plan(&organiser, &project).await, &survey)["version"]
+        .as_i64()
+        .expect("version");
+    replica_caught_up(&db, &replica).await;
+    wait_for(
+        "the replica serves the reader",
+        Duration::from_secs(15),
+        || async { (served_by(&reader).await != "primary").then_some(()) },
+    )
+    .await;
+
+    let mut reader_sources = Vec::new();
+    for sequence in 0..SEQUENCES {
+        let minutes = 30 + (sequence % 600) as i64;
+        let saved = ok_json(
+            &organiser,
+            "reschedule_activity",
+            json!({ "project_id": project, "activity_id": survey, "starts_at": start(),
+                    "duration_minutes": minutes, "base_version": version }),
+        )
+        .await;
+        version = saved["version"].as_i64().expect("new version");
+        let read = plan(&organiser_elsewhere, &project).await;
+        let seen = activity_in(&read, &survey);
+        assert_eq!(
+            (seen["duration_minutes"].as_i64(), seen["version"].as_i64()),
+            (Some(minutes), Some(version)),
+            "sequence {sequence}: the organiser reads their own move, on the other instance too"
+        );
+        if sequence % 50 == 0 {
+            reader_sources.push(served_by(&reader).await);
+        }
+    }
+    assert!(
+        reader_sources.iter().all(|source| source == "replica-1"),
+        "the other user's reads stayed on the replica: {reader_sources:?}"
+    );
+}
