@@ -252,3 +252,65 @@ test('a called member accepts from their call-ins and the organiser sees it live
   await expect(card).toHaveAttribute('data-state', 'accepted');
   await expect(owner.getByTestId('call-in')).toHaveAttribute('data-state', 'accepted', { timeout: 5_000 });
 });
+
+/** `date` as `<input type="datetime-local">` writes it, in Amsterdam. */
+function amsterdam(date: Date): string {
+  const text = new Intl.DateTimeFormat('sv-SE', {
+    timeZone: 'Europe/Amsterdam', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+  }).format(date);
+  return text.replace(' ', 'T');
+}
+
+test('a field worker fills in the app due at their activity and it shows at the activity', async ({ browser }) => {
+  test.setTimeout(150_000);
+  const { page: owner } = await confirmedBuilder(browser, 'Anna Apps');
+  const member = await invitedPerson(browser, owner, 'Walt Worker', 'member');
+  const app: string = await call(owner, 'create_app', { name: 'Quay check' });
+  const form = { fields: [{ id: 'cracks', label: { text: 'Cracks seen' }, type: 'short_text', required: true }] };
+  await call(owner, 'save_draft', { app_id: app, form, base_revision: 1 }, true);
+  await call(owner, 'publish_app', { app_id: app });
+  const { project, activity, memberId } = await plannedProject(owner, member, 60);
+  // The inspection starts in half an hour: it is due now, and its call-in is already out.
+  const version = (await call(owner, 'load_plan', { project_id: project })).activities[0].version;
+  await call(owner, 'update_activity', {
+    project_id: project, activity_id: activity, base_version: version,
+    activity: { name: 'Quay inspection', starts_local: amsterdam(new Date(Date.now() + 30 * 60_000)), duration_minutes: 120 },
+  }, true);
+  await owner.goto(`/projects/${project}/activities/${activity}`);
+  await hydrated(owner);
+  await owner.getByLabel('Ask for').selectOption({ label: 'Quay check' });
+  await owner.getByRole('button', { name: 'Add the app' }).click();
+  await expect(owner.getByTestId('linked-app')).toContainText('Quay check');
+  await call(owner, 'call_person', { project_id: project, need_id: await needId(owner, project, activity), user_id: memberId });
+
+  // Walt accepts, and his launcher offers the app for the inspection.
+  await member.goto('/call-ins');
+  await hydrated(member);
+  const card = member.getByTestId('call-in-card').filter({ hasText: 'Quay inspection' });
+  await expect(async () => {
+    await member.reload();
+    await expect(card).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await hydrated(member);
+  await card.getByRole('button', { name: 'Accept' }).click();
+  await expect(card).toHaveAttribute('data-state', 'accepted');
+  await member.setViewportSize({ width: 360, height: 740 });
+  await member.goto('/run');
+  await hydrated(member);
+  const due = member.getByTestId('due-now');
+  await expect(due).toContainText('Quay inspection');
+  await due.getByRole('link', { name: 'Quay check' }).click();
+  await expect(member).toHaveURL(new RegExp(`/run/${app}\\?activity=${activity}$`));
+  await hydrated(member);
+  await member.getByRole('textbox', { name: 'Cracks seen', exact: true }).fill('None on the north side');
+  await member.getByRole('button', { name: 'Review' }).click();
+  await member.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(member.getByTestId('outbox-count')).toHaveAttribute('data-waiting', '0', { timeout: 20_000 });
+
+  // The organiser finds it at the activity.
+  await expect(async () => {
+    await owner.reload();
+    await expect(owner.getByTestId('activity-submissions')).toContainText('Quay check', { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(owner.getByTestId('activity-submissions')).toContainText('Walt Worker');
+});

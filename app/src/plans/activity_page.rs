@@ -13,8 +13,8 @@ use muster_domain::plans::{
 
 use super::{
     api::{
-        load_plan, update_activity, AddTask, CallPerson, FillOpenSlots, RemoveNeed, RemoveTask,
-        SetNeed, SetTaskDone, WithdrawCallIn,
+        load_activity_submissions, load_plan, update_activity, AddTask, CallPerson, FillOpenSlots,
+        LinkApp, RemoveNeed, RemoveTask, SetNeed, SetTaskDone, WithdrawCallIn,
     },
     format,
     live::{follow_plan, PresenceLine},
@@ -553,16 +553,79 @@ fn Summoning(
 
 #[component]
 fn Apps(plan: RwSignal<PlanView>, current: ActivityView) -> impl IntoView {
-    let _ = plan;
+    let (project, organiser) = plan.with_untracked(|p| (p.project.id.clone(), p.viewer.organiser));
+    let activity = current.id.clone();
+    let link = ServerAction::<LinkApp>::new();
+    let reload = reloader(plan);
+    Effect::new(move |_| {
+        if link.version().get() > 0 {
+            reload();
+        }
+    });
+    let (project_q, activity_q) = (project.clone(), activity.clone());
+    let made = Resource::new(
+        move || link.version().get(),
+        move |_| load_activity_submissions(project_q.clone(), activity_q.clone()),
+    );
+    let linked: Vec<String> = current.apps.iter().map(|a| a.app_id.clone()).collect();
+    let choices = Resource::new(|| (), |_| crate::builder::api::load_apps());
+    let apps = current.apps.clone().into_iter().map(|app| {
+        let (project, activity, id) = (project.clone(), activity.clone(), app.app_id.clone());
+        view! {
+            <li data-testid="linked-app">
+                <A href=format!("/run/{}?activity={}", app.app_id, activity)>{app.name.clone()}</A>
+                {organiser.then(|| view! {
+                    <ActionForm action=link attr:class="inline-form">
+                        <input type="hidden" name="project_id" value=project/>
+                        <input type="hidden" name="activity_id" value=activity/>
+                        <input type="hidden" name="app_id" value=id/>
+                        <input type="hidden" name="linked" value="false"/>
+                        <button type="submit" class="link-button">"No longer needed here"</button>
+                    </ActionForm>
+                })}
+            </li>
+        }
+    }).collect_view();
     view! {
         <section class="activity-apps" aria-labelledby="apps-title">
             <h2 id="apps-title">"Apps to fill in here"</h2>
             {current.apps.is_empty().then(|| view! { <p class="muted">"None."</p> })}
-            <ul>
-                {current.apps.into_iter().map(|app| view! {
-                    <li><A href=format!("/run/{}", app.app_id)>{app.name}</A></li>
-                }).collect_view()}
-            </ul>
+            <ul>{apps}</ul>
+            {organiser.then(|| view! {
+                <ActionForm action=link attr:class="inline-form">
+                    <input type="hidden" name="project_id" value=project.clone()/>
+                    <input type="hidden" name="activity_id" value=activity.clone()/>
+                    <input type="hidden" name="linked" value="true"/>
+                    <label for="link-app">"Ask for"</label>
+                    <select id="link-app" name="app_id">
+                        <Transition fallback=|| ()>
+                            {move || choices.get().and_then(Result::ok).map(|apps| apps.into_iter()
+                                .filter(|a| a.latest_version.is_some() && !linked.contains(&a.id))
+                                .map(|a| view! { <option value=a.id>{a.name}</option> })
+                                .collect_view())}
+                        </Transition>
+                    </select>
+                    <button type="submit" class="button secondary">"Add the app"</button>
+                </ActionForm>
+            })}
+            {move || link.value().get().and_then(Result::err).map(|e| view! { <p class="alert" role="alert">{e.field("app_id").unwrap_or_else(|| e.to_string())}</p> })}
+            <h3>"Submitted here"</h3>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || made.get().map(|result| match result {
+                    Err(error) => view! { <p class="alert">{error.to_string()}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="muted">"Nothing yet."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul data-testid="activity-submissions">
+                            {list.into_iter().map(|s| view! {
+                                <li>
+                                    <A href=format!("/apps/{}/submissions/{}", s.app_id, s.id)>{s.app_name}</A>
+                                    {format!(" · {} · {} · {}", s.submitted_by.unwrap_or_else(|| "someone".to_owned()), s.received_at.format("%Y-%m-%d %H:%M UTC"), s.status)}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                })}
+            </Transition>
         </section>
     }
 }

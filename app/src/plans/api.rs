@@ -503,3 +503,20 @@ pub async fn load_map_tiles() -> Result<muster_domain::maps::MapTiles, AppError>
         max_zoom: work.config.map.max_zoom,
     })
 }
+
+/// What the caller is due to fill in at the activities they are called to now.
+#[server(prefix = "/api", endpoint = "load_due_apps")]
+pub async fn load_due_apps() -> Result<Vec<muster_domain::plans::views::DueApps>, AppError> {
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_plans::mine::due_apps(&work, &actor, chrono::Utc::now()).await?)
+}
+
+#[server(prefix = "/api", endpoint = "load_activity_submissions")]
+pub async fn load_activity_submissions(
+    project_id: String,
+    activity_id: String,
+) -> Result<Vec<muster_domain::plans::views::ActivitySubmission>, AppError> {
+    let (project_id, activity_id) = (id(&project_id)?, id(&activity_id)?);
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_plans::activities::submissions(&work, &actor, project_id, activity_id).await?)
+}

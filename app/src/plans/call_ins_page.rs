@@ -7,7 +7,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 use muster_domain::plans::{staffing::CallInState, views::MyCallIn};
 
 use super::{
-    api::{load_call_in, load_my_call_ins, AnswerCallIn},
+    api::{load_call_in, load_my_call_ins, load_notices, AnswerCallIn},
     format,
 };
 use crate::{accounts::pages::LoadError, realtime::client::use_topic};
@@ -19,6 +19,10 @@ pub fn CallInsPage() -> impl IntoView {
     let list = Resource::new(
         move || (answer.version().get(), changed.get()),
         |_| load_my_call_ins(),
+    );
+    let notices = Resource::new(
+        move || (answer.version().get(), changed.get()),
+        |_| load_notices(),
     );
     view! {
         <Title text="My call-ins"/>
@@ -39,6 +43,26 @@ pub fn CallInsPage() -> impl IntoView {
                 })}
             </Transition>
             {move || answer.value().get().and_then(Result::err).map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+            <h2>"Notices"</h2>
+            <Transition fallback=|| ()>
+                {move || notices.get().and_then(Result::ok).map(|list| {
+                    if list.is_empty() {
+                        return view! { <p class="muted">"Nothing yet."</p> }.into_any();
+                    }
+                    view! {
+                        <ul class="notice-list" data-testid="notices">
+                            {list.into_iter().map(|notice| view! {
+                                <li class="notice" data-kind=notice.kind.clone()>
+                                    <p><strong>{notice.title.clone()}</strong>" · "
+                                        <span class="muted">{notice.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</span></p>
+                                    <p>{notice.body.clone()}</p>
+                                    {notice.link.clone().map(|link| view! { <A href=link>"Open"</A> })}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                })}
+            </Transition>
         </section>
     }
 }

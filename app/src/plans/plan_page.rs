@@ -12,10 +12,13 @@ use leptos_router::{
 use muster_domain::plans::views::PlanView;
 
 use super::{
-    api::{load_plan, ArchiveProject, PublishPlan},
+    api::{load_plan, ArchiveProject, PublishPlan, UpdateProject},
     live::{follow_plan, PresenceLine},
 };
-use crate::accounts::pages::LoadError;
+use crate::accounts::{
+    form::{Field, FormAlert, Outcome},
+    pages::LoadError,
+};
 
 #[component]
 pub fn PlanPage() -> impl IntoView {
@@ -137,6 +140,7 @@ fn PlanScreen(initial: PlanView) -> impl IntoView {
             .map(|error| view! { <p class="alert" role="alert">{error.to_string()}</p> })
     };
     let tabs_project = project_id.clone();
+    let settings_reload = reload.clone();
     view! {
         <Title text=name/>
         <section class="plan-page" aria-labelledby="plan-title" data-testid="plan-page">
@@ -179,6 +183,7 @@ fn PlanScreen(initial: PlanView) -> impl IntoView {
                     }
                 }}
                 {action_error}
+                {move || plan.with(|p| p.viewer.organiser).then(|| view! { <Settings plan reload=settings_reload.clone()/> })}
             </header>
             <nav class="plan-tabs" aria-label="Plan views">
                 {View::ALL.into_iter().map(|tab| {
@@ -197,5 +202,40 @@ fn PlanScreen(initial: PlanView) -> impl IntoView {
                 View::People => view! { <super::people::PeopleView plan/> }.into_any(),
             }}
         </section>
+    }
+}
+
+/// The project's own settings, for organisers.
+#[component]
+fn Settings(
+    plan: RwSignal<PlanView>,
+    reload: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let update = ServerAction::<UpdateProject>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = update.value().get() {
+            reload();
+        }
+    });
+    let outcome: Outcome = Signal::derive(move || update.value().get());
+    let p = plan.get_untracked();
+    view! {
+        <details class="project-settings">
+            <summary>"Project settings"</summary>
+            <ActionForm action=update attr:novalidate=true>
+                <input type="hidden" name="project_id" value=p.project.id.clone()/>
+                <Field label="Name" name="name" form="project" outcome value=p.project.name.clone()/>
+                <Field label="Goal" name="goal" form="project" outcome value=p.project.goal.clone()/>
+                <Field label="Time zone" name="time_zone" form="project" outcome value=p.project.time_zone.clone()/>
+                <Field label="Starts on" name="starts_on" form="project" kind="date" outcome value=p.project.span.starts_on.format("%Y-%m-%d").to_string()/>
+                <Field label="Ends on" name="ends_on" form="project" kind="date" outcome value=p.project.span.ends_on.format("%Y-%m-%d").to_string()/>
+                <Field label="Travel speed between locations (km/h)" name="travel_kmh" form="project" outcome value=p.project.travel_kmh.to_string()
+                    hint="Used to find people called to two places too far apart for the time between."/>
+                <Field label="Minutes a called person has to answer" name="answer_minutes" form="project" outcome value=p.project.answer_minutes.to_string()
+                    hint="Then the place is offered to the next person holding the role."/>
+                <FormAlert outcome/>
+                <button type="submit" class="button secondary">"Save the settings"</button>
+            </ActionForm>
+        </details>
     }
 }

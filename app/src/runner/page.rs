@@ -5,7 +5,10 @@ use std::collections::HashSet;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
 use muster_domain::{
     forms::{
         fill::evaluate_document,
@@ -174,6 +177,10 @@ fn Runner(app: RunnerApp) -> impl IntoView {
     };
     let failure = RwSignal::new(None::<String>);
     let keeping = RwSignal::new(false);
+    // Opened from an activity of the plan ("due now" on the launcher): the submission
+    // says where it was made.
+    let query = use_query_map();
+    let activity = Memo::new(move |_| query.with(|q| q.get("activity")).filter(|a| !a.is_empty()));
     let send = move |_| {
         filling.reveal.set(true);
         if !problems().is_empty() || keeping.get_untracked() {
@@ -184,6 +191,7 @@ fn Runner(app: RunnerApp) -> impl IntoView {
             version,
             finished_at: chrono::Local::now().fixed_offset(),
             document: document.get_untracked(),
+            activity_id: activity.get_untracked(),
         };
         let (app, user) = (app_id.get_value(), user_id.get_value());
         let item = serde_json::json!({

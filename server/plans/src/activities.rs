@@ -452,3 +452,48 @@ pub async fn link_app(
     events::changed(work, actor, project, position, Some(activity)).await;
     Ok(())
 }
+
+/// The submissions made at an activity, newest first (members of the project see them).
+pub async fn submissions(
+    work: &Work,
+    actor: &Actor,
+    project: Uuid,
+    activity: Uuid,
+) -> Result<Vec<muster_domain::plans::views::ActivitySubmission>, PlansError> {
+    access(work, actor, project).await?;
+    type Row = (Uuid, Uuid, String, Option<String>, DateTime<Utc>, String);
+    let rows: Vec<Row> = work
+        .read(&actor.scope(), |conn, _| {
+            Box::pin(async move {
+                sqlx::query_as(
+                    "SELECT s.id, s.app_id, a.name, u.name, s.received_at, s.status
+                       FROM submissions s
+                       JOIN apps a ON a.id = s.app_id
+                       JOIN activities t ON t.id = s.activity_id
+                       LEFT JOIN users u ON u.id = s.submitted_by
+                      WHERE s.activity_id = $1 AND t.project_id = $2
+                      ORDER BY s.received_at DESC, s.id LIMIT 200",
+                )
+                .bind(activity)
+                .bind(project)
+                .fetch_all(conn)
+                .await
+            })
+        })
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, app_id, app_name, submitted_by, received_at, status)| {
+                muster_domain::plans::views::ActivitySubmission {
+                    id: id.to_string(),
+                    app_id: app_id.to_string(),
+                    app_name,
+                    submitted_by,
+                    received_at,
+                    status,
+                }
+            },
+        )
+        .collect())
+}

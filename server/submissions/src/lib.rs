@@ -60,12 +60,32 @@ pub async fn submit(
     }
     let hash = content_hash(new.version, &new.document);
     let location = submission::location(&form, &new.document);
+    let activity: Option<Uuid> = match new.activity_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(text.parse().map_err(|_| {
+            SubmissionsError::Malformed("The activity id is not a UUID.".to_owned())
+        })?),
+    };
     let mut tx = work.write(&actor.scope()).await?;
+    if let Some(activity) = activity {
+        // Row level security hides other accounts' activities: they do not exist here.
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM activities WHERE id = $1)")
+                .bind(activity)
+                .fetch_one(&mut *tx)
+                .await?;
+        if !exists {
+            return Err(SubmissionsError::Malformed(
+                "The activity this was filled in at no longer exists in this organisation."
+                    .to_owned(),
+            ));
+        }
+    }
     let inserted: Option<(Uuid, DateTime<Utc>)> = sqlx::query_as(
         "INSERT INTO submissions (id, account_id, app_id, version, client_id, content_hash, document, submitted_by, device_time, status,
-                                  location, location_accuracy_m)
+                                  location, location_accuracy_m, activity_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'processing',
-                 ST_SetSRID(ST_MakePoint($11, $10), 4326)::geography, $12)
+                 ST_SetSRID(ST_MakePoint($11, $10), 4326)::geography, $12, $13)
          ON CONFLICT (account_id, client_id) DO NOTHING
          RETURNING id, received_at",
     )
@@ -81,6 +101,7 @@ pub async fn submit(
     .bind(location.map(|l| l.latitude))
     .bind(location.map(|l| l.longitude))
     .bind(location.and_then(|l| l.accuracy_m).map(|m| m as f32))
+    .bind(activity)
     .fetch_optional(&mut *tx)
     .await?;
     let (id, received_at) = match inserted {

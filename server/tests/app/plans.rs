@@ -1018,3 +1018,111 @@ async fn only_members_follow_a_plan_live_and_only_its_owner_an_inbox() {
     let mut again = connect(&team.app, Some(ann)).await;
     assert_eq!(subscribe(&mut again, &topic).await["type"], "denied");
 }
+
+/// An app asked for at an activity is offered to the people called to it while the
+/// activity is near or under way; what they send records the activity, and the
+/// activity lists it.
+#[tokio::test]
+async fn apps_due_at_an_activity_are_offered_and_their_submissions_recorded_there() {
+    use crate::apps::{field, new_app, save};
+
+    let db = TestDatabase::create().await;
+    let team = team(&db, &["Ann"]).await;
+    let (ann, ann_id) = (&team.members[0].0, team.members[0].1.clone());
+    let app = new_app(&team.owner, "Dyke check").await;
+    let form = json!({ "fields": [field("crack", "Crack", json!({ "type": "short_text" }))] });
+    assert_eq!(save(&team.owner, &app, &form, 1).await.0, 200);
+    ok(&team.owner, "publish_app", &[("app_id", &app)]).await;
+    let survey = activity(
+        &team.owner,
+        &team.project,
+        "Survey",
+        "2027-05-04T08:00",
+        120,
+        None,
+    )
+    .await;
+    ok(
+        &team.owner,
+        "link_app",
+        &[
+            ("project_id", &team.project),
+            ("activity_id", &survey),
+            ("app_id", &app),
+            ("linked", "true"),
+        ],
+    )
+    .await;
+    team.need(&survey, "1", "60").await;
+    let need =
+        text(&activity_in(&plan(&team.owner, &team.project).await, &survey)["needs"][0]["id"]);
+    ok(
+        &team.owner,
+        "call_person",
+        &[
+            ("project_id", &team.project),
+            ("need_id", &need),
+            ("user_id", &ann_id),
+        ],
+    )
+    .await;
+    team.at(start()).await;
+
+    let ann_uuid: Uuid = ann_id.parse().expect("id");
+    let due = |now: DateTime<Utc>| {
+        let platform = team.app.platform.clone();
+        let account = team.account;
+        async move {
+            let work = Work::up_to_date(platform).await.expect("position");
+            let actor = muster_accounts::members::actor(&work, ann_uuid, account)
+                .await
+                .expect("actor");
+            muster_plans::mine::due_apps(&work, &actor, now)
+                .await
+                .expect("due apps")
+        }
+    };
+    assert!(
+        due(start() - chrono::Duration::hours(3)).await.is_empty(),
+        "not yet, three hours before"
+    );
+    let now = due(start() + chrono::Duration::minutes(30)).await;
+    assert_eq!(now.len(), 1);
+    assert_eq!(now[0].activity_id, survey);
+    assert_eq!(now[0].apps[0].app_id, app);
+    assert!(
+        due(start() + chrono::Duration::hours(3)).await.is_empty(),
+        "not after it ended"
+    );
+
+    let submission = json!({
+        "client_id": Uuid::new_v4().to_string(), "version": 1, "finished_at": "2027-05-04T08:30:00+02:00",
+        "document": { "crack": "none" }, "activity_id": survey,
+    });
+    let (status, body) = ann
+        .call_json(
+            "submit",
+            &json!({ "app_id": app, "submission": submission }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let made = team
+        .owner
+        .call_until(
+            "load_activity_submissions",
+            &[("project_id", &team.project), ("activity_id", &survey)],
+            |list| list.as_array().is_some_and(|l| !l.is_empty()),
+        )
+        .await;
+    assert_eq!(made[0]["app_name"], "Dyke check");
+    assert_eq!(made[0]["submitted_by"], "Ann");
+    // An activity that is not there is refused, nothing stored.
+    let stray = json!({
+        "client_id": Uuid::new_v4().to_string(), "version": 1, "finished_at": "2027-05-04T08:30:00+02:00",
+        "document": { "crack": "none" }, "activity_id": Uuid::new_v4().to_string(),
+    });
+    let (status, body) = ann
+        .call_json("submit", &json!({ "app_id": app, "submission": stray }))
+        .await;
+    assert_eq!(status, 400, "{body}");
+}

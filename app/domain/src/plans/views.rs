@@ -238,3 +238,24 @@ pub struct Notice {
     pub created_at: DateTime<Utc>,
     pub read: bool,
 }
+
+/// Apps a person is due to fill in at an activity they are called to now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueApps {
+    pub activity_id: String,
+    pub activity_name: String,
+    pub project_name: String,
+    pub starts_local: String,
+    pub apps: Vec<LinkedApp>,
+}
+
+/// A submission made at an activity, as the activity page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivitySubmission {
+    pub id: String,
+    pub app_id: String,
+    pub app_name: String,
+    pub submitted_by: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub status: String,
+}

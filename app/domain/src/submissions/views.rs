@@ -41,6 +41,9 @@ pub struct NewSubmission {
     /// such as "not after today" are judged as of then.
     pub finished_at: DateTime<FixedOffset>,
     pub document: Document,
+    /// The plan's activity it was made at, when the person filled it in from there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity_id: Option<String>,
 }
 
 /// The server's answer to a stored submission (the same for every retry).
