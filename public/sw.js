@@ -1,7 +1,8 @@
 // Muster's service worker: the runner opens and works with no network once it was used
-// online. Runner pages (/run, /run/{app}), the app's code and styles (and the barcode
-// reader, once loaded) are answered from the network when it answers, and from what
-// was kept of the last answer when it does not. Nothing else is kept: other pages need
+// online, and a member's plans and call-ins stay readable. Runner pages (/run,
+// /run/{app}), plan and call-in pages (/projects/..., /call-ins/...), the app's code and
+// styles (and the barcode reader, once loaded) are answered from the network when it
+// answers, and from what was kept of the last answer when it does not. Nothing else is kept: other pages need
 // the server anyway, and the less a shared device holds, the better. Sign-out empties
 // the cache (the page calls `clearOffline`).
 //
@@ -27,6 +28,11 @@ self.addEventListener('activate', (event) => {
 function kept(url) {
   return url.pathname === '/run'
     || url.pathname.startsWith('/run/')
+    // A member's plans and call-ins, readable offline (the last copy, with its age).
+    || url.pathname === '/projects'
+    || url.pathname.startsWith('/projects/')
+    || url.pathname === '/call-ins'
+    || url.pathname.startsWith('/call-ins/')
     || url.pathname.startsWith('/pkg/')
     // The barcode reader of browsers without their own, once a scan has loaded it.
     || url.pathname.startsWith('/vendor/zxing/')

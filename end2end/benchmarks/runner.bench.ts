@@ -1,7 +1,7 @@
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { confirmedBuilder, hydrated, invitedPerson } from '../tests/support';
+import { call, confirmedBuilder, hydrated, invitedPerson, serviceWorkerInCharge } from '../tests/support';
 import { workTree } from '../tests/server';
 
 // The runner's first load (issue 13), on a phone as Chromium emulates one: 4x CPU
@@ -39,15 +39,6 @@ const inspection = {
     field('photo', 'Photo', { type: 'photo', max_count: 2, max_size_kib: 4096 }),
   ],
 };
-
-async function call(page: Page, fn: string, body: Record<string, unknown>, json = false) {
-  const origin = new URL(page.url()).origin;
-  const response = json
-    ? await page.request.post(`/api/${fn}`, { data: body, headers: { Origin: origin } })
-    : await page.request.post(`/api/${fn}`, { form: body as Record<string, string>, headers: { Origin: origin } });
-  expect(response.status(), `${fn}: ${await response.text()}`).toBe(200);
-  return response.json();
-}
 
 /** A fresh browser profile signed in as `member`: no HTTP cache, no service worker. */
 async function freshPhone(browser: Browser, member: Page, javaScript = true): Promise<BrowserContext> {
@@ -138,8 +129,7 @@ test('the runner loads fast on a slow phone', async ({ browser }) => {
     const page = await throttledPage(context);
     cold.push(await timeToInteractive(page, url));
     // The service worker controls the next load once it has claimed the page.
-    await page.evaluate(async () => { await navigator.serviceWorker.ready; });
-    await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+    await serviceWorkerInCharge(page);
     await page.close();
     warm.push(await timeToInteractive(await throttledPage(context), url));
     await context.close();

@@ -1,18 +1,9 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { confirmedBuilder, hydrated, invitedPerson } from './support';
+import { expect, test, type Page } from '@playwright/test';
+import { call, confirmedBuilder, goOffline, goOnline, hydrated, invitedPerson, serviceWorkerInCharge } from './support';
 
 // Projects and plans (issue 14): organisers plan in the browser, members see each
 // other's changes live, the timeline moves activities (and their call-ins) by pointer,
 // touch and keyboard, and a save over someone else's shows both versions.
-
-async function call(page: Page, fn: string, body: Record<string, unknown>, json = false) {
-  const origin = new URL(page.url()).origin;
-  const response = json
-    ? await page.request.post(`/api/${fn}`, { data: body, headers: { Origin: origin } })
-    : await page.request.post(`/api/${fn}`, { form: body as Record<string, string>, headers: { Origin: origin } });
-  expect(response.status(), `${fn}: ${await response.text()}`).toBe(200);
-  return response.json();
-}
 
 async function userId(page: Page): Promise<string> {
   const session = await call(page, 'load_session', {});
@@ -98,13 +89,14 @@ test('an organiser plans a project in the browser and a second member sees every
 
   // An activity: zero minutes is refused with its reason, an hour is fine.
   await owner.getByRole('link', { name: 'List' }).click();
-  await owner.getByLabel('Name', { exact: true }).fill('Replace hull plates');
-  await owner.getByLabel('Location').selectOption({ label: 'Dry dock' });
-  await owner.getByLabel(/^Starts/).fill(`${day(1)}T08:30`);
-  await owner.getByLabel('Duration (minutes)').fill('0');
+  const newActivity = owner.locator('form.new-activity');
+  await newActivity.getByLabel('Name', { exact: true }).fill('Replace hull plates');
+  await newActivity.getByLabel('Location').selectOption({ label: 'Dry dock' });
+  await newActivity.getByLabel(/^Starts/).fill(`${day(1)}T08:30`);
+  await newActivity.getByLabel('Duration (minutes)').fill('0');
   await owner.getByRole('button', { name: 'Add the activity' }).click();
   await expect(owner.getByTestId('error-duration_minutes')).toContainText('at least one minute');
-  await owner.getByLabel('Duration (minutes)').fill('90');
+  await newActivity.getByLabel('Duration (minutes)').fill('90');
   await owner.getByRole('button', { name: 'Add the activity' }).click();
   await expect(owner.getByTestId('activity')).toContainText('Replace hull plates');
   await expect(owner.getByTestId('activity')).toContainText('08:30–10:00');
@@ -122,7 +114,7 @@ test('an organiser plans a project in the browser and a second member sees every
   await owner.getByRole('link', { name: 'Replace hull plates' }).click();
   await expect(owner.getByTestId('activity-page')).toBeVisible();
   await hydrated(owner);
-  await owner.getByLabel('Name', { exact: true }).fill('Replace the hull plates');
+  await owner.locator('form.activity-details').getByLabel('Name', { exact: true }).fill('Replace the hull plates');
   await expect(member.getByTestId('presence')).toContainText('editing Replace hull plates');
   const saved = owner.waitForResponse((r) => r.url().endsWith('/api/update_activity'));
   await owner.getByRole('button', { name: 'Save', exact: true }).click();
@@ -207,7 +199,7 @@ test('a save over someone else\'s shows both versions and keeps what the person 
 
   // Carl starts changing the duration; meanwhile Olga renames it and saves.
   await colleague.getByLabel('Duration (minutes)').fill('180');
-  await owner.getByLabel('Name', { exact: true }).fill('Quay inspection, north');
+  await owner.locator('form.activity-details').getByLabel('Name', { exact: true }).fill('Quay inspection, north');
   await owner.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(owner.getByRole('heading', { level: 1 })).toHaveText('Quay inspection, north');
   // Carl's page shows her change at once, and keeps what he typed.
@@ -313,4 +305,49 @@ test('a field worker fills in the app due at their activity and it shows at the 
     await expect(owner.getByTestId('activity-submissions')).toContainText('Quay check', { timeout: 1_000 });
   }).toPass({ timeout: 20_000 });
   await expect(owner.getByTestId('activity-submissions')).toContainText('Walt Worker');
+});
+
+test('a member reads their plan and call-ins without a network and answers later', async ({ browser }) => {
+  test.setTimeout(150_000);
+  const { page: owner } = await confirmedBuilder(browser, 'Nora Network');
+  const member = await invitedPerson(browser, owner, 'Olaf Offline', 'member');
+  // Called two days ahead: the call-in is out at once.
+  const { project, activity, memberId } = await plannedProject(owner, member, 2880);
+  await call(owner, 'call_person', { project_id: project, need_id: await needId(owner, project, activity), user_id: memberId });
+
+  // Used once online: the plan and the call-ins (the service worker keeps them).
+  await member.goto(`/projects/${project}`);
+  await hydrated(member);
+  await serviceWorkerInCharge(member);
+  await member.reload();
+  await hydrated(member);
+  await expect(member.getByTestId('activity')).toContainText('Quay inspection');
+  const card = member.getByTestId('call-in-card').filter({ hasText: 'Quay inspection' });
+  await expect(async () => {
+    await member.goto('/call-ins');
+    await expect(card).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await hydrated(member);
+
+  await goOffline(member.context());
+  await member.goto(`/projects/${project}`);
+  await hydrated(member);
+  await expect(member.getByTestId('activity')).toContainText('Quay inspection');
+  await expect(member.getByTestId('offline-note')).toContainText('No connection: the plan as of');
+  await member.goto('/call-ins');
+  await hydrated(member);
+  await expect(member.getByTestId('offline-note')).toBeVisible();
+  await card.getByRole('button', { name: 'Accept' }).click();
+  await expect(card).toHaveAttribute('data-state', 'accepted');
+  await expect(card.getByTestId('answer-waiting')).toBeVisible();
+  // Still there after closing and opening the page.
+  await member.reload();
+  await hydrated(member);
+  await expect(card.getByTestId('answer-waiting')).toBeVisible();
+
+  await goOnline(member.context());
+  await expect(card.getByTestId('answer-waiting')).toHaveCount(0, { timeout: 20_000 });
+  await expect(card).toHaveAttribute('data-state', 'accepted');
+  const accepted = (plan: { activities: { needs: { slots: { accepted: number } }[] }[] }) => plan.activities[0].needs[0].slots.accepted;
+  await expect.poll(async () => accepted(await call(owner, 'load_plan', { project_id: project })), { timeout: 10_000 }).toBe(1);
 });

@@ -1,6 +1,6 @@
-import { expect, test, type BrowserContext, type Page, type Route } from '@playwright/test';
+import { expect, test, type Page, type Route } from '@playwright/test';
 import { MusterServer, freePort } from './server';
-import { confirmedBuilder, hydrated, invitedPerson } from './support';
+import { call, confirmedBuilder, goOffline, goOnline, hydrated, invitedPerson, serviceWorkerInCharge } from './support';
 
 // The runner (issue 13): a member fills a published app in on a phone, page by page,
 // with repeat rows, and the builder sees what arrived.
@@ -18,16 +18,6 @@ const inspection = {
     field('total', 'Total minutes', { type: 'calculated', expression: 'sum($visits.duration)' }),
   ],
 };
-
-/** Calls a server function as `page`'s signed-in user. */
-async function call(page: Page, fn: string, body: Record<string, unknown>, json = false) {
-  const origin = new URL(page.url()).origin;
-  const response = json
-    ? await page.request.post(`/api/${fn}`, { data: body, headers: { Origin: origin } })
-    : await page.request.post(`/api/${fn}`, { form: body as Record<string, string>, headers: { Origin: origin } });
-  expect(response.status(), `${fn}: ${await response.text()}`).toBe(200);
-  return response.json();
-}
 
 /**
  * The builder's list of `app`'s submissions once it holds `count` rows: another user's
@@ -112,22 +102,6 @@ test('a member fills in a published app on a phone and the builder sees it', asy
   await expect(owner.getByTestId('answers')).toContainText('Visits, row 2');
 });
 
-// Playwright's offline switch does not reach a service worker's own fetches; with
-// service-worker network events on (playwright.config.ts) those are cut here too.
-function cutServiceWorker(route: Route) {
-  return route.request().serviceWorker() ? route.abort('internetdisconnected') : route.continue();
-}
-
-async function goOffline(context: BrowserContext) {
-  await context.setOffline(true);
-  await context.route('**', cutServiceWorker);
-}
-
-async function goOnline(context: BrowserContext) {
-  await context.unroute('**', cutServiceWorker);
-  await context.setOffline(false);
-}
-
 test('submissions made offline wait on the device and arrive exactly once', async ({ browser }) => {
   test.setTimeout(120_000);
   const { page: owner } = await confirmedBuilder(browser, 'Otto Offline');
@@ -140,8 +114,7 @@ test('submissions made offline wait on the device and arrive exactly once', asyn
   await member.goto(`/run/${appId}`);
   await hydrated(member);
   // The service worker takes over, then keeps the page as it loads again.
-  await member.evaluate(async () => { await navigator.serviceWorker.ready; });
-  await expect.poll(() => member.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  await serviceWorkerInCharge(member);
   await member.reload();
   await hydrated(member);
 

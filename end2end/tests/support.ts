@@ -1,4 +1,4 @@
-import { expect, type Browser, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Page, type Route } from '@playwright/test';
 
 // Steps several browser tests share.
 
@@ -97,3 +97,35 @@ export async function invitedPerson(browser: Browser, owner: Page, name: string,
   return page;
 }
 
+
+/** Calls a server function as `page`'s signed-in user (form fields, or JSON). */
+export async function call(page: Page, fn: string, body: Record<string, unknown>, json = false) {
+  const origin = new URL(page.url()).origin;
+  const response = json
+    ? await page.request.post(`/api/${fn}`, { data: body, headers: { Origin: origin } })
+    : await page.request.post(`/api/${fn}`, { form: body as Record<string, string>, headers: { Origin: origin } });
+  expect(response.status(), `${fn}: ${await response.text()}`).toBe(200);
+  return response.json();
+}
+
+// Playwright's offline switch does not reach a service worker's own fetches; with
+// service-worker network events on (playwright.config.ts) those are cut here too.
+function cutServiceWorker(route: Route) {
+  return route.request().serviceWorker() ? route.abort('internetdisconnected') : route.continue();
+}
+
+export async function goOffline(context: BrowserContext) {
+  await context.setOffline(true);
+  await context.route('**', cutServiceWorker);
+}
+
+export async function goOnline(context: BrowserContext) {
+  await context.unroute('**', cutServiceWorker);
+  await context.setOffline(false);
+}
+
+/** Waits until the service worker controls `page` (it keeps what the page loads next). */
+export async function serviceWorkerInCharge(page: Page) {
+  await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+}

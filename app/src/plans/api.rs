@@ -443,9 +443,12 @@ pub async fn answer_call_in(call_in_id: String, accept: bool) -> Result<CallInSt
 }
 
 #[server(prefix = "/api", endpoint = "load_my_call_ins")]
-pub async fn load_my_call_ins() -> Result<Vec<MyCallIn>, AppError> {
+pub async fn load_my_call_ins() -> Result<muster_domain::plans::views::MyCallIns, AppError> {
     let Caller { work, actor, .. } = request::caller().await?;
-    Ok(muster_plans::mine::my_call_ins(&work, &actor).await?)
+    Ok(muster_domain::plans::views::MyCallIns {
+        read_at: chrono::Utc::now(),
+        call_ins: muster_plans::mine::my_call_ins(&work, &actor).await?,
+    })
 }
 
 #[server(prefix = "/api", endpoint = "load_call_in")]

@@ -38,6 +38,8 @@ pub fn follow_plan(
     let feed = use_topic(&format!("plan:{project}"));
     #[cfg(feature = "hydrate")]
     {
+        // The installed app keeps plan pages for reading offline (public/sw.js).
+        Effect::new(|_| crate::runner::outbox::register_service_worker());
         let client = crate::shell::random::token(16);
         let own = client.clone();
         let on_change = changed.clone();

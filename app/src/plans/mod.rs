@@ -20,6 +20,7 @@ pub mod format;
 pub mod list_view;
 pub mod live;
 pub mod map_view;
+pub mod pending_answers;
 pub mod people;
 pub mod plan_page;
 pub mod projects_page;

@@ -13,12 +13,14 @@ use muster_domain::plans::views::PlanView;
 
 use super::{
     api::{load_plan, ArchiveProject, PublishPlan, UpdateProject},
+    format,
     live::{follow_plan, PresenceLine},
 };
 use crate::accounts::{
     form::{Field, FormAlert, Outcome},
     pages::LoadError,
 };
+use crate::realtime::client::{use_connection, Connection};
 
 #[component]
 pub fn PlanPage() -> impl IntoView {
@@ -140,6 +142,7 @@ fn PlanScreen(initial: PlanView) -> impl IntoView {
             .map(|error| view! { <p class="alert" role="alert">{error.to_string()}</p> })
     };
     let tabs_project = project_id.clone();
+    let connection = use_connection();
     let settings_reload = reload.clone();
     view! {
         <Title text=name/>
@@ -158,6 +161,12 @@ fn PlanScreen(initial: PlanView) -> impl IntoView {
                 </p>
                 {move || plan.with(|p| (!p.project.goal.is_empty()).then(|| view! { <p>{p.project.goal.clone()}</p> }))}
                 <PresenceLine presence activity_name/>
+                {move || (connection.get() == Connection::Lost).then(|| plan.with(|p| p.read_at.map(|at| view! {
+                    <p class="offline-note" data-testid="offline-note">
+                        {format!("No connection: the plan as of {} ({}). Changes show again once the connection is back.",
+                            format::day_and_time(&p.zone, at), p.project.time_zone)}
+                    </p>
+                })))}
                 {move || {
                     let (organiser, published, archived, id) = plan.with(|p| (p.viewer.organiser, p.project.published_at.is_some(), p.project.archived, p.project.id.clone()));
                     let may_archive = organiser || archived;

@@ -13,6 +13,9 @@ pub enum Connection {
     Offline,
     Connecting,
     Open,
+    /// The connection failed or broke and is being tried again: the server cannot be
+    /// reached now (no network, or the server is down).
+    Lost,
 }
 
 /// Live view of one topic for a component.
@@ -200,7 +203,10 @@ mod browser {
     }
 
     fn connect() {
-        set_connection(Connection::Connecting);
+        // While reconnecting after a failure the tab stays `Lost` until it is back.
+        if CLIENT.with_borrow(|c| c.failed_attempts) == 0 {
+            set_connection(Connection::Connecting);
+        }
         let Some(url) = socket_url() else { return };
         let Ok(socket) = WebSocket::new(&url) else {
             schedule_reconnect();
@@ -259,7 +265,7 @@ mod browser {
     }
 
     fn schedule_reconnect() {
-        set_connection(Connection::Connecting);
+        set_connection(Connection::Lost);
         let attempt = CLIENT.with_borrow_mut(|c| {
             c.failed_attempts = c.failed_attempts.saturating_add(1);
             c.failed_attempts

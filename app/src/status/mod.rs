@@ -19,6 +19,7 @@ pub fn StatusPage() -> impl IntoView {
         crate::realtime::client::Connection::Open => "connected",
         crate::realtime::client::Connection::Connecting => "connecting…",
         crate::realtime::client::Connection::Offline => "offline",
+        crate::realtime::client::Connection::Lost => "reconnecting…",
     };
 
     view! {

@@ -60,6 +60,7 @@ pub async fn plan(work: &Work, actor: &Actor, project: Uuid) -> Result<PlanView,
         name: actor.name.clone(),
         organiser: standing.organiser && !standing.archived,
     };
+    view.read_at = Some(chrono::Utc::now());
     Ok(view)
 }
 
@@ -310,6 +311,7 @@ async fn load(conn: &mut PgConnection, project: Uuid) -> Result<Option<PlanView>
         position: String::new(),
         map: Default::default(),
         viewer: Default::default(),
+        read_at: None,
     }))
 }
 

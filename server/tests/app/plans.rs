@@ -404,10 +404,11 @@ async fn call_ins_go_out_once_at_their_time_and_move_with_the_activity() {
     // Her reads include the call-in once a replica has it (the notice's event carries
     // its position to her open pages).
     let mine = ann
-        .call_until("load_my_call_ins", &[], |list| {
-            list.as_array().is_some_and(|l| !l.is_empty())
+        .call_until("load_my_call_ins", &[], |mine| {
+            mine["call_ins"].as_array().is_some_and(|l| !l.is_empty())
         })
         .await;
+    let mine = &mine["call_ins"];
     assert_eq!(mine[0]["activity_name"], "Survey");
     assert!(
         text(&mine[0]["starts_local"]).contains("10:00"),
@@ -529,10 +530,10 @@ async fn a_declined_or_unanswered_slot_goes_to_the_next_free_member_in_order_the
     let bob_call = text(
         &team.members[1]
             .0
-            .call_until("load_my_call_ins", &[], |list| {
-                list.as_array().is_some_and(|l| !l.is_empty())
+            .call_until("load_my_call_ins", &[], |mine| {
+                mine["call_ins"].as_array().is_some_and(|l| !l.is_empty())
             })
-            .await[0]["id"],
+            .await["call_ins"][0]["id"],
     );
     ok(
         &team.members[1].0,
@@ -543,10 +544,10 @@ async fn a_declined_or_unanswered_slot_goes_to_the_next_free_member_in_order_the
     let ann_call = text(
         &team.members[0]
             .0
-            .call_until("load_my_call_ins", &[], |list| {
-                list.as_array().is_some_and(|l| !l.is_empty())
+            .call_until("load_my_call_ins", &[], |mine| {
+                mine["call_ins"].as_array().is_some_and(|l| !l.is_empty())
             })
-            .await[0]["id"],
+            .await["call_ins"][0]["id"],
     );
     ok(
         &team.members[0].0,

@@ -44,6 +44,9 @@ pub struct PlanView {
     /// Who is looking (not part of the cached plan).
     #[serde(default)]
     pub viewer: Viewer,
+    /// When the server answered: what an offline copy shows its age by.
+    #[serde(default)]
+    pub read_at: Option<DateTime<Utc>>,
 }
 
 /// The person a plan was read for.
@@ -177,6 +180,13 @@ pub struct LinkedApp {
 pub struct PersonConflict {
     pub user_id: String,
     pub conflict: Conflict,
+}
+
+/// The signed-in person's call-ins, as of `read_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyCallIns {
+    pub read_at: DateTime<Utc>,
+    pub call_ins: Vec<MyCallIn>,
 }
 
 /// A call-in as the called person sees it ("my call-ins").
