@@ -238,7 +238,14 @@ services_up() {
     [ -f "$PG_REPLICA_DIR/PG_VERSION" ] || _init_replica "$PG_REPLICA_DIR" "$PG_REPLICA_PORT" muster_replica_1
     _start_pg pg-replica "$PG_REPLICA_DIR" "$PG_REPLICA_PORT"
     if [ "$MUSTER_SERVICES_PROFILE" = test ]; then
-        [ -f "$PG_DELAYED_DIR/PG_VERSION" ] || _init_replica "$PG_DELAYED_DIR" "$PG_DELAYED_PORT" muster_replica_delayed "recovery_min_apply_delay = 2000"
+        # The tests that use it assert which server answered each read: a read cancelled
+        # by replay (vacuum removing rows its snapshot sees) would rightly go to the
+        # primary and fail them by chance. The primary keeps those rows for this replica
+        # instead, and replay waits for reads rather than cancelling them.
+        [ -f "$PG_DELAYED_DIR/PG_VERSION" ] || _init_replica "$PG_DELAYED_DIR" "$PG_DELAYED_PORT" muster_replica_delayed \
+            "recovery_min_apply_delay = 2000
+hot_standby_feedback = on
+max_standby_streaming_delay = -1"
         _start_pg pg-delayed "$PG_DELAYED_DIR" "$PG_DELAYED_PORT"
     fi
     _start_redis

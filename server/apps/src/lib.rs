@@ -281,7 +281,7 @@ pub async fn version(
 ) -> Result<Form, AppsError> {
     actor.require(Capability::Participate, "Only members can see the apps.")?;
     let form: Option<Json<Form>> = work
-        .read(&actor.scope(), |conn, _| {
+        .read_immutable(&actor.scope(), |conn, _| {
             Box::pin(async move {
                 sqlx::query_scalar(
                     "SELECT form FROM app_versions WHERE app_id = $1 AND version = $2",

@@ -140,6 +140,24 @@ impl Work {
         self.platform.db.read(scope, Freshness::Latest, query).await
     }
 
+    /// For rows that never change once written (a published version): a replica's copy
+    /// is right whenever it has one, but a row it lacks may only not have reached it
+    /// yet, so the primary confirms an absence before anyone is told "not found".
+    pub async fn read_immutable<'a, T, F>(
+        &self,
+        scope: &Scope,
+        query: F,
+    ) -> Result<Option<T>, DbError>
+    where
+        F: ReadQuery<'a, Option<T>> + Clone,
+        T: Send,
+    {
+        match self.read(scope, query.clone()).await? {
+            Some(found) => Ok(Some(found)),
+            None => self.read_latest(scope, query).await,
+        }
+    }
+
     /// As [`Work::read`], also saying which server answered.
     pub async fn read_with_source<'a, T, F>(
         &self,
