@@ -31,31 +31,11 @@ fn delayed_replica(db: &TestDatabase) -> Url {
 
 /// Waits until the replica has replayed everything the primary has written by now.
 async fn replica_caught_up(db: &TestDatabase, replica: &Url) {
-    let mut primary = PgConnection::connect(db.owner_url.as_str())
-        .await
-        .expect("primary");
-    let target: String = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
-        .fetch_one(&mut primary)
-        .await
-        .expect("position");
-    primary.close().await.ok();
+    let target = primary_position(db).await;
     wait_for(
         "the delayed replica replays the writes so far",
         Duration::from_secs(30),
-        || {
-            let target = target.clone();
-            async move {
-                let mut conn = PgConnection::connect(replica.as_str()).await.ok()?;
-                let caught_up: bool =
-                    sqlx::query_scalar("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn")
-                        .bind(&target)
-                        .fetch_one(&mut conn)
-                        .await
-                        .ok()?;
-                conn.close().await.ok();
-                caught_up.then_some(())
-            }
-        },
+        || async { replayed(replica, &target).await.filter(|&done| done).map(|_| ()) },
     )
     .await;
 }
@@ -317,4 +297,75 @@ async fn plans_read_back_their_own_writes_on_any_instance_while_others_read_the_
         reader_sources.iter().all(|source| source == "replica-1"),
         "the other user's reads stayed on the replica: {reader_sources:?}"
     );
+}
+
+/// A published version never changes, so someone filling it in right after it was
+/// published is accepted, although their reads go to a replica that has not replayed
+/// the publish yet.
+#[tokio::test]
+async fn a_version_published_a_moment_ago_is_filled_in_although_the_replica_lags() {
+    use crate::{
+        accounts::roles::join,
+        apps::{field, new_app, save},
+    };
+
+    let db = TestDatabase::create().await;
+    let replica = delayed_replica(&db);
+    let app = app_reading_from(&db, replica.as_str()).await;
+    let owner = verified_user(&app, "Olga", "olga@example.org", "Dykes").await;
+    let member = join(&app, &owner, "Ann", "ann@example.org", "member").await;
+    let survey = new_app(&owner, "Dyke check").await;
+    let form = json!({ "fields": [field("crack", "Crack", json!({ "type": "short_text" }))] });
+    assert_eq!(save(&owner, &survey, &form, 1).await.0, 200);
+    replica_caught_up(&db, &replica).await;
+    wait_for(
+        "the replica serves the member",
+        Duration::from_secs(15),
+        || async { (served_by(&member).await != "primary").then_some(()) },
+    )
+    .await;
+
+    let (status, body) = owner.call("publish_app", &[("app_id", &survey)]).await;
+    assert_eq!(status, 200, "{body}");
+    let published = primary_position(&db).await;
+    let (status, body) = member
+        .call_json(
+            "submit",
+            &json!({ "app_id": survey, "submission": {
+                "client_id": uuid::Uuid::new_v4().to_string(), "version": 1,
+                "finished_at": "2027-05-04T08:30:00+02:00", "document": { "crack": "none" },
+            }}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        replayed(&replica, &published).await,
+        Some(false),
+        "the replica had not replayed the publish while the submission was checked"
+    );
+}
+
+async fn primary_position(db: &TestDatabase) -> String {
+    let mut primary = PgConnection::connect(db.owner_url.as_str())
+        .await
+        .expect("primary");
+    let position = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
+        .fetch_one(&mut primary)
+        .await
+        .expect("position");
+    primary.close().await.ok();
+    position
+}
+
+/// Whether the replica has replayed the primary's WAL up to `position`; None when it
+/// cannot be asked.
+async fn replayed(replica: &Url, position: &str) -> Option<bool> {
+    let mut conn = PgConnection::connect(replica.as_str()).await.ok()?;
+    let replayed = sqlx::query_scalar("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn")
+        .bind(position)
+        .fetch_one(&mut conn)
+        .await
+        .ok()?;
+    conn.close().await.ok();
+    Some(replayed)
 }
