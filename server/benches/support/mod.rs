@@ -4,6 +4,8 @@
 // Each benchmark uses a part of this.
 #![allow(dead_code)]
 
+pub mod load;
+
 use std::{
     process::{Child, Command, Stdio},
     sync::Arc,
