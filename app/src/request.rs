@@ -37,3 +37,14 @@ pub async fn caller() -> Result<Caller, AppError> {
         actor,
     })
 }
+
+/// A record the caller names by id (an app, a project, a member…). Text that is not an
+/// id names nothing that exists: the same 404 as an id of another account's record.
+pub fn record_id(raw: &str) -> Result<uuid::Uuid, AppError> {
+    raw.trim().parse().map_err(|_| AppError::not_found())
+}
+
+/// Several named records, as [`record_id`].
+pub fn record_ids(raw: &[String]) -> Result<Vec<uuid::Uuid>, AppError> {
+    raw.iter().map(|one| record_id(one)).collect()
+}

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-use crate::request::{self, Caller};
+use crate::request::{self, record_id, Caller};
 
 /// The members page: everyone in the account, and (for managers) open invitations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,11 +20,6 @@ pub struct MembersView {
     pub your_role: muster_domain::accounts::Role,
     pub members: Vec<MemberView>,
     pub invitations: Vec<InvitationView>,
-}
-
-#[cfg(feature = "ssr")]
-fn uuid_or_not_found(raw: &str) -> Result<uuid::Uuid, AppError> {
-    raw.trim().parse().map_err(|_| AppError::not_found())
 }
 
 #[cfg(feature = "ssr")]
@@ -149,7 +144,7 @@ pub async fn load_session() -> Result<Option<SessionView>, AppError> {
 
 #[server(prefix = "/api", endpoint = "switch_account")]
 pub async fn switch_account(account_id: String) -> Result<(), AppError> {
-    let account = uuid_or_not_found(&account_id)?;
+    let account = record_id(&account_id)?;
     Ok(request::context().await?.switch_account(account).await?)
 }
 
@@ -197,7 +192,7 @@ pub async fn invite_member(email: String, role: String) -> Result<(), AppError> 
 
 #[server(prefix = "/api", endpoint = "revoke_invitation")]
 pub async fn revoke_invitation(invitation_id: String) -> Result<(), AppError> {
-    let id = uuid_or_not_found(&invitation_id)?;
+    let id = record_id(&invitation_id)?;
     let caller = request::caller().await?;
     let ip = caller.context.client_ip();
     Ok(muster_accounts::invitations::revoke(&caller.work, &caller.actor, id, ip).await?)
@@ -205,7 +200,7 @@ pub async fn revoke_invitation(invitation_id: String) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "change_role")]
 pub async fn change_role(user_id: String, role: String) -> Result<(), AppError> {
-    let member = uuid_or_not_found(&user_id)?;
+    let member = record_id(&user_id)?;
     let role = role_field(&role)?;
     let caller = request::caller().await?;
     let ip = caller.context.client_ip();
@@ -217,7 +212,7 @@ pub async fn change_role(user_id: String, role: String) -> Result<(), AppError> 
 
 #[server(prefix = "/api", endpoint = "remove_member")]
 pub async fn remove_member(user_id: String) -> Result<(), AppError> {
-    let member = uuid_or_not_found(&user_id)?;
+    let member = record_id(&user_id)?;
     let caller = request::caller().await?;
     let ip = caller.context.client_ip();
     Ok(muster_accounts::members::remove_member(&caller.work, &caller.actor, member, ip).await?)

@@ -11,12 +11,7 @@ use muster_domain::forms::{
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::request::{self, Caller};
-
-#[cfg(feature = "ssr")]
-fn app_id(raw: &str) -> Result<uuid::Uuid, AppError> {
-    raw.trim().parse().map_err(|_| AppError::not_found())
-}
+use crate::request::{self, record_id, Caller};
 
 #[server(prefix = "/api", endpoint = "create_app")]
 pub async fn create_app(name: String) -> Result<String, AppError> {
@@ -32,7 +27,7 @@ pub async fn load_apps() -> Result<Vec<AppSummary>, AppError> {
 
 #[server(prefix = "/api", endpoint = "load_draft")]
 pub async fn load_draft(app_id: String) -> Result<DraftView, AppError> {
-    let id = self::app_id(&app_id)?;
+    let id = self::record_id(&app_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_apps::draft(&work, &actor, id).await?)
 }
@@ -40,7 +35,7 @@ pub async fn load_draft(app_id: String) -> Result<DraftView, AppError> {
 /// Saves the draft if it is still at `base_revision`; returns the new revision.
 #[server(prefix = "/api", endpoint = "save_draft", input = Json)]
 pub async fn save_draft(app_id: String, form: Form, base_revision: i64) -> Result<i64, AppError> {
-    let id = self::app_id(&app_id)?;
+    let id = self::record_id(&app_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_apps::save_draft(&work, &actor, id, &form, base_revision).await?)
 }
@@ -52,7 +47,7 @@ pub async fn edit_draft(
     client: String,
     edits: Vec<Edit>,
 ) -> Result<EditOutcome, AppError> {
-    let id = self::app_id(&app_id)?;
+    let id = self::record_id(&app_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_apps::edit(&work, &actor, id, &client, &edits).await?)
 }
@@ -65,28 +60,28 @@ pub async fn draft_presence(
     selected: Option<FieldId>,
     leaving: bool,
 ) -> Result<(), AppError> {
-    let id = self::app_id(&app_id)?;
+    let id = self::record_id(&app_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_apps::presence(&work, &actor, id, &client, selected, leaving).await?)
 }
 
 #[server(prefix = "/api", endpoint = "publish_app")]
 pub async fn publish_app(app_id: String) -> Result<i32, AppError> {
-    let id = self::app_id(&app_id)?;
+    let id = self::record_id(&app_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_apps::publish(&work, &actor, id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "load_versions")]
 pub async fn load_versions(app_id: String) -> Result<Vec<VersionSummary>, AppError> {
-    let id = self::app_id(&app_id)?;
+    let id = self::record_id(&app_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_apps::versions(&work, &actor, id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "load_version")]
 pub async fn load_version(app_id: String, version: i32) -> Result<Form, AppError> {
-    let id = self::app_id(&app_id)?;
+    let id = self::record_id(&app_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_apps::version(&work, &actor, id, version).await?)
 }

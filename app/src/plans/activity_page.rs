@@ -12,6 +12,7 @@ use muster_domain::plans::{
 };
 
 use super::{
+    activity_fields::{ActivityDraft, ActivityFields},
     api::{
         load_activity_submissions, load_plan, update_activity, AddTask, CallPerson, FillOpenSlots,
         LinkApp, RemoveNeed, RemoveTask, SetNeed, SetTaskDone, WithdrawCallIn,
@@ -214,14 +215,6 @@ fn Details(
         Some(Err(AppError::ActivityChanged(theirs))) => conflict.set(Some(*theirs)),
         _ => {}
     });
-    let error = move |field: &'static str| {
-        move || {
-            save.value()
-                .get()
-                .and_then(Result::err)
-                .and_then(|e| e.field(field))
-        }
-    };
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let values = Values {
@@ -255,29 +248,8 @@ fn Details(
     view! {
         <form class="activity-details" on:submit=submit novalidate=true aria-labelledby="details-title">
             <h2 id="details-title">"Details"</h2>
-            <div class="field">
-                <label for="detail-name">"Name"</label>
-                <input id="detail-name" bind:value=name/>
-                <p class="field-error">{error("name")}</p>
-            </div>
-            <div class="field">
-                <label for="detail-location">"Location"</label>
-                <select id="detail-location" bind:value=location>
-                    <option value="">"None yet"</option>
-                    {move || plan.with(|p| p.locations.iter().map(|l| view! { <option value=l.id.clone()>{l.name.clone()}</option> }).collect_view())}
-                </select>
-                <p class="field-error">{error("location_id")}</p>
-            </div>
-            <div class="field">
-                <label for="detail-start">{move || plan.with(|p| format!("Starts ({})", p.project.time_zone))}</label>
-                <input id="detail-start" type="datetime-local" bind:value=starts/>
-                <p class="field-error">{error("starts_local")}</p>
-            </div>
-            <div class="field">
-                <label for="detail-duration">"Duration (minutes)"</label>
-                <input id="detail-duration" type="number" inputmode="numeric" min="1" bind:value=duration/>
-                <p class="field-error">{error("duration_minutes")}</p>
-            </div>
+            <ActivityFields plan draft=ActivityDraft { name, location, starts, duration } id_prefix="detail"
+                refusal=Signal::derive(move || save.value().get().and_then(Result::err))/>
             {move || conflict.get().map(|theirs| {
                 let values = plan.with(|p| Values::of(p, &theirs.current));
                 let location_name = |id: &str| plan.with(|p| p.location(id).map(|l| l.name.clone()).unwrap_or_else(|| "none".to_owned()));

@@ -11,12 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::request::{self, Caller};
-
-#[cfg(feature = "ssr")]
-fn id(raw: &str) -> Result<uuid::Uuid, AppError> {
-    raw.trim().parse().map_err(|_| AppError::not_found())
-}
+use crate::request::{self, record_id, Caller};
 
 /// A number typed in a form: nothing is `None`, anything else must be a number.
 #[cfg(feature = "ssr")]
@@ -81,7 +76,7 @@ pub async fn update_project(
     travel_kmh: String,
     answer_minutes: String,
 ) -> Result<(), AppError> {
-    let project_id = id(&project_id)?;
+    let project_id = record_id(&project_id)?;
     let travel_kmh = optional_number("travel_kmh", &travel_kmh, "the travel speed")?;
     let answer_minutes =
         optional_number("answer_minutes", &answer_minutes, "the minutes to answer")?
@@ -101,14 +96,14 @@ pub async fn update_project(
 
 #[server(prefix = "/api", endpoint = "archive_project")]
 pub async fn archive_project(project_id: String, archived: bool) -> Result<(), AppError> {
-    let project_id = id(&project_id)?;
+    let project_id = record_id(&project_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::projects::set_archived(&work, &actor, project_id, archived).await?)
 }
 
 #[server(prefix = "/api", endpoint = "publish_plan")]
 pub async fn publish_plan(project_id: String) -> Result<(), AppError> {
-    let project_id = id(&project_id)?;
+    let project_id = record_id(&project_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::projects::publish(&work, &actor, project_id).await?)
 }
@@ -116,7 +111,7 @@ pub async fn publish_plan(project_id: String) -> Result<(), AppError> {
 /// The whole plan of a project.
 #[server(prefix = "/api", endpoint = "load_plan")]
 pub async fn load_plan(project_id: String) -> Result<PlanView, AppError> {
-    let project_id = id(&project_id)?;
+    let project_id = record_id(&project_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::plan::plan(&work, &actor, project_id).await?)
 }
@@ -143,7 +138,7 @@ pub async fn create_role(name: String) -> Result<RoleView, AppError> {
 
 #[server(prefix = "/api", endpoint = "rename_role")]
 pub async fn rename_role(role_id: String, name: String) -> Result<(), AppError> {
-    let role_id = id(&role_id)?;
+    let role_id = record_id(&role_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::catalog::rename_role(&work, &actor, role_id, &name).await?)
 }
@@ -179,7 +174,7 @@ pub async fn update_location(
     latitude: String,
     longitude: String,
 ) -> Result<(), AppError> {
-    let location_id = id(&location_id)?;
+    let location_id = record_id(&location_id)?;
     let input = muster_plans::catalog::LocationInput {
         name,
         address,
@@ -211,7 +206,7 @@ pub async fn add_project_member(
     user_id: String,
     organiser: Option<String>,
 ) -> Result<(), AppError> {
-    let (project_id, user_id) = (id(&project_id)?, id(&user_id)?);
+    let (project_id, user_id) = (record_id(&project_id)?, record_id(&user_id)?);
     let organiser = organiser.is_some_and(|value| value == "true" || value == "on");
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::members::add_member(&work, &actor, project_id, user_id, organiser).await?)
@@ -219,7 +214,7 @@ pub async fn add_project_member(
 
 #[server(prefix = "/api", endpoint = "remove_project_member")]
 pub async fn remove_project_member(project_id: String, user_id: String) -> Result<(), AppError> {
-    let (project_id, user_id) = (id(&project_id)?, id(&user_id)?);
+    let (project_id, user_id) = (record_id(&project_id)?, record_id(&user_id)?);
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::members::remove_member(&work, &actor, project_id, user_id).await?)
 }
@@ -230,11 +225,8 @@ pub async fn set_member_roles(
     user_id: String,
     role_ids: Vec<String>,
 ) -> Result<(), AppError> {
-    let (project_id, user_id) = (id(&project_id)?, id(&user_id)?);
-    let roles = role_ids
-        .iter()
-        .map(|r| id(r))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (project_id, user_id) = (record_id(&project_id)?, record_id(&user_id)?);
+    let roles = request::record_ids(&role_ids)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::members::set_roles(&work, &actor, project_id, user_id, &roles).await?)
 }
@@ -245,11 +237,8 @@ pub async fn order_role(
     role_id: String,
     user_ids: Vec<String>,
 ) -> Result<(), AppError> {
-    let (project_id, role_id) = (id(&project_id)?, id(&role_id)?);
-    let users = user_ids
-        .iter()
-        .map(|u| id(u))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (project_id, role_id) = (record_id(&project_id)?, record_id(&role_id)?);
+    let users = request::record_ids(&user_ids)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::members::order_role(&work, &actor, project_id, role_id, &users).await?)
 }
@@ -259,7 +248,7 @@ pub async fn create_activity(
     project_id: String,
     activity: ActivityInput,
 ) -> Result<String, AppError> {
-    let project_id = id(&project_id)?;
+    let project_id = record_id(&project_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(
         muster_plans::activities::create(&work, &actor, project_id, &activity)
@@ -275,7 +264,7 @@ pub async fn update_activity(
     activity: ActivityInput,
     base_version: i32,
 ) -> Result<ActivityView, AppError> {
-    let (project_id, activity_id) = (id(&project_id)?, id(&activity_id)?);
+    let (project_id, activity_id) = (record_id(&project_id)?, record_id(&activity_id)?);
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::activities::update(
         &work,
@@ -297,7 +286,7 @@ pub async fn reschedule_activity(
     duration_minutes: i64,
     base_version: i32,
 ) -> Result<ActivityView, AppError> {
-    let (project_id, activity_id) = (id(&project_id)?, id(&activity_id)?);
+    let (project_id, activity_id) = (record_id(&project_id)?, record_id(&activity_id)?);
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::activities::reschedule(
         &work,
@@ -317,7 +306,7 @@ pub async fn delete_activity(
     activity_id: String,
     base_version: i32,
 ) -> Result<(), AppError> {
-    let (project_id, activity_id) = (id(&project_id)?, id(&activity_id)?);
+    let (project_id, activity_id) = (record_id(&project_id)?, record_id(&activity_id)?);
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(
         muster_plans::activities::delete(&work, &actor, project_id, activity_id, base_version)
@@ -335,7 +324,7 @@ pub async fn set_need(
     call_in_minutes: String,
     base_version: i32,
 ) -> Result<ActivityView, AppError> {
-    let (project_id, activity_id) = (id(&project_id)?, id(&activity_id)?);
+    let (project_id, activity_id) = (record_id(&project_id)?, record_id(&activity_id)?);
     let whole = |field: &str, text: &str| -> Result<i64, AppError> {
         text.trim().parse::<i64>().map_err(|_| {
             AppError::Invalid(muster_domain::accounts::FieldErrors::single(
@@ -368,7 +357,11 @@ pub async fn remove_need(
     need_id: String,
     base_version: i32,
 ) -> Result<ActivityView, AppError> {
-    let (project_id, activity_id, need_id) = (id(&project_id)?, id(&activity_id)?, id(&need_id)?);
+    let (project_id, activity_id, need_id) = (
+        record_id(&project_id)?,
+        record_id(&activity_id)?,
+        record_id(&need_id)?,
+    );
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::activities::remove_need(
         &work,
@@ -387,7 +380,7 @@ pub async fn add_task(
     activity_id: String,
     title: String,
 ) -> Result<(), AppError> {
-    let (project_id, activity_id) = (id(&project_id)?, id(&activity_id)?);
+    let (project_id, activity_id) = (record_id(&project_id)?, record_id(&activity_id)?);
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::activities::add_task(&work, &actor, project_id, activity_id, &title).await?)
 }
@@ -398,14 +391,14 @@ pub async fn set_task_done(
     task_id: String,
     done: bool,
 ) -> Result<(), AppError> {
-    let (project_id, task_id) = (id(&project_id)?, id(&task_id)?);
+    let (project_id, task_id) = (record_id(&project_id)?, record_id(&task_id)?);
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::activities::set_task_done(&work, &actor, project_id, task_id, done).await?)
 }
 
 #[server(prefix = "/api", endpoint = "remove_task")]
 pub async fn remove_task(project_id: String, task_id: String) -> Result<(), AppError> {
-    let (project_id, task_id) = (id(&project_id)?, id(&task_id)?);
+    let (project_id, task_id) = (record_id(&project_id)?, record_id(&task_id)?);
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::activities::remove_task(&work, &actor, project_id, task_id).await?)
 }
@@ -416,28 +409,32 @@ pub async fn call_person(
     need_id: String,
     user_id: String,
 ) -> Result<(), AppError> {
-    let (project_id, need_id, user_id) = (id(&project_id)?, id(&need_id)?, id(&user_id)?);
+    let (project_id, need_id, user_id) = (
+        record_id(&project_id)?,
+        record_id(&need_id)?,
+        record_id(&user_id)?,
+    );
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::callins::call(&work, &actor, project_id, need_id, user_id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "fill_open_slots")]
 pub async fn fill_open_slots(project_id: String, activity_id: String) -> Result<usize, AppError> {
-    let (project_id, activity_id) = (id(&project_id)?, id(&activity_id)?);
+    let (project_id, activity_id) = (record_id(&project_id)?, record_id(&activity_id)?);
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::callins::fill_open(&work, &actor, project_id, activity_id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "withdraw_call_in")]
 pub async fn withdraw_call_in(project_id: String, call_in_id: String) -> Result<(), AppError> {
-    let (project_id, call_in_id) = (id(&project_id)?, id(&call_in_id)?);
+    let (project_id, call_in_id) = (record_id(&project_id)?, record_id(&call_in_id)?);
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::callins::withdraw(&work, &actor, project_id, call_in_id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "answer_call_in")]
 pub async fn answer_call_in(call_in_id: String, accept: bool) -> Result<CallInState, AppError> {
-    let call_in_id = id(&call_in_id)?;
+    let call_in_id = record_id(&call_in_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::callins::answer(&work, &actor, call_in_id, accept).await?)
 }
@@ -453,7 +450,7 @@ pub async fn load_my_call_ins() -> Result<muster_domain::plans::views::MyCallIns
 
 #[server(prefix = "/api", endpoint = "load_call_in")]
 pub async fn load_call_in(call_in_id: String) -> Result<MyCallIn, AppError> {
-    let call_in_id = id(&call_in_id)?;
+    let call_in_id = record_id(&call_in_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::mine::my_call_in(&work, &actor, call_in_id).await?)
 }
@@ -471,7 +468,11 @@ pub async fn link_app(
     app_id: String,
     linked: bool,
 ) -> Result<(), AppError> {
-    let (project_id, activity_id, app_id) = (id(&project_id)?, id(&activity_id)?, id(&app_id)?);
+    let (project_id, activity_id, app_id) = (
+        record_id(&project_id)?,
+        record_id(&activity_id)?,
+        record_id(&app_id)?,
+    );
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(
         muster_plans::activities::link_app(&work, &actor, project_id, activity_id, app_id, linked)
@@ -487,8 +488,8 @@ pub async fn plan_presence(
     editing: Option<String>,
     leaving: bool,
 ) -> Result<(), AppError> {
-    let project_id = id(&project_id)?;
-    let editing = editing.as_deref().map(id).transpose()?;
+    let project_id = record_id(&project_id)?;
+    let editing = editing.as_deref().map(record_id).transpose()?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(
         muster_plans::events::presence(&work, &actor, project_id, &client, editing, leaving)
@@ -519,7 +520,7 @@ pub async fn load_activity_submissions(
     project_id: String,
     activity_id: String,
 ) -> Result<Vec<muster_domain::plans::views::ActivitySubmission>, AppError> {
-    let (project_id, activity_id) = (id(&project_id)?, id(&activity_id)?);
+    let (project_id, activity_id) = (record_id(&project_id)?, record_id(&activity_id)?);
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_plans::activities::submissions(&work, &actor, project_id, activity_id).await?)
 }

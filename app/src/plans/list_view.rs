@@ -4,7 +4,11 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use muster_domain::plans::{activity::ActivityInput, views::PlanView};
 
-use super::{api::create_activity, format};
+use super::{
+    activity_fields::{ActivityDraft, ActivityFields},
+    api::create_activity,
+    format,
+};
 use crate::error::AppError;
 
 #[component]
@@ -78,15 +82,6 @@ fn NewActivity(plan: RwSignal<PlanView>) -> impl IntoView {
         let (project, input) = (plan.with_untracked(|p| p.project.id.clone()), input.clone());
         async move { create_activity(project, input).await }
     });
-    let error = move |field: &'static str| {
-        move || {
-            create
-                .value()
-                .get()
-                .and_then(Result::err)
-                .and_then(|e: AppError| e.field(field))
-        }
-    };
     let reload = super::plan_page::reloader(plan);
     Effect::new(move |_| {
         if let Some(Ok(_)) = create.value().get() {
@@ -106,29 +101,8 @@ fn NewActivity(plan: RwSignal<PlanView>) -> impl IntoView {
     view! {
         <form class="new-activity" on:submit=submit novalidate=true aria-labelledby="new-activity-title">
             <h2 id="new-activity-title">"New activity"</h2>
-            <div class="field">
-                <label for="activity-name">"Name"</label>
-                <input id="activity-name" bind:value=name/>
-                <p class="field-error" data-testid="error-name">{error("name")}</p>
-            </div>
-            <div class="field">
-                <label for="activity-location">"Location"</label>
-                <select id="activity-location" bind:value=location>
-                    <option value="">"None yet"</option>
-                    {move || plan.with(|p| p.locations.iter().map(|l| view! { <option value=l.id.clone()>{l.name.clone()}</option> }).collect_view())}
-                </select>
-                <p class="field-error">{error("location_id")}</p>
-            </div>
-            <div class="field">
-                <label for="activity-start">{move || plan.with(|p| format!("Starts ({})", p.project.time_zone))}</label>
-                <input id="activity-start" type="datetime-local" bind:value=starts/>
-                <p class="field-error" data-testid="error-starts_local">{error("starts_local")}</p>
-            </div>
-            <div class="field">
-                <label for="activity-duration">"Duration (minutes)"</label>
-                <input id="activity-duration" type="number" inputmode="numeric" min="1" bind:value=duration/>
-                <p class="field-error" data-testid="error-duration_minutes">{error("duration_minutes")}</p>
-            </div>
+            <ActivityFields plan draft=ActivityDraft { name, location, starts, duration } id_prefix="activity"
+                refusal=Signal::derive(move || create.value().get().and_then(Result::err))/>
             {move || create.value().get().and_then(Result::err).filter(|e| !matches!(e, AppError::Invalid(_))).map(|e| view! {
                 <p class="alert" role="alert">{e.to_string()}</p>
             })}

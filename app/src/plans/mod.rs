@@ -7,10 +7,13 @@
 //!   `staffing`, `people`; each view is a module of its own.
 //! - `activity_page`: `/projects/{id}/activities/{activity}`: an activity, its tasks,
 //!   its summoning plan and call-ins, its apps; versioned saves with a merge view.
+//! - `activity_fields`: an activity's inputs, shared by the list's new-activity form
+//!   and the activity's details.
 //! - `call_ins_page`: `/call-ins` and `/call-ins/{id}`, a member's own call-ins.
 //! - `catalog_page`: `/roles-and-locations`, the account's roles and places.
 //! - `format`: times in the project's zone; `api`: the server functions.
 
+pub mod activity_fields;
 pub mod activity_page;
 pub mod api;
 pub mod calendar;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
 use muster_domain::plans::{
     timeline::{dragged, nudged, ticks, visible_lanes, Axis, DragMode, Lane, Zoom},
-    views::PlanView,
+    views::{ActivityView, PlanView},
 };
 
 use super::{api::reschedule_activity, format, plan_page::reloader};
@@ -36,62 +36,38 @@ struct Drag {
     dx: f64,
 }
 
-/// The lanes of `plan` grouped as asked, each with its bars on tracks.
+/// The lanes of `plan` grouped as asked, each with its bars on tracks; activities in no
+/// group come last, in a lane of their own. Empty lanes are left out.
 fn lanes(plan: &PlanView, group: GroupBy) -> Vec<Lane> {
-    let bar =
-        |a: &muster_domain::plans::views::ActivityView| (a.id.clone(), a.starts_at, a.ends_at());
-    let mut lanes = Vec::new();
+    let lane = |key: &str, label: &str, belongs: &dyn Fn(&ActivityView) -> bool| {
+        let bars: Vec<_> = plan
+            .activities
+            .iter()
+            .filter(|a| belongs(a))
+            .map(|a| (a.id.clone(), a.starts_at, a.ends_at()))
+            .collect();
+        (!bars.is_empty()).then(|| Lane::new(key.to_owned(), label.to_owned(), bars))
+    };
     match group {
-        GroupBy::Location => {
-            for location in &plan.locations {
-                let bars: Vec<_> = plan
-                    .activities
-                    .iter()
-                    .filter(|a| a.location_id.as_deref() == Some(&location.id))
-                    .map(bar)
-                    .collect();
-                if !bars.is_empty() {
-                    lanes.push(Lane::new(location.id.clone(), location.name.clone(), bars));
-                }
-            }
-            let unplaced: Vec<_> = plan
-                .activities
-                .iter()
-                .filter(|a| a.location_id.is_none())
-                .map(bar)
-                .collect();
-            if !unplaced.is_empty() {
-                lanes.push(Lane::new(
-                    String::new(),
-                    "No location yet".to_owned(),
-                    unplaced,
-                ));
-            }
-        }
-        GroupBy::Role => {
-            for role in &plan.roles {
-                let bars: Vec<_> = plan
-                    .activities
-                    .iter()
-                    .filter(|a| a.needs.iter().any(|n| n.role_id == role.id))
-                    .map(bar)
-                    .collect();
-                if !bars.is_empty() {
-                    lanes.push(Lane::new(role.id.clone(), role.name.clone(), bars));
-                }
-            }
-            let none: Vec<_> = plan
-                .activities
-                .iter()
-                .filter(|a| a.needs.is_empty())
-                .map(bar)
-                .collect();
-            if !none.is_empty() {
-                lanes.push(Lane::new(String::new(), "No roles needed".to_owned(), none));
-            }
-        }
+        GroupBy::Location => plan
+            .locations
+            .iter()
+            .map(|l| lane(&l.id, &l.name, &|a| a.location_id.as_deref() == Some(&l.id)))
+            .chain([lane("", "No location yet", &|a| a.location_id.is_none())])
+            .flatten()
+            .collect(),
+        GroupBy::Role => plan
+            .roles
+            .iter()
+            .map(|r| {
+                lane(&r.id, &r.name, &|a| {
+                    a.needs.iter().any(|n| n.role_id == r.id)
+                })
+            })
+            .chain([lane("", "No roles needed", &|a| a.needs.is_empty())])
+            .flatten()
+            .collect(),
     }
-    lanes
 }
 
 /// Where each lane starts, from the top.

@@ -8,12 +8,7 @@ use muster_domain::submissions::views::{
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::request::{self, Caller};
-
-#[cfg(feature = "ssr")]
-fn id(raw: &str) -> Result<uuid::Uuid, AppError> {
-    raw.trim().parse().map_err(|_| AppError::not_found())
-}
+use crate::request::{self, record_id, Caller};
 
 /// The apps the signed-in user may fill in.
 #[server(prefix = "/api", endpoint = "load_runnable_apps")]
@@ -25,7 +20,7 @@ pub async fn load_runnable_apps() -> Result<Vec<RunnableApp>, AppError> {
 /// The latest published version of an app, to fill in.
 #[server(prefix = "/api", endpoint = "load_runner_app")]
 pub async fn load_runner_app(app_id: String) -> Result<RunnerApp, AppError> {
-    let app = id(&app_id)?;
+    let app = record_id(&app_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_apps::latest_published(&work, &actor, app).await?)
 }
@@ -33,7 +28,7 @@ pub async fn load_runner_app(app_id: String) -> Result<RunnerApp, AppError> {
 /// Stores a finished submission once; sending it again returns the same receipt.
 #[server(prefix = "/api", endpoint = "submit", input = Json)]
 pub async fn submit(app_id: String, submission: NewSubmission) -> Result<Receipt, AppError> {
-    let app = id(&app_id)?;
+    let app = record_id(&app_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_submissions::submit(&work, &actor, app, &submission).await?)
 }
@@ -41,7 +36,7 @@ pub async fn submit(app_id: String, submission: NewSubmission) -> Result<Receipt
 /// The newest submissions of an app, for its builders.
 #[server(prefix = "/api", endpoint = "load_submissions")]
 pub async fn load_submissions(app_id: String) -> Result<Vec<SubmissionSummary>, AppError> {
-    let app = id(&app_id)?;
+    let app = record_id(&app_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_submissions::list(&work, &actor, app).await?)
 }
@@ -51,7 +46,7 @@ pub async fn load_submission(
     app_id: String,
     submission_id: String,
 ) -> Result<SubmissionDetail, AppError> {
-    let (app, submission) = (id(&app_id)?, id(&submission_id)?);
+    let (app, submission) = (record_id(&app_id)?, record_id(&submission_id)?);
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_submissions::detail(&work, &actor, app, submission).await?)
 }

@@ -232,7 +232,14 @@ pub async fn delete(
     let mut tx = work.write(&actor.scope()).await?;
     claim_version(&mut tx, actor, project, activity, base_version).await?;
     let mut outcome = callins::Outcome::default();
-    callins::cancel_activity(work, &mut tx, actor.account_id, activity, &mut outcome).await?;
+    callins::cancel_withdrawn(
+        work,
+        &mut tx,
+        actor.account_id,
+        callins::Withdrawn::Activity(activity),
+        &mut outcome,
+    )
+    .await?;
     sqlx::query("DELETE FROM activities WHERE id = $1")
         .bind(activity)
         .execute(&mut *tx)
@@ -300,7 +307,14 @@ pub async fn remove_need(
     let mut tx = work.write(&actor.scope()).await?;
     claim_version(&mut tx, actor, project, activity, base_version).await?;
     let mut outcome = callins::Outcome::default();
-    callins::cancel_need(work, &mut tx, actor.account_id, need, &mut outcome).await?;
+    callins::cancel_withdrawn(
+        work,
+        &mut tx,
+        actor.account_id,
+        callins::Withdrawn::Need(need),
+        &mut outcome,
+    )
+    .await?;
     let removed = sqlx::query("DELETE FROM activity_needs WHERE id = $1 AND activity_id = $2")
         .bind(need)
         .bind(activity)

@@ -958,54 +958,39 @@ pub(crate) async fn reconcile(
     Ok(())
 }
 
-/// Before `activity` is deleted: its live call-ins are cancelled, and those told hear it.
-pub(crate) async fn cancel_activity(
-    work: &Work,
-    tx: &mut PgConnection,
-    account: Uuid,
-    activity: Uuid,
-    outcome: &mut Outcome,
-) -> Result<(), PlansError> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM call_ins WHERE activity_id = $1 AND state IN ('scheduled', 'sent', 'accepted')",
-    )
-    .bind(activity)
-    .fetch_all(&mut *tx)
-    .await?;
-    cancel(
-        work,
-        tx,
-        account,
-        &ids,
-        "The activity was cancelled.",
-        outcome,
-    )
-    .await
+/// What is going away, taking its live call-ins with it.
+pub(crate) enum Withdrawn {
+    /// An activity about to be deleted.
+    Activity(Uuid),
+    /// A line of the summoning plan about to be removed.
+    Need(Uuid),
 }
 
-/// Before a line of the summoning plan is removed: its call-ins are cancelled.
-pub(crate) async fn cancel_need(
+/// Cancels the live call-ins of what is `withdrawn`; those already told hear why.
+pub(crate) async fn cancel_withdrawn(
     work: &Work,
     tx: &mut PgConnection,
     account: Uuid,
-    need: Uuid,
+    withdrawn: Withdrawn,
     outcome: &mut Outcome,
 ) -> Result<(), PlansError> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM call_ins WHERE need_id = $1 AND state IN ('scheduled', 'sent', 'accepted')",
-    )
-    .bind(need)
-    .fetch_all(&mut *tx)
-    .await?;
-    cancel(
-        work,
-        tx,
-        account,
-        &ids,
-        "The organiser no longer needs this role for it.",
-        outcome,
-    )
-    .await
+    let (query, id, reason) = match withdrawn {
+        Withdrawn::Activity(id) => (
+            "SELECT id FROM call_ins WHERE activity_id = $1 AND state IN ('scheduled', 'sent', 'accepted')",
+            id,
+            "The activity was cancelled.",
+        ),
+        Withdrawn::Need(id) => (
+            "SELECT id FROM call_ins WHERE need_id = $1 AND state IN ('scheduled', 'sent', 'accepted')",
+            id,
+            "The organiser no longer needs this role for it.",
+        ),
+    };
+    let ids: Vec<Uuid> = sqlx::query_scalar(query)
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+    cancel(work, tx, account, &ids, reason, outcome).await
 }
 
 /// Sends every call-in of `account` whose time has come and offers on every one whose

@@ -34,38 +34,29 @@ pub(crate) async fn changed(
     position: Lsn,
     activity: Option<Uuid>,
 ) {
-    work.cache
-        .invalidate_tag_after(&cache_tag(project), position)
-        .await;
-    publish(
-        work,
-        project,
-        Some(position),
-        &PlanEvent::Changed {
-            activity: activity.map(|id| id.to_string()),
-            by: actor.name.clone(),
-            by_user: actor.user_id.to_string(),
-        },
-    )
-    .await;
+    let event = PlanEvent::Changed {
+        activity: activity.map(|id| id.to_string()),
+        by: actor.name.clone(),
+        by_user: actor.user_id.to_string(),
+    };
+    invalidate_and_publish(work, project, position, &event).await;
 }
 
 /// As [`changed`], for changes nobody in particular made (a call-in sent or expired).
 pub(crate) async fn changed_by_system(work: &Work, project: Uuid, position: Lsn) {
+    let event = PlanEvent::Changed {
+        activity: None,
+        by: "Muster".to_owned(),
+        by_user: String::new(),
+    };
+    invalidate_and_publish(work, project, position, &event).await;
+}
+
+async fn invalidate_and_publish(work: &Work, project: Uuid, position: Lsn, event: &PlanEvent) {
     work.cache
         .invalidate_tag_after(&cache_tag(project), position)
         .await;
-    publish(
-        work,
-        project,
-        Some(position),
-        &PlanEvent::Changed {
-            activity: None,
-            by: "Muster".to_owned(),
-            by_user: String::new(),
-        },
-    )
-    .await;
+    publish(work, project, Some(position), event).await;
 }
 
 pub(crate) async fn publish(work: &Work, project: Uuid, position: Option<Lsn>, event: &PlanEvent) {

@@ -4,6 +4,7 @@
 
 use muster_accounts::Actor;
 use muster_platform::Work;
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::{access::access, error::invalid, events, PlansError};
@@ -41,7 +42,19 @@ pub async fn add_member(
         }
         other => other?,
     };
-    // A project keeps at least one organiser.
+    keeps_an_organiser(&mut tx, project, "organiser").await?;
+    let position = tx.commit().await?;
+    events::changed(work, actor, project, position, None).await;
+    Ok(())
+}
+
+/// A project keeps at least one organiser: a change that leaves none is refused (as a
+/// problem with `field`) before it commits.
+async fn keeps_an_organiser(
+    tx: &mut PgConnection,
+    project: Uuid,
+    field: &str,
+) -> Result<(), PlansError> {
     let organisers: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM project_members WHERE project_id = $1 AND organiser",
     )
@@ -50,12 +63,10 @@ pub async fn add_member(
     .await?;
     if organisers == 0 {
         return Err(invalid(
-            "organiser",
+            field,
             "A project needs at least one organiser: make someone else one first.",
         ));
     }
-    let position = tx.commit().await?;
-    events::changed(work, actor, project, position, None).await;
     Ok(())
 }
 
@@ -76,18 +87,7 @@ pub async fn remove_member(
     if removed.rows_affected() == 0 {
         return Err(PlansError::NotFound);
     }
-    let organisers: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM project_members WHERE project_id = $1 AND organiser",
-    )
-    .bind(project)
-    .fetch_one(&mut *tx)
-    .await?;
-    if organisers == 0 {
-        return Err(invalid(
-            "user_id",
-            "A project needs at least one organiser: make someone else one first.",
-        ));
-    }
+    keeps_an_organiser(&mut tx, project, "user_id").await?;
     let position = tx.commit().await?;
     events::changed(work, actor, project, position, None).await;
     Ok(())

@@ -144,6 +144,24 @@ impl Team {
             .expect("due call-ins processed")
     }
 
+    /// Needs one person of the team's role `minutes` before `activity` and calls `user`
+    /// for it.
+    async fn call(&self, activity: &str, minutes: &str, user: &str) {
+        self.need(activity, "1", minutes).await;
+        let plan = plan(&self.owner, &self.project).await;
+        let need = text(&activity_in(&plan, activity)["needs"][0]["id"]);
+        ok(
+            &self.owner,
+            "call_person",
+            &[
+                ("project_id", &self.project),
+                ("need_id", &need),
+                ("user_id", user),
+            ],
+        )
+        .await;
+    }
+
     async fn need(&self, activity: &str, count: &str, minutes: &str) -> Value {
         let plan = plan(&self.owner, &self.project).await;
         let version = activity_in(&plan, activity)["version"].to_string();
@@ -354,19 +372,7 @@ async fn call_ins_go_out_once_at_their_time_and_move_with_the_activity() {
         None,
     )
     .await;
-    team.need(&survey, "1", "90").await;
-    let need =
-        text(&activity_in(&plan(&team.owner, &team.project).await, &survey)["needs"][0]["id"]);
-    ok(
-        &team.owner,
-        "call_person",
-        &[
-            ("project_id", &team.project),
-            ("need_id", &need),
-            ("user_id", &ann_id),
-        ],
-    )
-    .await;
+    team.call(&survey, "90", &ann_id).await;
     let summon = start() - chrono::Duration::minutes(90);
     assert_eq!(
         team.call_ins(&survey).await,
@@ -476,19 +482,7 @@ async fn a_declined_or_unanswered_slot_goes_to_the_next_free_member_in_order_the
         None,
     )
     .await;
-    team.need(&other, "1", "30").await;
-    let need =
-        text(&activity_in(&plan(&team.owner, &team.project).await, &other)["needs"][0]["id"]);
-    ok(
-        &team.owner,
-        "call_person",
-        &[
-            ("project_id", &team.project),
-            ("need_id", &need),
-            ("user_id", &ids[1]),
-        ],
-    )
-    .await;
+    team.call(&other, "30", &ids[1]).await;
 
     let survey = activity(
         &team.owner,
@@ -611,19 +605,7 @@ async fn a_call_in_is_sent_once_whoever_runs_it_and_whenever() {
         None,
     )
     .await;
-    team.need(&survey, "1", "60").await;
-    let need =
-        text(&activity_in(&plan(&team.owner, &team.project).await, &survey)["needs"][0]["id"]);
-    ok(
-        &team.owner,
-        "call_person",
-        &[
-            ("project_id", &team.project),
-            ("need_id", &need),
-            ("user_id", &team.members[0].1),
-        ],
-    )
-    .await;
+    team.call(&survey, "60", &team.members[0].1).await;
     let id: Uuid = team
         .work()
         .read_latest(&Scope::account(team.account), |conn, _| {
@@ -757,19 +739,7 @@ async fn conflicts_show_a_person_called_to_overlapping_activities_or_to_places_t
     )
     .await;
     for activity in [&a, &b, &c] {
-        team.need(activity, "1", "30").await;
-        let need =
-            text(&activity_in(&plan(&team.owner, &team.project).await, activity)["needs"][0]["id"]);
-        ok(
-            &team.owner,
-            "call_person",
-            &[
-                ("project_id", &team.project),
-                ("need_id", &need),
-                ("user_id", &team.members[0].1),
-            ],
-        )
-        .await;
+        team.call(activity, "30", &team.members[0].1).await;
     }
     let plan = plan(&team.owner, &team.project).await;
     let conflicts: Vec<(String, String, String)> = plan["conflicts"]
@@ -900,19 +870,7 @@ async fn moving_a_published_activity_tells_the_people_already_called_what_change
         None,
     )
     .await;
-    team.need(&survey, "1", "60").await;
-    let need =
-        text(&activity_in(&plan(&team.owner, &team.project).await, &survey)["needs"][0]["id"]);
-    ok(
-        &team.owner,
-        "call_person",
-        &[
-            ("project_id", &team.project),
-            ("need_id", &need),
-            ("user_id", ann),
-        ],
-    )
-    .await;
+    team.call(&survey, "60", ann).await;
     team.at(start()).await;
     ok(
         &team.owner,
@@ -1054,19 +1012,7 @@ async fn apps_due_at_an_activity_are_offered_and_their_submissions_recorded_ther
         ],
     )
     .await;
-    team.need(&survey, "1", "60").await;
-    let need =
-        text(&activity_in(&plan(&team.owner, &team.project).await, &survey)["needs"][0]["id"]);
-    ok(
-        &team.owner,
-        "call_person",
-        &[
-            ("project_id", &team.project),
-            ("need_id", &need),
-            ("user_id", &ann_id),
-        ],
-    )
-    .await;
+    team.call(&survey, "60", &ann_id).await;
     team.at(start()).await;
 
     let ann_uuid: Uuid = ann_id.parse().expect("id");

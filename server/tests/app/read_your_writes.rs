@@ -35,7 +35,12 @@ async fn replica_caught_up(db: &TestDatabase, replica: &Url) {
     wait_for(
         "the delayed replica replays the writes so far",
         Duration::from_secs(30),
-        || async { replayed(replica, &target).await.filter(|&done| done).map(|_| ()) },
+        || async {
+            replayed(replica, &target)
+                .await
+                .filter(|&done| done)
+                .map(|_| ())
+        },
     )
     .await;
 }
@@ -59,6 +64,16 @@ async fn app_reading_from(db: &TestDatabase, replica: &str) -> TestApp {
         ],
     )
     .await
+}
+
+/// Waits until `browser`'s reads are served by the replica (their last write replayed).
+async fn replica_serves(browser: &Browser) {
+    wait_for(
+        "the replica serves this browser's reads",
+        Duration::from_secs(15),
+        || async { (served_by(browser).await != "primary").then_some(()) },
+    )
+    .await;
 }
 
 async fn served_by(browser: &Browser) -> String {
@@ -87,12 +102,7 @@ async fn own_writes_are_read_back_while_others_read_the_lagging_replica_and_a_re
     // The reader's own writes (signing up) are on the replica now: their reads may go
     // there, 2 s behind the primary.
     replica_caught_up(&db, &replica).await;
-    wait_for(
-        "the replica serves the reader",
-        Duration::from_secs(15),
-        || async { (served_by(&reader).await != "primary").then_some(()) },
-    )
-    .await;
+    replica_serves(&reader).await;
 
     let (status, draft) = writer.call("load_draft", &[("app_id", &app_id)]).await;
     assert_eq!(status, 200, "{draft}");
@@ -208,12 +218,7 @@ async fn a_position_the_browser_saw_in_an_event_is_read_at_least() {
     let app = app_reading_from(&db, replica.as_str()).await;
     let reader = verified_user(&app, "Rita", "rita@example.org", "Readers").await;
     replica_caught_up(&db, &replica).await;
-    wait_for(
-        "the replica serves the reader",
-        Duration::from_secs(15),
-        || async { (served_by(&reader).await != "primary").then_some(()) },
-    )
-    .await;
+    replica_serves(&reader).await;
     // A write the replica (2 s behind) does not have yet, as an event would announce it.
     let announced = app.platform.db.primary_lsn().await.expect("position");
     let url: url::Url = reader.base().parse().expect("url");
@@ -264,12 +269,7 @@ async fn plans_read_back_their_own_writes_on_any_instance_while_others_read_the_
         .as_i64()
         .expect("version");
     replica_caught_up(&db, &replica).await;
-    wait_for(
-        "the replica serves the reader",
-        Duration::from_secs(15),
-        || async { (served_by(&reader).await != "primary").then_some(()) },
-    )
-    .await;
+    replica_serves(&reader).await;
 
     let mut reader_sources = Vec::new();
     for sequence in 0..SEQUENCES {
@@ -318,12 +318,7 @@ async fn a_version_published_a_moment_ago_is_filled_in_although_the_replica_lags
     let form = json!({ "fields": [field("crack", "Crack", json!({ "type": "short_text" }))] });
     assert_eq!(save(&owner, &survey, &form, 1).await.0, 200);
     replica_caught_up(&db, &replica).await;
-    wait_for(
-        "the replica serves the member",
-        Duration::from_secs(15),
-        || async { (served_by(&member).await != "primary").then_some(()) },
-    )
-    .await;
+    replica_serves(&member).await;
 
     let (status, body) = owner.call("publish_app", &[("app_id", &survey)]).await;
     assert_eq!(status, 200, "{body}");
