@@ -122,6 +122,31 @@ test('an organiser plans a project in the browser and a second member sees every
   await expect(member.getByTestId('activity')).toContainText('Replace the hull plates', { timeout: 1_000 });
 });
 
+test('a new location is placed by clicking the map', async ({ browser }) => {
+  const { page: owner } = await confirmedBuilder(browser, 'Mira Mapper');
+  // One location already: the map opens on it, close in.
+  await call(owner, 'create_location', { name: 'Central station', address: '', latitude: '52.3791', longitude: '4.9003' });
+  await owner.goto('/roles-and-locations');
+  await hydrated(owner);
+  const map = owner.getByTestId('location-map');
+  await expect(map.locator('.leaflet-marker-icon')).toBeVisible();
+  const box = (await map.boundingBox())!;
+  // A little north-east of the station.
+  await owner.mouse.click(box.x + box.width / 2 + 40, box.y + box.height / 2 - 40);
+  const form = owner.locator('form.location-form');
+  const latitude = Number(await form.getByLabel('Latitude').inputValue());
+  const longitude = Number(await form.getByLabel('Longitude').inputValue());
+  expect(latitude).toBeGreaterThan(52.3791);
+  expect(latitude).toBeLessThan(52.3891);
+  expect(longitude).toBeGreaterThan(4.9003);
+  expect(longitude).toBeLessThan(4.9103);
+  await form.getByLabel('Name', { exact: true }).fill('Bike park');
+  await form.getByRole('button', { name: 'Add the location' }).click();
+  const row = owner.getByTestId('location').filter({ has: owner.locator('input[value="Bike park"]') });
+  await expect(row.getByRole('textbox', { name: 'Latitude' })).toHaveValue(String(latitude));
+  await expect(row.getByRole('textbox', { name: 'Longitude' })).toHaveValue(String(longitude));
+});
+
 test('dragging an activity on the timeline, by mouse, finger or keyboard, moves its call-in', async ({ browser }) => {
   test.setTimeout(150_000);
   const { page: owner } = await confirmedBuilder(browser, 'Tim Timeline');

@@ -69,6 +69,30 @@ fn load_fixture(account: &str, owner: &str, project: &str) {
     assert!(status.success(), "the plan fixture loads");
 }
 
+/// Waits until the plan page shows the fixture: psql wrote it to the primary behind
+/// muster's back, so the session's read position does not cover it and a replica may
+/// not have replayed it yet.
+async fn replicated(http: &reqwest::Client, addr: &str, path: &str, cookie: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = http
+            .get(format!("http://{addr}{path}"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("request")
+            .status();
+        if status.is_success() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the replica did not show the fixture within 30 s ({status})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn first_activity(
     http: &reqwest::Client,
     addr: &str,
@@ -128,6 +152,7 @@ async fn main() {
     let cookie = owner.cookie(&addr);
     let path = format!("/projects/{project}?view=timeline");
     let http = reqwest::Client::new();
+    replicated(&http, &addr, &path, &cookie).await;
     let page = record(&http, &addr, &path, "identity", Some(&cookie)).await;
     let plan = call(&owner.http, &addr, "load_plan", &[("project_id", &project)]).await;
     assert_eq!(plan["activities"].as_array().map(Vec::len), Some(5_000));

@@ -1,7 +1,7 @@
 //! Pieces every account form uses: a labelled field with its own error message, the
 //! form-wide alert, and leaving the page once a form succeeded.
 
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 
 use crate::error::AppError;
 
@@ -22,6 +22,9 @@ pub fn Field(
     /// Tells apart same-named fields of two forms on one page (`field-{form}-{name}`).
     #[prop(optional)]
     form: &'static str,
+    /// The value, for a field the page also fills in (a point picked on a map).
+    #[prop(optional)]
+    bind: Option<RwSignal<String>>,
 ) -> impl IntoView {
     let id = if form.is_empty() {
         format!("field-{name}")
@@ -39,15 +42,16 @@ pub fn Field(
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
-            <input
-                id=id
-                name=name
-                type=kind
-                autocomplete=autocomplete
-                value=value
-                aria-invalid=invalid
-                aria-describedby=error_id.clone()
-            />
+            {match bind {
+                Some(bound) => Either::Left(view! {
+                    <input id=id name=name type=kind autocomplete=autocomplete bind:value=bound
+                        aria-invalid=invalid aria-describedby=error_id.clone()/>
+                }),
+                None => Either::Right(view! {
+                    <input id=id name=name type=kind autocomplete=autocomplete value=value
+                        aria-invalid=invalid aria-describedby=error_id.clone()/>
+                }),
+            }}
             {(!hint.is_empty()).then(|| view! { <p class="field-hint">{hint}</p> })}
             <p class="field-error" id=error_id data-testid=format!("error-{name}")>{message}</p>
         </div>

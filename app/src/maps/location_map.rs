@@ -12,13 +12,19 @@ mod browser {
             element: &web_sys::HtmlElement,
             tiles: &str,
             pins: &str,
+            on_pick: Option<&js_sys::Function>,
         ) -> Result<JsValue, JsValue>;
     }
 }
 
-/// The pins on a map, with a list of them as text below.
+/// The pins on a map, with a list of them as text below. With `on_pick`, a click or tap
+/// on the map picks a point (latitude, longitude).
 #[component]
-pub fn LocationMap(tiles: MapTiles, pins: Vec<Pin>) -> impl IntoView {
+pub fn LocationMap(
+    tiles: MapTiles,
+    pins: Vec<Pin>,
+    #[prop(optional)] on_pick: Option<Callback<(f64, f64)>>,
+) -> impl IntoView {
     let canvas = NodeRef::<leptos::html::Div>::new();
     let trouble = RwSignal::new(None::<String>);
     let no_tiles = tiles.url.is_none();
@@ -27,6 +33,13 @@ pub fn LocationMap(tiles: MapTiles, pins: Vec<Pin>) -> impl IntoView {
         let (tiles, pins) = (tiles.clone(), pins.clone());
         // Leaflet keeps listeners on the window: the map is removed with the component.
         let remove = StoredValue::new_local(None::<js_sys::Function>);
+        // Kept alive as long as the map can call it.
+        let picker = on_pick.map(|on_pick| {
+            wasm_bindgen::closure::Closure::<dyn Fn(f64, f64)>::new(move |lat, lng| {
+                on_pick.run((lat, lng))
+            })
+        });
+        let picker = StoredValue::new_local(picker);
         on_cleanup(move || {
             if let Some(remove) = remove.try_update_value(Option::take).flatten() {
                 let _ = remove.call0(&wasm_bindgen::JsValue::NULL);
@@ -40,7 +53,12 @@ pub fn LocationMap(tiles: MapTiles, pins: Vec<Pin>) -> impl IntoView {
                 return;
             };
             leptos::task::spawn_local(async move {
-                match browser::show_map(&element, &tiles, &pins).await {
+                let on_pick = picker.with_value(|picker| {
+                    picker.as_ref().map(|c| {
+                        wasm_bindgen::JsCast::unchecked_ref::<js_sys::Function>(c.as_ref()).clone()
+                    })
+                });
+                match browser::show_map(&element, &tiles, &pins, on_pick.as_ref()).await {
                     Ok(remover) => {
                         remove.try_set_value(wasm_bindgen::JsCast::dyn_into(remover).ok());
                     }
@@ -55,7 +73,7 @@ pub fn LocationMap(tiles: MapTiles, pins: Vec<Pin>) -> impl IntoView {
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (&tiles, trouble);
+    let _ = (&tiles, trouble, on_pick);
     let listed = pins
         .iter()
         .map(|pin| {

@@ -28,9 +28,11 @@ function loadLeaflet() {
 
 /**
  * Draws a map into `element`: tiles as `tiles` (JSON MapTiles) says, a pin for each of
- * `pins` (JSON), zoomed to show them all. Returns a function that removes the map.
+ * `pins` (JSON), zoomed to show them all. With `onPick`, a click or tap on the map puts
+ * a "picked" pin there and calls `onPick(latitude, longitude)`. Returns a function that
+ * removes the map.
  */
-export async function showMap(element, tiles, pins) {
+export async function showMap(element, tiles, pins, onPick) {
   const L = await loadLeaflet();
   const settings = JSON.parse(tiles);
   const places = JSON.parse(pins);
@@ -48,5 +50,14 @@ export async function showMap(element, tiles, pins) {
   if (points.length === 1) map.setView(points[0], Math.min(16, settings.max_zoom || 16));
   else if (points.length > 1) map.fitBounds(points, { padding: [24, 24], maxZoom: 16 });
   else map.setView([0, 0], 1);
+  if (onPick) {
+    let picked = null;
+    map.on('click', (event) => {
+      const { lat, lng } = event.latlng.wrap();
+      if (picked) picked.setLatLng([lat, lng]);
+      else picked = L.circleMarker([lat, lng], { radius: 8, className: 'picked-point' }).addTo(map);
+      onPick(lat, lng);
+    });
+  }
   return () => map.remove();
 }

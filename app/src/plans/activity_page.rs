@@ -50,6 +50,11 @@ fn ActivityScreen(initial: PlanView) -> impl IntoView {
     let editing_what = Signal::derive(move || editing.get().then(|| activity_id.get()));
     let presence = follow_plan(project_id.clone(), editing_what, reload.clone());
     let activity = Memo::new(move |_| plan.with(|p| p.activity(&activity_id.get()).cloned()));
+    // Fixed at load, not a signal: see the plan page's title.
+    let title = activity.with_untracked(|a| {
+        a.as_ref()
+            .map_or_else(|| "Activity".to_owned(), |a| a.name.clone())
+    });
     let activity_name =
         Callback::new(move |id: String| plan.with(|p| p.activity(&id).map(|a| a.name.clone())));
     let back = format!("/projects/{project_id}");
@@ -88,7 +93,7 @@ fn ActivityScreen(initial: PlanView) -> impl IntoView {
         })
     };
     view! {
-        <Title text=move || activity.with(|a| a.as_ref().map_or_else(|| "Activity".to_owned(), |a| a.name.clone()))/>
+        <Title text=title/>
         <section class="activity-page" data-testid="activity-page">
             <p><A href=back.clone()>{move || plan.with(|p| format!("← {}", p.project.name))}</A></p>
             {move || activity.with(Option::is_none).then(|| view! {

@@ -80,6 +80,12 @@ fn Locations() -> impl IntoView {
     );
     let outcome: Outcome = Signal::derive(move || create.value().get().map(|r| r.map(|_| ())));
     let updated: Outcome = Signal::derive(move || update.value().get());
+    // A point picked on the map fills in the new location's coordinates.
+    let (latitude, longitude) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let pick = Callback::new(move |(lat, lng): (f64, f64)| {
+        latitude.set(format!("{lat:.6}"));
+        longitude.set(format!("{lng:.6}"));
+    });
     view! {
         <section aria-labelledby="locations-title">
             <h2 id="locations-title">"Locations"</h2>
@@ -98,7 +104,8 @@ fn Locations() -> impl IntoView {
                                 <thead><tr><th>"Name"</th><th>"Address"</th><th>"Latitude"</th><th>"Longitude"</th><th></th></tr></thead>
                                 <tbody>{list.into_iter().map(|l| view! { <LocationRow location=l update/> }).collect_view()}</tbody>
                             </table>
-                            <Tiles pins/>
+                            <p class="muted">"Click or tap the map to put a new location's coordinates in the form below."</p>
+                            <Tiles pins pick/>
                         }.into_any()
                     }
                 })}
@@ -108,8 +115,8 @@ fn Locations() -> impl IntoView {
             <ActionForm action=create attr:class="location-form" attr:novalidate=true>
                 <Field label="Name" name="name" form="location" outcome/>
                 <Field label="Address" name="address" form="location" outcome/>
-                <Field label="Latitude" name="latitude" form="location" outcome hint="Degrees, e.g. 52.3702 (or leave both empty)"/>
-                <Field label="Longitude" name="longitude" form="location" outcome hint="Degrees, e.g. 4.8952"/>
+                <Field label="Latitude" name="latitude" form="location" outcome bind=latitude hint="Degrees, e.g. 52.3702, or picked on the map (or leave both empty)"/>
+                <Field label="Longitude" name="longitude" form="location" outcome bind=longitude hint="Degrees, e.g. 4.8952"/>
                 <FormAlert outcome/>
                 <button type="submit" class="button secondary">"Add the location"</button>
             </ActionForm>
@@ -117,13 +124,14 @@ fn Locations() -> impl IntoView {
     }
 }
 
-/// The locations on the map (the same map and tiles as the rest of Muster).
+/// The locations on the map (the same map and tiles as the rest of Muster); a point
+/// picked there goes to `pick`.
 #[component]
-fn Tiles(pins: Vec<Pin>) -> impl IntoView {
+fn Tiles(pins: Vec<Pin>, pick: Callback<(f64, f64)>) -> impl IntoView {
     let tiles = Resource::new(|| (), |_| super::api::load_map_tiles());
     view! {
         <Transition fallback=|| ()>
-            {move || tiles.get().and_then(Result::ok).map(|tiles| view! { <LocationMap tiles pins=pins.clone()/> })}
+            {move || tiles.get().and_then(Result::ok).map(|tiles| view! { <LocationMap tiles pins=pins.clone() on_pick=pick/> })}
         </Transition>
     }
 }

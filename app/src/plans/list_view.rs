@@ -11,12 +11,19 @@ use super::{
 };
 use crate::error::AppError;
 
+/// Activities listed at first, and added by each "Show more".
+const PAGE: usize = 200;
+
 #[component]
 pub fn ListView(plan: RwSignal<PlanView>) -> impl IntoView {
+    // A plan of thousands of activities is listed a page at a time (the timeline shows
+    // them all, drawing only what is on screen).
+    let shown = RwSignal::new(PAGE);
     let days = move || {
+        let shown = shown.get();
         plan.with(|p| {
             let mut days: Vec<(chrono::NaiveDate, Vec<usize>)> = Vec::new();
-            for (index, activity) in p.activities.iter().enumerate() {
+            for (index, activity) in p.activities.iter().enumerate().take(shown) {
                 let day = format::day(&p.zone, activity.starts_at);
                 match days.last_mut() {
                     Some((last, list)) if *last == day => list.push(index),
@@ -37,6 +44,16 @@ pub fn ListView(plan: RwSignal<PlanView>) -> impl IntoView {
                     </ul>
                 </section>
             }).collect_view()}
+            {move || {
+                let left = plan.with(|p| p.activities.len()).saturating_sub(shown.get());
+                (left > 0).then(|| view! {
+                    <p class="list-more">
+                        <button type="button" class="button secondary" on:click=move |_| shown.update(|n| *n += PAGE)>
+                            {format!("Show {} more ({left} not shown)", left.min(PAGE))}
+                        </button>
+                    </p>
+                })
+            }}
             {move || plan.with(|p| p.viewer.organiser).then(|| view! { <NewActivity plan/> })}
         </div>
     }

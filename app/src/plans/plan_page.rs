@@ -131,6 +131,10 @@ fn PlanScreen(initial: PlanView) -> impl IntoView {
         }
     });
     let name = move || plan.with(|p| p.project.name.clone());
+    // The title is fixed at load: leptos_meta reads it after the page has rendered, and
+    // under concurrent requests that came after this screen's signals were disposed (a
+    // panic, a 500), so it must not read a signal.
+    let title = plan.with_untracked(|p| p.project.name.clone());
     let activity_name =
         Callback::new(move |id: String| plan.with(|p| p.activity(&id).map(|a| a.name.clone())));
     let action_error = move || {
@@ -145,7 +149,7 @@ fn PlanScreen(initial: PlanView) -> impl IntoView {
     let connection = use_connection();
     let settings_reload = reload.clone();
     view! {
-        <Title text=name/>
+        <Title text=title/>
         <section class="plan-page" aria-labelledby="plan-title" data-testid="plan-page">
             <header class="plan-header">
                 <h1 id="plan-title">{name}</h1>

@@ -75,8 +75,10 @@ pub async fn start_baseline(recorded: Vec<Recorded>) -> String {
     let mut router = Router::new();
     for item in recorded {
         let (headers, body) = (item.headers.clone(), item.body.clone());
+        // Routes match paths; the query (`?view=timeline`) is the caller's to send.
+        let path = item.path.split('?').next().unwrap_or(&item.path);
         router = router.route(
-            &item.path,
+            path,
             axum::routing::get(move || {
                 let (headers, body) = (headers.clone(), body.clone());
                 async move { (headers, body) }
