@@ -194,6 +194,26 @@ test('dragging an activity on the timeline, by mouse, finger or keyboard, moves 
   expect((await nudged).status()).toBe(200);
   await expect(bar).toHaveAttribute('aria-label', /11:15 – 12:15/);
 
+  // Keys pressed in a row: each move waits for the one before, none is refused as a
+  // conflict with the person's own previous move.
+  const startsAt = () => call(owner, 'load_plan', { project_id: project })
+    .then((plan) => plan.activities.find((a: { id: string }) => a.id === activity).starts_at);
+  const before = await startsAt();
+  const statuses: number[] = [];
+  owner.on('response', (r) => { if (r.url().endsWith('/api/reschedule_activity')) statuses.push(r.status()); });
+  await owner.keyboard.press('ArrowRight');
+  await owner.keyboard.press('ArrowRight');
+  await owner.keyboard.press('ArrowRight');
+  await expect(bar).toHaveAttribute('aria-label', /12:00 – 13:00/);
+  await expect.poll(() => statuses.length).toBeGreaterThanOrEqual(2);
+  await owner.keyboard.press('ArrowLeft');
+  await owner.keyboard.press('ArrowLeft');
+  await owner.keyboard.press('ArrowLeft');
+  await expect(bar).toHaveAttribute('aria-label', /11:15 – 12:15/);
+  await expect.poll(async () => statuses.length >= 4 && await startsAt()).toBe(before);
+  expect(statuses.every((status) => status === 200), `answers: ${statuses}`).toBe(true);
+  await expect(owner.getByTestId('timeline-trouble')).toHaveCount(0);
+
   // A finger: touch events become pointer events; 20 px back is an hour earlier.
   const touchBox = (await bar.boundingBox())!;
   const cdp = await owner.context().newCDPSession(owner);

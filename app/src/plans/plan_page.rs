@@ -3,6 +3,9 @@
 //! address names the view (`?view=list|timeline|calendar|map|staffing|people`), so
 //! each can be bookmarked and shared.
 
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
@@ -37,11 +40,41 @@ pub fn PlanPage() -> impl IntoView {
     }
 }
 
+/// Moves made on this screen that the server has not confirmed yet (activity id: start
+/// and duration). A reload keeps showing them: the plan it reads may predate them.
+#[derive(Clone, Copy)]
+pub struct PendingMoves(pub StoredValue<HashMap<String, (DateTime<Utc>, i64)>, LocalStorage>);
+
+impl PendingMoves {
+    /// Shows the pending move of `id` in `plan`.
+    pub fn apply_to(self, plan: &mut PlanView, id: &str) {
+        self.0.with_value(|moves| {
+            if let (Some(&(starts_at, minutes)), Some(a)) = (
+                moves.get(id),
+                plan.activities.iter_mut().find(|a| a.id == id),
+            ) {
+                (a.starts_at, a.duration_minutes) = (starts_at, minutes);
+            }
+        });
+    }
+
+    fn apply(self, plan: &mut PlanView) {
+        self.0.with_value(|moves| {
+            for a in plan.activities.iter_mut() {
+                if let Some(&(starts_at, minutes)) = moves.get(&a.id) {
+                    (a.starts_at, a.duration_minutes) = (starts_at, minutes);
+                }
+            }
+        });
+    }
+}
+
 /// Reloads the plan into `plan`; calls made while a reload runs are folded into one
 /// more reload after it.
 pub fn reloader(plan: RwSignal<PlanView>) -> impl Fn() + Clone + Send + Sync + 'static {
     let running = StoredValue::new(false);
     let again = StoredValue::new(false);
+    let pending = use_context::<PendingMoves>();
     move || {
         if running.get_value() {
             again.set_value(true);
@@ -52,7 +85,10 @@ pub fn reloader(plan: RwSignal<PlanView>) -> impl Fn() + Clone + Send + Sync + '
         leptos::task::spawn_local(async move {
             loop {
                 again.set_value(false);
-                if let Ok(fresh) = load_plan(project.clone()).await {
+                if let Ok(mut fresh) = load_plan(project.clone()).await {
+                    if let Some(pending) = pending {
+                        pending.apply(&mut fresh);
+                    }
                     plan.set(fresh);
                 }
                 if !again.get_value() {
@@ -118,6 +154,7 @@ impl View {
 fn PlanScreen(initial: PlanView) -> impl IntoView {
     let project_id = initial.project.id.clone();
     let plan = RwSignal::new(initial);
+    provide_context(PendingMoves(StoredValue::new_local(HashMap::new())));
     let reload = reloader(plan);
     let presence = follow_plan(project_id.clone(), Signal::derive(|| None), reload.clone());
     let query = use_query_map();

@@ -5,7 +5,7 @@
 //! plan of thousands of activities scrolls as smoothly as a small one. The geometry is
 //! `muster_domain::plans::timeline`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
@@ -14,7 +14,11 @@ use muster_domain::plans::{
     views::PlanView,
 };
 
-use super::{api::reschedule_activity, format, plan_page::reloader};
+use super::{
+    api::reschedule_activity,
+    format,
+    plan_page::{reloader, PendingMoves},
+};
 use crate::error::AppError;
 
 const TRACK_PX: f64 = 34.0;
@@ -172,6 +176,14 @@ pub fn TimelineView(plan: RwSignal<PlanView>) -> impl IntoView {
         })
     });
 
+    // One save per activity at a time: a move made while the last is on its way (keys
+    // pressed in a row, a drag right after one) is sent after it, based on the version
+    // that save produced; of several such moves the latest wins. Sent at once, it would
+    // carry the version before and be refused as someone else's change. Until the last
+    // is saved, reloads keep showing the move (PendingMoves).
+    let pending = use_context::<PendingMoves>()
+        .unwrap_or_else(|| PendingMoves(StoredValue::new_local(HashMap::new())));
+    let sending = StoredValue::new_local(HashSet::<String>::new());
     let save = Callback::new(
         move |(id, starts_at, minutes): (String, DateTime<Utc>, i64)| {
             let Some((project, version)) =
@@ -179,24 +191,69 @@ pub fn TimelineView(plan: RwSignal<PlanView>) -> impl IntoView {
             else {
                 return;
             };
-            // Shown at once; the server's answer (or the reload) settles it.
-            plan.update(|p| {
-                if let Some(a) = p.activities.iter_mut().find(|a| a.id == id) {
-                    a.starts_at = starts_at;
-                    a.duration_minutes = minutes;
-                }
+            pending.0.update_value(|moves| {
+                moves.insert(id.clone(), (starts_at, minutes));
             });
+            // Shown at once; the server's answer (or the reload) settles it.
+            plan.update(|p| pending.apply_to(p, &id));
+            if !sending
+                .try_update_value(|s| s.insert(id.clone()))
+                .unwrap_or(false)
+            {
+                return; // sent when the save on its way is answered
+            }
             let reload = reload.clone();
             leptos::task::spawn_local(async move {
-                match reschedule_activity(project, id, starts_at, minutes, version).await {
-                Ok(_) => trouble.set(None),
-                Err(AppError::ActivityChanged(theirs)) => trouble.set(Some(format!(
-                    "{} changed “{}” meanwhile: the timeline shows their version now. Move it again if you still want to.",
-                    theirs.saved_by.unwrap_or_else(|| "Someone".to_owned()),
-                    theirs.current.name
-                ))),
-                Err(error) => trouble.set(Some(error.field("starts_at").or_else(|| error.field("duration_minutes")).unwrap_or_else(|| error.to_string()))),
-            }
+                let mut version = version;
+                // The move being sent; the loop ends once the server has the latest.
+                let mut sent = (starts_at, minutes);
+                loop {
+                    match reschedule_activity(project.clone(), id.clone(), sent.0, sent.1, version)
+                        .await
+                    {
+                        Ok(saved) => {
+                            trouble.set(None);
+                            version = saved.version;
+                            // The next move, from here or after the chain, is based on
+                            // this version; the times shown stay the latest move's.
+                            plan.update(|p| {
+                                if let Some(a) = p.activities.iter_mut().find(|a| a.id == id) {
+                                    if saved.version > a.version {
+                                        *a = saved;
+                                    }
+                                }
+                                pending.apply_to(p, &id);
+                            });
+                        }
+                        Err(AppError::ActivityChanged(theirs)) => {
+                            trouble.set(Some(format!(
+                                "{} changed “{}” meanwhile: the timeline shows their version now. Move it again if you still want to.",
+                                theirs.saved_by.unwrap_or_else(|| "Someone".to_owned()),
+                                theirs.current.name
+                            )));
+                            break;
+                        }
+                        Err(error) => {
+                            trouble.set(Some(
+                                error
+                                    .field("starts_at")
+                                    .or_else(|| error.field("duration_minutes"))
+                                    .unwrap_or_else(|| error.to_string()),
+                            ));
+                            break;
+                        }
+                    }
+                    match pending.0.with_value(|moves| moves.get(&id).copied()) {
+                        Some(latest) if latest != sent => sent = latest,
+                        _ => break,
+                    }
+                }
+                pending.0.update_value(|moves| {
+                    moves.remove(&id);
+                });
+                sending.update_value(|s| {
+                    s.remove(&id);
+                });
                 reload();
             });
         },
