@@ -147,6 +147,27 @@ test('a new location is placed by clicking the map', async ({ browser }) => {
   await expect(row.getByRole('textbox', { name: 'Longitude' })).toHaveValue(String(longitude));
 });
 
+test('a long plan is listed 200 activities at a time', async ({ browser }) => {
+  test.setTimeout(150_000);
+  const { page: owner } = await confirmedBuilder(browser, 'Lena Lister');
+  const project: string = await call(owner, 'create_project', {
+    name: 'Long plan', goal: '', time_zone: 'Europe/Amsterdam', starts_on: day(1), ends_on: day(30),
+  });
+  for (let n = 0; n < 201; n++) {
+    const hour = String(6 + (n % 12)).padStart(2, '0');
+    await call(owner, 'create_activity', {
+      project_id: project,
+      activity: { name: `Task ${n}`, location_id: null, starts_local: `${day(1 + Math.floor(n / 12))}T${hour}:00`, duration_minutes: 30 },
+    }, true);
+  }
+  await owner.goto(`/projects/${project}`);
+  await hydrated(owner);
+  await expect(owner.getByTestId('activity')).toHaveCount(200);
+  await owner.getByRole('button', { name: 'Show 1 more (1 not shown)' }).click();
+  await expect(owner.getByTestId('activity')).toHaveCount(201);
+  await expect(owner.getByRole('button', { name: /Show .* more/ })).toHaveCount(0);
+});
+
 test('dragging an activity on the timeline, by mouse, finger or keyboard, moves its call-in', async ({ browser }) => {
   test.setTimeout(150_000);
   const { page: owner } = await confirmedBuilder(browser, 'Tim Timeline');

@@ -43,7 +43,7 @@ pub fn PlanPage() -> impl IntoView {
 /// Moves made on this screen that the server has not confirmed yet (activity id: start
 /// and duration). A reload keeps showing them: the plan it reads may predate them.
 #[derive(Clone, Copy)]
-pub struct PendingMoves(pub StoredValue<HashMap<String, (DateTime<Utc>, i64)>, LocalStorage>);
+pub struct PendingMoves(pub StoredValue<HashMap<String, (DateTime<Utc>, i64)>>);
 
 impl PendingMoves {
     /// Shows the pending move of `id` in `plan`.
@@ -154,7 +154,7 @@ impl View {
 fn PlanScreen(initial: PlanView) -> impl IntoView {
     let project_id = initial.project.id.clone();
     let plan = RwSignal::new(initial);
-    provide_context(PendingMoves(StoredValue::new_local(HashMap::new())));
+    provide_context(PendingMoves(StoredValue::new(HashMap::new())));
     let reload = reloader(plan);
     let presence = follow_plan(project_id.clone(), Signal::derive(|| None), reload.clone());
     let query = use_query_map();

@@ -182,8 +182,8 @@ pub fn TimelineView(plan: RwSignal<PlanView>) -> impl IntoView {
     // carry the version before and be refused as someone else's change. Until the last
     // is saved, reloads keep showing the move (PendingMoves).
     let pending = use_context::<PendingMoves>()
-        .unwrap_or_else(|| PendingMoves(StoredValue::new_local(HashMap::new())));
-    let sending = StoredValue::new_local(HashSet::<String>::new());
+        .unwrap_or_else(|| PendingMoves(StoredValue::new(HashMap::new())));
+    let sending = StoredValue::new(HashSet::<String>::new());
     let save = Callback::new(
         move |(id, starts_at, minutes): (String, DateTime<Utc>, i64)| {
             let Some((project, version)) =
