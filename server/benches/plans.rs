@@ -129,6 +129,19 @@ async fn move_once(
     saved["version"].as_i64().expect("version")
 }
 
+/// One table row: muster's rate at `url` (closed loop) against the bare rate, then its
+/// latencies at half that rate (open loop).
+async fn muster_row(label: &str, url: &str, cookie: &str, bare_rate: f64) {
+    let rate = closed_loop_rate(url, "identity", Some(cookie)).await;
+    let latency = open_loop_latencies(url, "identity", Some(cookie), (rate / 2.0).max(1.0)).await;
+    println!(
+        "| {label} | muster | {rate:.0} | {:.3} | {:.2} | {:.2} |",
+        rate / bare_rate,
+        pct(&latency, 0.5),
+        pct(&latency, 0.99)
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let env = [
@@ -184,15 +197,13 @@ async fn main() {
             }
         })
     };
-    let url = format!("http://{addr}{path}");
-    let rate = closed_loop_rate(&url, "identity", Some(&cookie)).await;
-    let latency = open_loop_latencies(&url, "identity", Some(&cookie), (rate / 2.0).max(1.0)).await;
-    println!(
-        "| a write every second | muster | {rate:.0} | {:.3} | {:.2} | {:.2} |",
-        rate / bare_rate,
-        pct(&latency, 0.5),
-        pct(&latency, 0.99)
-    );
+    muster_row(
+        "a write every second",
+        &format!("http://{addr}{path}"),
+        &cookie,
+        bare_rate,
+    )
+    .await;
     writer.abort();
 
     // No cache: an instance whose Redis does not answer computes every plan.
@@ -204,15 +215,13 @@ async fn main() {
         ("REDIS_URL", "redis://127.0.0.1:9/"),
     ])
     .await;
-    let url = format!("http://{uncached}{path}");
-    let rate = closed_loop_rate(&url, "identity", Some(&cookie)).await;
-    let latency = open_loop_latencies(&url, "identity", Some(&cookie), (rate / 2.0).max(1.0)).await;
-    println!(
-        "| no cache (Redis unreachable) | muster | {rate:.0} | {:.3} | {:.2} | {:.2} |",
-        rate / bare_rate,
-        pct(&latency, 0.5),
-        pct(&latency, 0.99)
-    );
+    muster_row(
+        "no cache (Redis unreachable)",
+        &format!("http://{uncached}{path}"),
+        &cookie,
+        bare_rate,
+    )
+    .await;
 
     // A change reaching another screen: a second connection following the plan.
     let mut request = format!("ws://{addr}/realtime")
