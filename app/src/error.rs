@@ -199,6 +199,7 @@ mod server_side {
                         .to_owned(),
                 ),
                 SubmissionsError::NotFound => AppError::NotFound,
+                SubmissionsError::BadQuery(error) => AppError::Request(error.message),
                 SubmissionsError::Accounts(error) => return error.into(),
                 SubmissionsError::Apps(error) => return error.into(),
                 SubmissionsError::Database(error) => return error.into(),

@@ -22,6 +22,7 @@ pub mod request;
 pub mod runner;
 pub mod shell;
 pub mod status;
+pub mod submissions;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};

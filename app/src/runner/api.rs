@@ -2,9 +2,7 @@
 //! document is a tree, not a flat web form.
 
 use leptos::{prelude::*, server_fn::codec::Json};
-use muster_domain::submissions::views::{
-    NewSubmission, Receipt, RunnableApp, RunnerApp, SubmissionDetail, SubmissionSummary,
-};
+use muster_domain::submissions::views::{NewSubmission, Receipt, RunnableApp, RunnerApp};
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -31,22 +29,4 @@ pub async fn submit(app_id: String, submission: NewSubmission) -> Result<Receipt
     let app = record_id(&app_id)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_submissions::submit(&work, &actor, app, &submission).await?)
-}
-
-/// The newest submissions of an app, for its builders.
-#[server(prefix = "/api", endpoint = "load_submissions")]
-pub async fn load_submissions(app_id: String) -> Result<Vec<SubmissionSummary>, AppError> {
-    let app = record_id(&app_id)?;
-    let Caller { work, actor, .. } = request::caller().await?;
-    Ok(muster_submissions::list(&work, &actor, app).await?)
-}
-
-#[server(prefix = "/api", endpoint = "load_submission")]
-pub async fn load_submission(
-    app_id: String,
-    submission_id: String,
-) -> Result<SubmissionDetail, AppError> {
-    let (app, submission) = (record_id(&app_id)?, record_id(&submission_id)?);
-    let Caller { work, actor, .. } = request::caller().await?;
-    Ok(muster_submissions::detail(&work, &actor, app, submission).await?)
 }

@@ -10,7 +10,7 @@
 //! - `outbox` (with `outbox.js`): finished submissions waiting in IndexedDB until the
 //!   server has them, sent oldest first; `status`: what the runner shows of it. The
 //!   service worker that lets the runner open offline is `public/sw.js`.
-//! - `submissions`: what builders see of what arrived; `api`: the server functions.
+//! - `api`: the server functions.
 
 pub mod api;
 #[cfg(feature = "hydrate")]
@@ -26,8 +26,6 @@ mod media_input;
 pub mod outbox;
 pub mod page;
 pub mod status;
-pub mod submissions;
 
 pub use launcher::LauncherPage;
 pub use page::RunnerPage;
-pub use submissions::{SubmissionPage, SubmissionsPage};

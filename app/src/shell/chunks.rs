@@ -47,8 +47,8 @@ page_chunks! {
     Audit => crate::accounts::AuditPage;
     Apps => crate::builder::AppsPage;
     Builder => crate::builder::BuilderPage;
-    Submissions => crate::runner::SubmissionsPage;
-    Submission => crate::runner::SubmissionPage;
+    Submissions => crate::submissions::SubmissionsPage;
+    Submission => crate::submissions::SubmissionPage;
     Launcher => crate::runner::LauncherPage;
     Runner => crate::runner::RunnerPage;
     Projects => crate::plans::ProjectsPage;

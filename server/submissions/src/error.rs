@@ -19,6 +19,9 @@ pub enum SubmissionsError {
     Conflict,
     #[error("not found")]
     NotFound,
+    /// A filter, sort or page link that cannot be read; says which and why.
+    #[error("{0}")]
+    BadQuery(muster_domain::submissions::query::QueryError),
     #[error(transparent)]
     Accounts(#[from] AccountsError),
     #[error(transparent)]

@@ -9,6 +9,9 @@
 
 mod error;
 mod processing;
+pub mod review;
+pub mod selection;
+pub mod table;
 
 use chrono::{DateTime, Utc};
 use muster_accounts::Actor;
@@ -19,7 +22,10 @@ use muster_domain::{
         submission::{self, Document, Refusal},
     },
     maps::MapTiles,
-    submissions::views::{NewSubmission, Receipt, SubmissionDetail, SubmissionSummary},
+    submissions::{
+        query::ReviewStatus,
+        views::{Change, NewSubmission, Receipt, SubmissionDetail, SubmissionSummary},
+    },
 };
 use muster_platform::Work;
 use sha2::{Digest, Sha256};
@@ -28,12 +34,12 @@ use uuid::Uuid;
 
 pub use error::SubmissionsError;
 pub use processing::ProcessSubmission;
+pub use review::{edit_answer, set_status, Changed};
+pub use table::{layout, table, Layout};
 
 const MEMBERS_ONLY: &str = "Only members of this organisation can fill in its apps.";
-const BUILDERS_ONLY: &str = "Only builders, admins and owners can see an app's submissions.";
-
-/// Newest first, at most this many in the builders' first list.
-pub const LIST_LIMIT: i64 = 200;
+pub(crate) const BUILDERS_ONLY: &str =
+    "Only builders, admins and owners can see an app's submissions.";
 
 /// Checks and stores `new` for `app`. Sending the same submission again returns the
 /// receipt of the one stored.
@@ -149,53 +155,6 @@ fn content_hash(version: i32, document: &Document) -> [u8; 32] {
     hasher.finalize().into()
 }
 
-type SummaryRow = (Uuid, i32, Option<String>, DateTime<Utc>, String);
-
-fn summary((id, version, submitted_by, received_at, status): SummaryRow) -> SubmissionSummary {
-    SubmissionSummary {
-        id: id.to_string(),
-        version,
-        submitted_by,
-        received_at,
-        status,
-    }
-}
-
-/// The newest submissions of `app` (at most [`LIST_LIMIT`]).
-pub async fn list(
-    work: &Work,
-    actor: &Actor,
-    app: Uuid,
-) -> Result<Vec<SubmissionSummary>, SubmissionsError> {
-    actor.require(Capability::Build, BUILDERS_ONLY)?;
-    let rows: Option<Vec<SummaryRow>> = work
-        .read(&actor.scope(), |conn, _| {
-            Box::pin(async move {
-                if !muster_apps::exists(&mut *conn, app).await? {
-                    return Ok(None);
-                }
-                sqlx::query_as(
-                    "SELECT s.id, s.version, u.name, s.received_at, s.status
-                       FROM submissions s LEFT JOIN users u ON u.id = s.submitted_by
-                      WHERE s.app_id = $1
-                      ORDER BY s.received_at DESC, s.id DESC
-                      LIMIT $2",
-                )
-                .bind(app)
-                .bind(LIST_LIMIT)
-                .fetch_all(conn)
-                .await
-                .map(Some)
-            })
-        })
-        .await?;
-    Ok(rows
-        .ok_or(SubmissionsError::NotFound)?
-        .into_iter()
-        .map(summary)
-        .collect())
-}
-
 /// One submission of `app`, with the version it was filled with.
 pub async fn detail(
     work: &Work,
@@ -217,13 +176,14 @@ pub async fn detail(
         Option<f64>,
         Option<f64>,
         Option<f32>,
+        String,
     );
-    let row: Option<Row> = work
+    let found: Option<(Row, Vec<Change>)> = work
         .read(&actor.scope(), |conn, _| {
             Box::pin(async move {
-                sqlx::query_as(
+                let row: Option<Row> = sqlx::query_as(
                     "SELECT s.id, s.version, u.name, s.received_at, s.status, a.name, s.device_time, v.form, s.document,
-                            ST_Y(s.location::geometry), ST_X(s.location::geometry), s.location_accuracy_m
+                            ST_Y(s.location::geometry), ST_X(s.location::geometry), s.location_accuracy_m, s.review_status
                        FROM submissions s
                        JOIN apps a ON a.id = s.app_id
                        JOIN app_versions v ON v.app_id = s.app_id AND v.version = s.version
@@ -232,28 +192,44 @@ pub async fn detail(
                 )
                 .bind(app)
                 .bind(id)
-                .fetch_optional(conn)
-                .await
+                .fetch_optional(&mut *conn)
+                .await?;
+                match row {
+                    None => Ok(None),
+                    Some(row) => Ok(Some((row, review::history(conn, id).await?))),
+                }
             })
         })
         .await?;
     let (
-        id,
-        version,
-        submitted_by,
-        received_at,
-        status,
-        app_name,
-        finished_at,
-        Json(form),
-        Json(document),
-        latitude,
-        longitude,
-        accuracy_m,
-    ) = row.ok_or(SubmissionsError::NotFound)?;
+        (
+            id,
+            version,
+            submitted_by,
+            received_at,
+            status,
+            app_name,
+            finished_at,
+            Json(form),
+            Json(document),
+            latitude,
+            longitude,
+            accuracy_m,
+            review,
+        ),
+        history,
+    ) = found.ok_or(SubmissionsError::NotFound)?;
     let media = muster_media::of_submission(work, actor, id).await?;
     Ok(SubmissionDetail {
-        summary: summary((id, version, submitted_by, received_at, status)),
+        summary: SubmissionSummary {
+            id: id.to_string(),
+            version,
+            submitted_by,
+            received_at,
+            status,
+            review: ReviewStatus::parse(&review).unwrap_or(ReviewStatus::New),
+        },
+        history,
         app_name,
         finished_at,
         form,

@@ -20,4 +20,5 @@ mod readiness;
 mod realtime;
 mod serving;
 mod shutdown;
+mod submission_table;
 mod submissions;

@@ -69,20 +69,24 @@ async fn the_same_submission_sent_twice_is_stored_once() {
     assert_eq!(status, 200, "{again}");
     assert_eq!(first, again, "a retry gets the stored receipt");
 
-    let list = owner
-        .call_until("load_submissions", &[("app_id", &id)], |list| {
-            list.as_array().is_some_and(|l| !l.is_empty())
-        })
+    let table = owner
+        .call_until(
+            "load_submissions",
+            &[("app_id", &id), ("query", "")],
+            |table| table["rows"].as_array().is_some_and(|l| !l.is_empty()),
+        )
         .await;
-    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
-    assert_eq!(list[0]["submitted_by"], "Mo");
+    assert_eq!(table["rows"].as_array().map(Vec::len), Some(1), "{table}");
+    assert_eq!(table["rows"][0]["summary"]["submitted_by"], "Mo");
     // Its processing job, enqueued with it, completes it.
-    let list = owner
-        .call_until("load_submissions", &[("app_id", &id)], |list| {
-            list[0]["status"] == "complete"
-        })
+    let table = owner
+        .call_until(
+            "load_submissions",
+            &[("app_id", &id), ("query", "")],
+            |table| table["rows"][0]["summary"]["status"] == "complete",
+        )
         .await;
-    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(table["rows"].as_array().map(Vec::len), Some(1), "{table}");
     let (status, detail) = owner
         .call(
             "load_submission",
@@ -230,7 +234,10 @@ async fn another_accounts_apps_and_submissions_do_not_exist_for_you() {
     .await;
     assert_eq!(status, 404);
     for (function, form) in [
-        ("load_submissions", vec![("app_id", id.as_str())]),
+        (
+            "load_submissions",
+            vec![("app_id", id.as_str()), ("query", "")],
+        ),
         ("load_runner_app", vec![("app_id", id.as_str())]),
         (
             "load_submission",
@@ -275,7 +282,9 @@ async fn members_fill_in_and_only_builders_see_what_arrived() {
     let (status, runner) = member.call("load_runner_app", &[("app_id", &id)]).await;
     assert_eq!(status, 200, "{runner}");
     assert_eq!(runner["form"]["fields"][1]["id"], "visits");
-    let (status, body) = member.call("load_submissions", &[("app_id", &id)]).await;
+    let (status, body) = member
+        .call("load_submissions", &[("app_id", &id), ("query", "")])
+        .await;
     assert_eq!(status, 403, "{body}");
     let signed_out = Browser::new(&app);
     let (status, _) = send(&signed_out, &id, submission(CLIENT, 1, json!({}))).await;

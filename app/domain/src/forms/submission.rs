@@ -85,6 +85,48 @@ pub fn path(rows: &[(FieldId, usize)], id: &FieldId) -> String {
     out
 }
 
+/// Reads a [`path`] back: the rows it goes through and the field it ends at. `None`
+/// when it is not one (an empty part, a row that is not a number).
+pub fn parse_path(text: &str) -> Option<(Vec<(FieldId, usize)>, FieldId)> {
+    let parts: Vec<&str> = text.split('.').collect();
+    let (last, groups) = parts.split_last()?;
+    if groups.len() % 2 != 0 {
+        return None;
+    }
+    let rows = groups
+        .chunks(2)
+        .map(|pair| Some((FieldId(pair[0].to_owned()), pair[1].parse().ok()?)))
+        .collect::<Option<Vec<_>>>()?;
+    let field = FieldId((*last).to_owned());
+    (field.is_valid() && rows.iter().all(|(group, _)| group.is_valid())).then_some((rows, field))
+}
+
+/// The question a [`path`] ends at in `form`, through the repeat groups it names.
+pub fn question_at<'f>(
+    form: &'f Form,
+    rows: &[(FieldId, usize)],
+    id: &FieldId,
+) -> Option<&'f Field> {
+    fn find<'f>(fields: &'f [Field], id: &FieldId) -> Option<&'f Field> {
+        fields.iter().find_map(|field| match &field.kind {
+            _ if &field.id == id => Some(field),
+            Kind::Section { children } => find(children, id),
+            _ => None,
+        })
+    }
+    let mut fields = &form.fields[..];
+    for (group, _) in rows {
+        match find(fields, group) {
+            Some(Field {
+                kind: Kind::Repeat { children, .. },
+                ..
+            }) => fields = children,
+            _ => return None,
+        }
+    }
+    find(fields, id)
+}
+
 /// What makes a document unreadable for a form, whatever the answers say: it was made
 /// for another version, or by something other than the runner.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -300,6 +342,28 @@ pub(crate) fn frame_fields(fields: &[Field]) -> Vec<&Field> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_reads_back_as_the_rows_and_field_it_was_made_from() {
+        let rows = vec![
+            (FieldId("visits".into()), 1),
+            (FieldId("samples".into()), 0),
+        ];
+        let field = FieldId("duration".into());
+        let text = path(&rows, &field);
+        assert_eq!(text, "visits.1.samples.0.duration");
+        assert_eq!(parse_path(&text), Some((rows, field)));
+        assert_eq!(parse_path("site"), Some((vec![], FieldId("site".into()))));
+        for bad in [
+            "",
+            "visits.duration",
+            "visits.x.duration",
+            "visits.1.",
+            "a b",
+        ] {
+            assert_eq!(parse_path(bad), None, "{bad}");
+        }
+    }
 
     fn id(id: &str) -> FieldId {
         FieldId(id.into())

@@ -2,4 +2,6 @@
 //! what the server answers, and what builders see of what arrived. The document itself
 //! and its checks are [`crate::forms::submission`].
 
+pub mod columns;
+pub mod query;
 pub mod views;

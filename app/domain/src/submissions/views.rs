@@ -1,8 +1,13 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::{columns::Column, query::ReviewStatus};
 use crate::{
-    forms::{fill::Location, schema::Form, submission::Document},
+    forms::{
+        fill::Location,
+        schema::{FieldId, Form},
+        submission::Document,
+    },
     maps::MapTiles,
 };
 
@@ -60,7 +65,11 @@ pub struct SubmissionSummary {
     pub version: i32,
     pub submitted_by: Option<String>,
     pub received_at: DateTime<Utc>,
+    /// Processing: `processing` until its files are done, then `complete` (or
+    /// `failed`).
     pub status: String,
+    /// Where builders have got with it.
+    pub review: ReviewStatus,
 }
 
 /// One submission with the version it was filled with, to show its answers by label.
@@ -77,6 +86,59 @@ pub struct SubmissionDetail {
     pub location: Option<Location>,
     /// The background of the map that shows it.
     pub map: MapTiles,
+    /// Every status change and edited answer, oldest first.
+    pub history: Vec<Change>,
+}
+
+/// One entry of a submission's audit trail: a status change or an edited answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub at: DateTime<Utc>,
+    /// Who made it (`None`: a former member).
+    pub by: Option<String>,
+    /// `status`, or the answer's path (`site`, `visits.1.duration`).
+    pub what: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// A correction of one answer by a builder: the whole submission is checked again with
+/// the new value, and the old one is kept in the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerEdit {
+    /// The answer's path: `site`, or `visits.1.duration` in a repeat group's row.
+    pub path: String,
+    pub value: String,
+}
+
+/// One page of an app's submissions table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionsTable {
+    pub app_name: String,
+    /// Every question any version asked, for the column chooser.
+    pub columns: Vec<Column>,
+    /// The columns shown, in order; each row has a cell for each.
+    pub shown: Vec<FieldId>,
+    pub rows: Vec<TableRow>,
+    /// The `after` of the next page; `None` on the last.
+    pub next: Option<String>,
+    /// The app's published versions, newest first.
+    pub versions: Vec<i32>,
+    /// The account's members, to filter by who submitted.
+    pub submitters: Vec<Submitter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableRow {
+    pub summary: SubmissionSummary,
+    /// One per shown column.
+    pub cells: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submitter {
+    pub id: String,
+    pub name: String,
 }
 
 /// A photo or signature of a submission, as builders see it.

@@ -11,6 +11,7 @@ use super::{wait_for, TestApp};
 /// A password that passes the strength check.
 pub const GOOD_PASSWORD: &str = "copper lantern orbit mouse";
 
+#[derive(Clone)]
 pub struct Browser {
     pub http: reqwest::Client,
     pub jar: Arc<Jar>,

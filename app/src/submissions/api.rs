@@ -1,0 +1,61 @@
+//! Server functions of builders' submission views. The table's question travels as the
+//! page's own address query (`TableQuery`), so the server reads exactly what the
+//! address bar says.
+
+use leptos::{prelude::*, server_fn::codec::Json};
+use muster_domain::submissions::{
+    query::ReviewStatus,
+    views::{AnswerEdit, SubmissionDetail, SubmissionsTable},
+};
+
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::request::{self, record_id, Caller};
+
+/// One page of an app's submissions table; `query` is the page address's query
+/// (`from=…&status=…&after=…`).
+#[server(prefix = "/api", endpoint = "load_submissions")]
+pub async fn load_submissions(app_id: String, query: String) -> Result<SubmissionsTable, AppError> {
+    use muster_domain::submissions::query::TableQuery;
+    let app = record_id(&app_id)?;
+    let query = TableQuery::parse(&query)
+        .map_err(|error| AppError::from(muster_submissions::SubmissionsError::BadQuery(error)))?;
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_submissions::table(&work, &actor, app, &query).await?)
+}
+
+#[server(prefix = "/api", endpoint = "load_submission")]
+pub async fn load_submission(
+    app_id: String,
+    submission_id: String,
+) -> Result<SubmissionDetail, AppError> {
+    let (app, submission) = (record_id(&app_id)?, record_id(&submission_id)?);
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_submissions::detail(&work, &actor, app, submission).await?)
+}
+
+/// Sets a submission's review status (recorded in its history).
+#[server(prefix = "/api", endpoint = "set_submission_status", input = Json)]
+pub async fn set_submission_status(
+    app_id: String,
+    submission_id: String,
+    status: ReviewStatus,
+) -> Result<(), AppError> {
+    let (app, submission) = (record_id(&app_id)?, record_id(&submission_id)?);
+    let Caller { work, actor, .. } = request::caller().await?;
+    muster_submissions::set_status(&work, &actor, app, submission, status).await?;
+    Ok(())
+}
+
+/// Corrects one answer (checked again; the old value is kept in the history).
+#[server(prefix = "/api", endpoint = "edit_submission_answer", input = Json)]
+pub async fn edit_submission_answer(
+    app_id: String,
+    submission_id: String,
+    edit: AnswerEdit,
+) -> Result<(), AppError> {
+    let (app, submission) = (record_id(&app_id)?, record_id(&submission_id)?);
+    let Caller { work, actor, .. } = request::caller().await?;
+    muster_submissions::edit_answer(&work, &actor, app, submission, &edit).await?;
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! What builders see of what arrived, and what they do with it.
+//!
+//! - `table_page`: `/apps/{app}/submissions`, a keyset-paged table whose filters,
+//!   order and columns live in the address (`muster_domain::submissions::query`);
+//! - `detail_page`: one submission's answers by the labels of the version it was
+//!   filled with, its review status and history, and corrections of answers;
+//! - `api`: the server functions.
+
+pub mod api;
+mod detail_page;
+mod table_page;
+
+pub use detail_page::SubmissionPage;
+pub use table_page::SubmissionsPage;

@@ -1,0 +1,221 @@
+//! `/apps/{app}/submissions`: an app's submissions, a page at a time. Everything the
+//! table shows — filters, order, columns, which page — is in the address, so a
+//! filtered view can be bookmarked or sent to a colleague; the filter form is a plain
+//! GET form (it works before the page is interactive), enhanced to navigate in place.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::{Form, A},
+    hooks::{use_location, use_params_map},
+};
+use muster_domain::submissions::{
+    query::{Cursor, Order, ReviewStatus, TableQuery},
+    views::SubmissionsTable,
+};
+
+use super::api::load_submissions;
+use crate::accounts::pages::LoadError;
+
+/// The address query without its `?`.
+fn bare(search: &str) -> String {
+    search.trim_start_matches('?').to_owned()
+}
+
+#[component]
+pub fn SubmissionsPage() -> impl IntoView {
+    let params = use_params_map();
+    let location = use_location();
+    let app_id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let search = move || bare(&location.search.get());
+    let page = Resource::new(
+        move || (app_id(), search()),
+        |(app, query)| load_submissions(app, query),
+    );
+    view! {
+        <Title text="Submissions"/>
+        <section aria-labelledby="submissions-title" class="submissions-page">
+            <h1 id="submissions-title">"Submissions"</h1>
+            <p class="page-links">
+                <A href=move || format!("/apps/{}/build", app_id())>"Back to the builder"</A>
+                " · "
+                <A href=move || format!("/apps/{}/submissions", app_id())>"Clear the filters"</A>
+            </p>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || page.get().map(|result| match result {
+                    Err(error) => view! { <LoadError error/> }.into_any(),
+                    Ok(table) => {
+                        // The server read the same address: it parses here too.
+                        let query = TableQuery::parse(&search()).unwrap_or_default();
+                        view! { <TableView app=app_id() table query/> }.into_any()
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn TableView(app: String, table: SubmissionsTable, query: TableQuery) -> impl IntoView {
+    let base = format!("/apps/{app}/submissions");
+    let link = {
+        let base = base.clone();
+        move |query: &TableQuery| match query.to_query() {
+            q if q.is_empty() => base.clone(),
+            q => format!("{base}?{q}"),
+        }
+    };
+    let next = table.next.as_deref().and_then(Cursor::decode).map(|after| {
+        link(&TableQuery {
+            after: Some(after),
+            ..query.clone()
+        })
+    });
+    let first = query.after.is_some().then(|| link(&query.first_page()));
+    let reordered = |order: Order| {
+        link(&TableQuery {
+            order,
+            after: None,
+            ..query.clone()
+        })
+    };
+    let headings: Vec<String> = table
+        .shown
+        .iter()
+        .filter_map(|id| table.columns.iter().find(|c| &c.field == id))
+        .map(|c| c.heading())
+        .collect();
+    let rows = table.rows.clone();
+    view! {
+        <Filters action=base.clone() table=table.clone() query=query.clone()/>
+        <p class="table-order">
+            "Order: "
+            {match query.order {
+                Order::NewestFirst => view! {
+                    <strong>"newest first"</strong>" · "<A href=reordered(Order::OldestFirst)>"oldest first"</A>
+                }.into_any(),
+                Order::OldestFirst => view! {
+                    <A href=reordered(Order::NewestFirst)>"newest first"</A>" · "<strong>"oldest first"</strong>
+                }.into_any(),
+            }}
+        </p>
+        {if rows.is_empty() {
+            view! {
+                <p class="muted" data-testid="no-submissions">
+                    {if query.filter == Default::default() && query.after.is_none() {
+                        "Nothing has been submitted yet."
+                    } else {
+                        "No submissions match these filters."
+                    }}
+                </p>
+            }.into_any()
+        } else {
+            view! {
+                <div class="table-scroll">
+                    <table class="data-table" data-testid="submissions">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Received (UTC)"</th>
+                                <th scope="col">"By"</th>
+                                <th scope="col">"Version"</th>
+                                <th scope="col">"Status"</th>
+                                {headings.into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect_view()}
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {rows.into_iter().map(|row| {
+                                let s = row.summary;
+                                view! {
+                                    <tr data-testid="submission-row" data-id=s.id.clone()>
+                                        <td><A href=format!("/apps/{app}/submissions/{}", s.id)>{s.received_at.format("%Y-%m-%d %H:%M:%S").to_string()}</A></td>
+                                        <td>{s.submitted_by.unwrap_or_else(|| "a former member".into())}</td>
+                                        <td>{s.version}</td>
+                                        <td data-testid="review-status">{s.review.label()}</td>
+                                        {row.cells.into_iter().map(|cell| view! { <td>{cell}</td> }).collect_view()}
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }.into_any()
+        }}
+        <nav class="pager" aria-label="Pages">
+            {first.map(|href| view! { <A href=href>"First page"</A> })}
+            {next.map(|href| view! { <A href=href attr:data-testid="next-page">"Next page"</A> })}
+        </nav>
+    }
+}
+
+/// The filter form: a GET form whose fields are the address's parameters.
+#[component]
+fn Filters(action: String, table: SubmissionsTable, query: TableQuery) -> impl IntoView {
+    let filter = query.filter.clone();
+    let date = |day: Option<chrono::NaiveDate>| day.map(|d| d.to_string()).unwrap_or_default();
+    let (field, value) = filter
+        .field
+        .as_ref()
+        .map(|m| (m.field.0.clone(), m.value.clone()))
+        .unwrap_or_default();
+    let shown = table.shown.clone();
+    let text_columns: Vec<_> = table
+        .columns
+        .iter()
+        .filter(|c| c.cell == muster_domain::submissions::columns::CellKind::Text)
+        .cloned()
+        .collect();
+    view! {
+        <Form method="GET" action=action>
+            <fieldset class="table-filters">
+                <legend>"Filters"</legend>
+                <label>"Received from" <input type="date" name="from" value=date(filter.from)/></label>
+                <label>"to" <input type="date" name="to" value=date(filter.to)/></label>
+                <label>"Status"
+                    <select name="status">
+                        <option value="" selected=filter.status.is_none()>"Any"</option>
+                        {ReviewStatus::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=filter.status == Some(s)>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>"Submitted by"
+                    <select name="by">
+                        <option value="" selected=filter.submitter.is_none()>"Anyone"</option>
+                        {table.submitters.iter().map(|m| view! {
+                            <option value=m.id.clone() selected=filter.submitter.as_deref() == Some(m.id.as_str())>{m.name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>"Version"
+                    <select name="version">
+                        <option value="" selected=filter.version.is_none()>"Any"</option>
+                        {table.versions.iter().map(|v| view! {
+                            <option value=v.to_string() selected=filter.version == Some(*v)>{format!("v{v}")}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>"Answer to"
+                    <select name="field">
+                        <option value="" selected=field.is_empty()>"(choose a question)"</option>
+                        {text_columns.iter().map(|c| view! {
+                            <option value=c.field.0.clone() selected=c.field.0 == field>{c.heading()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>"is exactly" <input type="text" name="value" value=value/></label>
+                <label>"Text answers contain" <input type="search" name="q" value=filter.text.clone().unwrap_or_default()/></label>
+                {(query.order == Order::OldestFirst).then(|| view! { <input type="hidden" name="order" value="oldest"/> })}
+                <details class="column-chooser">
+                    <summary>"Columns"</summary>
+                    {table.columns.iter().map(|c| view! {
+                        <label class="choice">
+                            <input type="checkbox" name="columns" value=c.field.0.clone() checked=shown.contains(&c.field)/>
+                            {c.heading()}
+                        </label>
+                    }).collect_view()}
+                </details>
+                <button type="submit">"Apply"</button>
+            </fieldset>
+        </Form>
+    }
+}

@@ -1,0 +1,336 @@
+//! The submissions table (issue 15): filters, columns across versions, keyset pages,
+//! review status and corrected answers with their history, and bad input refused with
+//! a message.
+
+use std::collections::HashSet;
+
+use serde_json::{json, Value};
+use sqlx::{Connection, PgConnection};
+
+use crate::{
+    accounts::{self, roles::join},
+    apps::{field, new_app, save},
+    support::{
+        browser::{ids, verified_user, Browser},
+        TestDatabase,
+    },
+};
+
+fn version_1() -> Value {
+    json!({ "fields": [
+        field("site", "Site", json!({ "type": "short_text" })),
+        field("count", "Count", json!({ "type": "number", "integer": true, "min": 0 })),
+        field("notes", "Notes", json!({ "type": "short_text" })),
+        field("visits", "Visits", json!({ "type": "repeat", "children": [
+            field("duration", "Duration", json!({ "type": "number", "integer": true, "min": 0, "max": 120 })),
+        ]})),
+    ]})
+}
+
+/// Version 2 renames "Site" and no longer asks for notes.
+fn version_2() -> Value {
+    json!({ "fields": [
+        field("site", "Location name", json!({ "type": "short_text" })),
+        field("count", "Count", json!({ "type": "number", "integer": true, "min": 0 })),
+        field("visits", "Visits", json!({ "type": "repeat", "children": [
+            field("duration", "Duration", json!({ "type": "number", "integer": true, "min": 0, "max": 120 })),
+        ]})),
+    ]})
+}
+
+async fn publish(owner: &Browser, app: &str) {
+    let (status, body) = owner.call("publish_app", &[("app_id", app)]).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn submit(browser: &Browser, app: &str, version: i32, document: Value) -> String {
+    let body = json!({
+        "client_id": uuid::Uuid::new_v4().to_string(),
+        "version": version,
+        "finished_at": "2026-12-02T09:30:00+01:00",
+        "document": document,
+    });
+    let (status, receipt) = browser
+        .call_json("submit", &json!({ "app_id": app, "submission": body }))
+        .await;
+    assert_eq!(status, 200, "{receipt}");
+    receipt["id"].as_str().expect("id").to_owned()
+}
+
+async fn table(browser: &Browser, app: &str, query: &str) -> (u16, Value) {
+    browser
+        .call("load_submissions", &[("app_id", app), ("query", query)])
+        .await
+}
+
+/// The ids of a table page's rows.
+fn row_ids(page: &Value) -> Vec<String> {
+    page["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|row| row["summary"]["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn each_filter_finds_what_it_says_across_versions_and_bad_ones_are_refused() {
+    let db = TestDatabase::create().await;
+    let app = accounts::app(&db).await;
+    let owner = verified_user(&app, "Olga", "olga@example.org", "Acme").await;
+    let id = new_app(&owner, "Inspections").await;
+    assert_eq!(save(&owner, &id, &version_1(), 1).await.0, 200);
+    publish(&owner, &id).await;
+    let member = join(&app, &owner, "Mo", "mo@example.org", "member").await;
+    let (mo, _) = ids(&member).await;
+    let fence = submit(&member, &id, 1, json!({ "site": "North gate", "count": "3", "notes": "broken fence", "visits": [{ "duration": "20" }, { "duration": "5" }] })).await;
+    submit(
+        &member,
+        &id,
+        1,
+        json!({ "site": "South gate", "count": "5" }),
+    )
+    .await;
+    submit(
+        &member,
+        &id,
+        1,
+        json!({ "site": "North gate", "count": "7", "notes": "all fine" }),
+    )
+    .await;
+    assert_eq!(save(&owner, &id, &version_2(), 2).await.0, 200);
+    publish(&owner, &id).await;
+    let east = submit(&owner, &id, 2, json!({ "site": "East gate", "count": "1" })).await;
+
+    let (status, all) = table(&owner, &id, "").await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(row_ids(&all).len(), 4);
+    assert_eq!(row_ids(&all)[0], east, "newest first");
+    let headings: Vec<(&str, bool, Vec<&str>)> = all["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| {
+            (
+                c["field"].as_str().unwrap_or_default(),
+                c["removed"].as_bool().unwrap_or_default(),
+                c["earlier_labels"]
+                    .as_array()
+                    .map(|l| l.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            ("site", false, vec!["Site"]),
+            ("count", false, vec![]),
+            ("visits", false, vec![]),
+            ("notes", true, vec![]),
+        ],
+        "renamed and removed questions keep their column"
+    );
+    assert_eq!(all["versions"], json!([2, 1]));
+
+    let count = |query: &'static str| {
+        let owner = &owner;
+        let id = &id;
+        async move {
+            let (status, page) = table(owner, id, query).await;
+            assert_eq!(status, 200, "{query}: {page}");
+            row_ids(&page).len()
+        }
+    };
+    assert_eq!(count("version=1").await, 3);
+    assert_eq!(count("version=2").await, 1);
+    assert_eq!(count("field=site&value=North%20gate").await, 2);
+    assert_eq!(
+        count("field=site&value=north%20gate").await,
+        0,
+        "exact answers"
+    );
+    assert_eq!(count("q=fence").await, 1, "a word of a text answer");
+    assert_eq!(count("q=gate%20north").await, 2, "all words, any order");
+    assert_eq!(count("to=2000-01-01").await, 0);
+    let today = chrono::Utc::now().date_naive();
+    let (status, page) = table(&owner, &id, &format!("from={today}&to={today}")).await;
+    assert_eq!((status, row_ids(&page).len()), (200, 4), "{page}");
+    let (status, page) = table(
+        &owner,
+        &id,
+        &format!("by={mo}&field=site&value=North%20gate"),
+    )
+    .await;
+    assert_eq!((status, row_ids(&page).len()), (200, 2), "{page}");
+
+    // A removed question's answers are still there for the versions that asked it.
+    let (status, page) = table(&owner, &id, "columns=notes,visits&order=oldest").await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["shown"], json!(["notes", "visits"]));
+    assert_eq!(page["rows"][0]["summary"]["id"], fence.as_str());
+    assert_eq!(page["rows"][0]["cells"], json!(["broken fence", "2 rows"]));
+
+    // Review: the status is set, filtered on and kept in the history.
+    let (status, body) = owner
+        .call_json(
+            "set_submission_status",
+            &json!({ "app_id": id, "submission_id": fence, "status": "approved" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, page) = table(&owner, &id, "status=approved").await;
+    assert_eq!((status, row_ids(&page)), (200, vec![fence.clone()]));
+    assert_eq!(count("status=new").await, 3);
+
+    // A corrected answer is checked like the rest, and its old value is kept.
+    let edit = |path: &str, value: &str| json!({ "app_id": id, "submission_id": fence, "edit": { "path": path, "value": value } });
+    let (status, body) = owner
+        .call_json("edit_submission_answer", &edit("count", "many"))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = owner
+        .call_json("edit_submission_answer", &edit("visits.1.duration", "500"))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("visits.1.duration"), "{body}");
+    let (status, body) = owner
+        .call_json("edit_submission_answer", &edit("visits.7.duration", "5"))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = owner
+        .call_json("edit_submission_answer", &edit("visits.1.duration", "50"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = owner
+        .call_json("edit_submission_answer", &edit("notes", "fence mended"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, detail) = owner
+        .call(
+            "load_submission",
+            &[("app_id", &id), ("submission_id", &fence)],
+        )
+        .await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["document"]["visits"][1]["duration"], "50");
+    assert_eq!(detail["summary"]["review"], "approved");
+    let history: Vec<(String, String, String, String)> = detail["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|c| {
+            let text = |key: &str| c[key].as_str().unwrap_or_default().to_owned();
+            (text("by"), text("what"), text("old"), text("new"))
+        })
+        .collect();
+    let entry = |what: &str, old: &str, new: &str| {
+        (
+            "Olga".to_owned(),
+            what.to_owned(),
+            old.to_owned(),
+            new.to_owned(),
+        )
+    };
+    assert_eq!(
+        history,
+        [
+            entry("status", "new", "approved"),
+            entry("visits.1.duration", "5", "50"),
+            entry("notes", "broken fence", "fence mended"),
+        ]
+    );
+    // The free text follows the corrected answers.
+    assert_eq!(count("q=fence").await, 1);
+    assert_eq!(count("q=broken").await, 0);
+
+    // Members may fill in, not review.
+    let (status, _) = member
+        .call_json(
+            "set_submission_status",
+            &json!({ "app_id": id, "submission_id": fence, "status": "rejected" }),
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    // Bad filters, cursors and sort keys: 400 with a message, never a 500.
+    for (query, says) in [
+        ("status=done", "not a status"),
+        ("from=yesterday", "not a date"),
+        ("from=2026-12-02&to=2026-12-01", "before its start"),
+        ("version=x", "not a version"),
+        ("field=nosuch&value=1", "not a question of this app"),
+        ("field=visits&value=1", "cannot be matched"),
+        ("field=site", "which answer"),
+        ("order=random", "not an order"),
+        ("after=12345", "damaged"),
+        ("after=1.00000000-0000-0000-0000-00000000000g", "damaged"),
+        ("by='%20OR%201=1--", "not a member"),
+    ] {
+        let (status, body) = table(&owner, &id, query).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(body.to_string().contains(says), "{query}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn keyset_pages_have_no_gaps_or_repeats_while_submissions_keep_arriving() {
+    let db = TestDatabase::create().await;
+    let app = accounts::app(&db).await;
+    let owner = verified_user(&app, "Olga", "olga@example.org", "Acme").await;
+    let id = new_app(&owner, "Counts").await;
+    assert_eq!(save(&owner, &id, &version_1(), 1).await.0, 200);
+    publish(&owner, &id).await;
+    let (_, account) = ids(&owner).await;
+
+    // 230 submissions already there, arriving in threes at the same microsecond: ties
+    // are ordered by id.
+    let mut admin = PgConnection::connect(db.owner_url.as_str())
+        .await
+        .expect("connect");
+    let existing: Vec<uuid::Uuid> = sqlx::query_scalar(
+        "INSERT INTO submissions (id, account_id, app_id, version, client_id, content_hash, document, received_at, status)
+         SELECT gen_random_uuid(), $1, $2, 1, gen_random_uuid(), '\\x00', jsonb_build_object('site', 'Site ' || n),
+                timestamptz '2026-12-01 08:00:00+00' + (n / 3) * interval '1 second', 'complete'
+           FROM generate_series(1, 230) AS n
+         RETURNING id",
+    )
+    .bind(account.parse::<uuid::Uuid>().expect("account"))
+    .bind(id.parse::<uuid::Uuid>().expect("app"))
+    .fetch_all(&mut admin)
+    .await
+    .expect("insert");
+    admin.close().await.ok();
+    let existing: HashSet<String> = existing.iter().map(ToString::to_string).collect();
+
+    let arriving = {
+        let (owner, id) = (owner.clone(), id.clone());
+        tokio::spawn(async move {
+            for n in 0..20 {
+                submit(&owner, &id, 1, json!({ "site": format!("New {n}") })).await;
+            }
+        })
+    };
+    for order in ["newest", "oldest"] {
+        let mut seen: Vec<String> = Vec::new();
+        let mut query = format!("order={order}");
+        loop {
+            let (status, page) = table(&owner, &id, &query).await;
+            assert_eq!(status, 200, "{page}");
+            seen.extend(row_ids(&page));
+            match page["next"].as_str() {
+                Some(next) => query = format!("order={order}&after={next}"),
+                None => break,
+            }
+        }
+        let unique: HashSet<&String> = seen.iter().collect();
+        assert_eq!(
+            unique.len(),
+            seen.len(),
+            "{order} first: a row was repeated"
+        );
+        let missing = existing.iter().filter(|id| !unique.contains(id)).count();
+        assert_eq!(missing, 0, "{order} first: {missing} rows were skipped");
+    }
+    arriving.await.expect("submissions sent");
+}
