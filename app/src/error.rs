@@ -204,7 +204,9 @@ mod server_side {
                 SubmissionsError::Apps(error) => return error.into(),
                 SubmissionsError::Database(error) => return error.into(),
                 SubmissionsError::Media(error) => return error.into(),
-                SubmissionsError::Queue(message) => return internal(message),
+                SubmissionsError::Queue(message) | SubmissionsError::Export(message) => {
+                    return internal(message)
+                }
             };
             app_error.set_response_status();
             app_error

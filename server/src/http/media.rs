@@ -13,11 +13,13 @@
 use axum::{
     body::Bytes,
     extract::{Path, Query},
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderValue},
     response::{IntoResponse, Response},
     Extension, Json,
 };
 use muster_app::error::AppError;
+
+use super::plain::{caller, error_response};
 use muster_context::RequestContext;
 use muster_media::{Declaration, MediaError, Variant};
 use serde::Deserialize;
@@ -25,12 +27,6 @@ use uuid::Uuid;
 
 /// The header naming where an upload stands (as in the tus protocol).
 const UPLOAD_OFFSET: &str = "upload-offset";
-
-fn error_response(error: AppError) -> Response {
-    let status =
-        StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(error)).into_response()
-}
 
 fn media_error(error: MediaError) -> Response {
     let offset = match &error {
@@ -47,21 +43,6 @@ fn media_error(error: MediaError) -> Response {
 fn file_id(raw: &str) -> Result<Uuid, Response> {
     raw.parse()
         .map_err(|_| error_response(AppError::Request("This is not a file id.".to_owned())))
-}
-
-async fn caller(
-    context: &RequestContext,
-) -> Result<(muster_platform::Work, muster_accounts::Actor), Response> {
-    let work = context
-        .work()
-        .await
-        .map_err(|e| error_response(e.into()))?
-        .clone();
-    let actor = context
-        .actor()
-        .await
-        .map_err(|e| error_response(e.into()))?;
-    Ok((work, actor))
 }
 
 pub async fn declare(

@@ -4,8 +4,10 @@
 mod admin;
 mod client_ip;
 pub mod connections;
+mod exports;
 mod health;
 mod media;
+mod plain;
 mod realtime;
 mod request_id;
 mod same_origin;
@@ -68,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/media/{id}/image", get(media::image))
         .route("/api/media/{id}/thumbnail", get(media::thumbnail))
+        .route("/api/apps/{app}/export/{format}", get(exports::download))
         .nest_service(
             &format!("/{}", options.site_pkg_dir),
             static_assets::service(pkg_dir),

@@ -30,6 +30,9 @@ pub enum SubmissionsError {
     Media(#[from] muster_media::MediaError),
     #[error(transparent)]
     Database(#[from] DbError),
+    /// An export could not be written (a temporary file, the encoder).
+    #[error("the export failed: {0}")]
+    Export(String),
     /// The background job could not be enqueued: nothing was stored.
     #[error("could not enqueue the submission's processing: {0}")]
     Queue(String),

@@ -8,6 +8,7 @@
 //! submissions out of sight: they are "not found").
 
 mod error;
+pub mod export;
 mod processing;
 pub mod review;
 pub mod selection;

@@ -301,6 +301,7 @@ async fn keyset_pages_have_no_gaps_or_repeats_while_submissions_keep_arriving() 
     .await
     .expect("insert");
     admin.close().await.ok();
+    db.replicated().await;
     let existing: HashSet<String> = existing.iter().map(ToString::to_string).collect();
 
     let arriving = {
@@ -333,4 +334,201 @@ async fn keyset_pages_have_no_gaps_or_repeats_while_submissions_keep_arriving() 
         assert_eq!(missing, 0, "{order} first: {missing} rows were skipped");
     }
     arriving.await.expect("submissions sent");
+}
+
+/// A form with a place, for the map and GeoJSON.
+fn with_place() -> Value {
+    json!({ "fields": [
+        field("site", "Site", json!({ "type": "short_text" })),
+        field("count", "Count", json!({ "type": "number", "integer": true })),
+        field("place", "Place", json!({ "type": "location" })),
+    ]})
+}
+
+async fn download(
+    browser: &Browser,
+    app: &str,
+    format: &str,
+    query: &str,
+) -> (u16, String, Vec<u8>) {
+    let response = browser
+        .http
+        .get(format!(
+            "{}/api/apps/{app}/export/{format}?{query}",
+            browser.base()
+        ))
+        .send()
+        .await
+        .expect("export");
+    let status = response.status().as_u16();
+    let disposition = response
+        .headers()
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (
+        status,
+        disposition,
+        response.bytes().await.expect("body").to_vec(),
+    )
+}
+
+#[tokio::test]
+async fn exports_carry_every_question_across_versions_and_defuse_formulas() {
+    let db = TestDatabase::create().await;
+    let app = accounts::app(&db).await;
+    let owner = verified_user(&app, "Olga", "olga@example.org", "Acme").await;
+    let id = new_app(&owner, "Site inspections").await;
+    assert_eq!(save(&owner, &id, &version_1(), 1).await.0, 200);
+    publish(&owner, &id).await;
+    submit(
+        &owner,
+        &id,
+        1,
+        json!({ "site": "=HYPERLINK(\"http://evil.example\")", "count": "5", "notes": "-5" }),
+    )
+    .await;
+    assert_eq!(save(&owner, &id, &with_place(), 2).await.0, 200);
+    publish(&owner, &id).await;
+    submit(
+        &owner,
+        &id,
+        2,
+        json!({ "site": "North gate", "count": "7", "place": "52.370216 4.895168 12" }),
+    )
+    .await;
+
+    // CSV: a header with every question, one row per submission, formulas as text.
+    let (status, disposition, body) = download(&owner, &id, "csv", "order=oldest").await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let today = chrono::Utc::now().date_naive();
+    assert_eq!(
+        disposition,
+        format!("attachment; filename=\"site-inspections-{today}.csv\"")
+    );
+    let mut reader = csv::Reader::from_reader(&body[..]);
+    let headers: Vec<String> = reader
+        .headers()
+        .expect("headers")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        headers[8..],
+        [
+            "Site",
+            "Count",
+            "Place",
+            "Notes (removed)",
+            "Visits (removed)"
+        ],
+        "{headers:?}"
+    );
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.expect("row").iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0][8], "'=HYPERLINK(\"http://evil.example\")");
+    assert_eq!(
+        rows[0][11], "-5",
+        "a negative number is a number, not a formula"
+    );
+    assert_eq!(rows[1][3], "2");
+    assert_eq!(
+        (rows[1][6].as_str(), rows[1][7].as_str()),
+        ("52.370216", "4.895168")
+    );
+    // The table's filters apply.
+    let (status, _, body) = download(&owner, &id, "csv", "version=2").await;
+    assert_eq!(status, 200);
+    assert_eq!(csv::Reader::from_reader(&body[..]).records().count(), 1);
+
+    // GeoJSON: points, longitude first; no location, no geometry.
+    let (status, _, body) = download(&owner, &id, "geojson", "order=oldest").await;
+    assert_eq!(status, 200);
+    let collection: Value = serde_json::from_slice(&body).expect("geojson");
+    assert_eq!(collection["type"], "FeatureCollection");
+    assert_eq!(collection["features"][0]["geometry"], Value::Null);
+    assert_eq!(
+        collection["features"][1]["geometry"],
+        json!({ "type": "Point", "coordinates": [4.895168, 52.370216] })
+    );
+    assert_eq!(
+        collection["features"][1]["properties"]["site"],
+        "North gate"
+    );
+
+    // XLSX: numbers as numbers, formulas as text.
+    let (status, _, body) = download(&owner, &id, "xlsx", "order=oldest").await;
+    assert_eq!(status, 200);
+    use calamine::Reader as _;
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(body)).expect("xlsx");
+    let sheet = workbook.worksheet_range("Sheet1").expect("sheet");
+    assert_eq!(sheet.height(), 3, "a header and two rows");
+    assert_eq!(
+        sheet.get_value((1, 8)),
+        Some(&calamine::Data::String(
+            "'=HYPERLINK(\"http://evil.example\")".into()
+        ))
+    );
+    assert_eq!(sheet.get_value((1, 9)), Some(&calamine::Data::Float(5.0)));
+    assert_eq!(
+        sheet.get_value((1, 11)),
+        Some(&calamine::Data::String("-5".into()))
+    );
+    assert_eq!(
+        sheet.get_value((2, 6)),
+        Some(&calamine::Data::Float(52.370216))
+    );
+
+    // Refusals: a format there is not, a bad filter, a member, another account.
+    assert_eq!(download(&owner, &id, "pdf", "").await.0, 400);
+    let (status, _, body) = download(&owner, &id, "csv", "status=done").await;
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("not a status"));
+    let member = join(&app, &owner, "Mo", "mo@example.org", "member").await;
+    assert_eq!(download(&member, &id, "csv", "").await.0, 403);
+    let stranger = verified_user(&app, "Eve", "eve@example.org", "Other Org").await;
+    assert_eq!(download(&stranger, &id, "csv", "").await.0, 404);
+}
+
+#[tokio::test]
+async fn a_large_export_streams_every_row_once() {
+    let db = TestDatabase::create().await;
+    let app = accounts::app(&db).await;
+    let owner = verified_user(&app, "Olga", "olga@example.org", "Acme").await;
+    let id = new_app(&owner, "Counts").await;
+    assert_eq!(save(&owner, &id, &version_1(), 1).await.0, 200);
+    publish(&owner, &id).await;
+    let (_, account) = ids(&owner).await;
+    let mut admin = PgConnection::connect(db.owner_url.as_str())
+        .await
+        .expect("connect");
+    sqlx::query(
+        "INSERT INTO submissions (id, account_id, app_id, version, client_id, content_hash, document, received_at, status)
+         SELECT gen_random_uuid(), $1, $2, 1, gen_random_uuid(), '\\x00', jsonb_build_object('count', n::text),
+                timestamptz '2026-12-01 08:00:00+00' + (n / 7) * interval '1 millisecond', 'complete'
+           FROM generate_series(1, 12345) AS n",
+    )
+    .bind(account.parse::<uuid::Uuid>().expect("account"))
+    .bind(id.parse::<uuid::Uuid>().expect("app"))
+    .execute(&mut admin)
+    .await
+    .expect("insert");
+    admin.close().await.ok();
+    db.replicated().await;
+    let (status, _, body) = download(&owner, &id, "csv", "").await;
+    assert_eq!(status, 200);
+    let counts: HashSet<String> = csv::Reader::from_reader(&body[..])
+        .records()
+        .map(|r| r.expect("row")[9].to_owned())
+        .collect();
+    assert_eq!(
+        counts.len(),
+        12345,
+        "every row once, across batches of 5 000"
+    );
 }

@@ -4,4 +4,5 @@
 
 pub mod columns;
 pub mod query;
+pub mod spreadsheet;
 pub mod views;

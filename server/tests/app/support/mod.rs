@@ -149,6 +149,40 @@ impl TestDatabase {
         ])
     }
 
+    /// Waits until the replica has replayed everything committed on the primary so far:
+    /// rows a test wrote straight into the database (not through Muster, so no caller's
+    /// position includes them) are then read from the replica too.
+    pub async fn replicated(&self) {
+        let mut primary = PgConnection::connect(self.owner_url.as_str())
+            .await
+            .expect("connect to the primary");
+        let position: String = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
+            .fetch_one(&mut primary)
+            .await
+            .expect("primary position");
+        primary.close().await.ok();
+        let replica = self.replica_url.clone();
+        wait_for(
+            "the replica to replay the test's rows",
+            Duration::from_secs(30),
+            || {
+                let (replica, position) = (replica.clone(), position.clone());
+                async move {
+                    let mut conn = PgConnection::connect(replica.as_str()).await.ok()?;
+                    let replayed: bool =
+                        sqlx::query_scalar("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn")
+                            .bind(&position)
+                            .fetch_one(&mut conn)
+                            .await
+                            .ok()?;
+                    conn.close().await.ok();
+                    replayed.then_some(())
+                }
+            },
+        )
+        .await;
+    }
+
     /// The directory this database's instances store files in.
     pub fn media_store(&self) -> std::path::PathBuf {
         std::env::temp_dir().join(format!("muster-media-{}", self.name))
