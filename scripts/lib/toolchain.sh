@@ -114,14 +114,14 @@ ensure_node_packages() {
     export PATH="$dir/node_modules/.bin:$PATH"
 }
 
-# Leaflet and ZXing, pinned by frontend/package-lock.json, are copied into public/vendor
+# Leaflet, Leaflet.markercluster and ZXing, pinned by frontend/package-lock.json, are copied into public/vendor
 # (not in git) where cargo-leptos serves them like any asset; frontend/vendor.list says
 # which files.
 ensure_browser_libraries() {
     ensure_node
     local dir="$MUSTER_ROOT/frontend" from to
     if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-        run_step "installing the browser libraries (Leaflet, ZXing)" "under a minute" "$REGISTRY_HINT" \
+        run_step "installing the browser libraries (Leaflet, Leaflet.markercluster, ZXing)" "under a minute" "$REGISTRY_HINT" \
             npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
     fi
     while read -r from to; do

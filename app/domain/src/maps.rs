@@ -1,5 +1,5 @@
 //! Maps as pages receive them: where the background tiles come from (configured by the
-//! operator, `MUSTER_MAP_TILE_URL`) and the pins to show.
+//! operator, `MUSTER_MAP_TILES_URL`) and the pins to show.
 
 use serde::{Deserialize, Serialize};
 

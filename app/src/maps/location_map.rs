@@ -92,7 +92,7 @@ pub fn LocationMap(
             <figcaption>
                 <ul class="location-map-pins">{listed}</ul>
                 {no_tiles.then(|| view! {
-                    <p class="muted">"No map background is configured (MUSTER_MAP_TILE_URL): the pin is shown on a plain background."</p>
+                    <p class="muted">"No map background is configured (MUSTER_MAP_TILES_URL): the pin is shown on a plain background."</p>
                 })}
                 {move || trouble.get().map(|message| view! { <p class="field-error">{message}</p> })}
             </figcaption>

@@ -49,6 +49,7 @@ page_chunks! {
     Builder => crate::builder::BuilderPage;
     Submissions => crate::submissions::SubmissionsPage;
     Submission => crate::submissions::SubmissionPage;
+    SubmissionsMap => crate::submissions::SubmissionsMapPage;
     Launcher => crate::runner::LauncherPage;
     Runner => crate::runner::RunnerPage;
     Projects => crate::plans::ProjectsPage;

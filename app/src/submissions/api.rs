@@ -5,7 +5,7 @@
 use leptos::{prelude::*, server_fn::codec::Json};
 use muster_domain::submissions::{
     query::ReviewStatus,
-    views::{AnswerEdit, SubmissionDetail, SubmissionsTable},
+    views::{AnswerEdit, SubmissionDetail, SubmissionPins, SubmissionsTable},
 };
 
 use crate::error::AppError;
@@ -16,12 +16,29 @@ use crate::request::{self, record_id, Caller};
 /// (`from=…&status=…&after=…`).
 #[server(prefix = "/api", endpoint = "load_submissions")]
 pub async fn load_submissions(app_id: String, query: String) -> Result<SubmissionsTable, AppError> {
-    use muster_domain::submissions::query::TableQuery;
     let app = record_id(&app_id)?;
-    let query = TableQuery::parse(&query)
-        .map_err(|error| AppError::from(muster_submissions::SubmissionsError::BadQuery(error)))?;
+    let query = parse_query(&query)?;
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_submissions::table(&work, &actor, app, &query).await?)
+}
+
+/// An app's submissions on its map: the table's filters (`query`), and `bbox` or
+/// `near` for the part of the map in view.
+#[server(prefix = "/api", endpoint = "load_submission_pins")]
+pub async fn load_submission_pins(
+    app_id: String,
+    query: String,
+) -> Result<SubmissionPins, AppError> {
+    let app = record_id(&app_id)?;
+    let query = parse_query(&query)?;
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_submissions::pins(&work, &actor, app, &query.filter).await?)
+}
+
+#[cfg(feature = "ssr")]
+fn parse_query(query: &str) -> Result<muster_domain::submissions::query::TableQuery, AppError> {
+    muster_domain::submissions::query::TableQuery::parse(query)
+        .map_err(|error| AppError::from(muster_submissions::SubmissionsError::BadQuery(error)))
 }
 
 #[server(prefix = "/api", endpoint = "load_submission")]

@@ -4,11 +4,15 @@
 //!   order and columns live in the address (`muster_domain::submissions::query`);
 //! - `detail_page`: one submission's answers by the labels of the version it was
 //!   filled with, its review status and history, and corrections of answers;
+//! - `map_page`: `/apps/{app}/map`, the same filters as clustered pins, asked for by
+//!   the box in view;
 //! - `api`: the server functions.
 
 pub mod api;
 mod detail_page;
+mod map_page;
 mod table_page;
 
 pub use detail_page::SubmissionPage;
+pub use map_page::SubmissionsMapPage;
 pub use table_page::SubmissionsPage;

@@ -88,6 +88,14 @@ fn TableView(app: String, table: SubmissionsTable, query: TableQuery) -> impl In
     let rows = table.rows.clone();
     view! {
         <Filters action=base.clone() table=table.clone() query=query.clone()/>
+        <p class="page-links">
+            <A href=format!("/apps/{app}/map?{}", query.first_page().to_query())>"Show these on a map"</A>
+            " · Download these as "
+            {["csv", "xlsx", "geojson"].into_iter().map(|format| {
+                let href = format!("/api/apps/{app}/export/{format}?{}", query.first_page().to_query());
+                view! { <a href=href download data-testid=format!("export-{format}")>{format.to_uppercase()}</a>" " }
+            }).collect_view()}
+        </p>
         <p class="table-order">
             "Order: "
             {match query.order {

@@ -9,6 +9,7 @@
 
 mod error;
 pub mod export;
+pub mod map;
 mod processing;
 pub mod review;
 pub mod selection;
@@ -34,6 +35,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 pub use error::SubmissionsError;
+pub use map::pins;
 pub use processing::ProcessSubmission;
 pub use review::{edit_answer, set_status, Changed};
 pub use table::{layout, table, Layout};

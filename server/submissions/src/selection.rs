@@ -6,7 +6,7 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use muster_domain::submissions::{
     columns::{CellKind, Column},
-    query::{Cursor, Filter, Order, QueryError},
+    query::{Area, Cursor, Filter, Order, QueryError},
 };
 use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
@@ -25,6 +25,7 @@ pub struct Selection {
     /// `{"field": "value"}`, matched with `@>` (indexed).
     answer: Option<serde_json::Value>,
     text: Option<String>,
+    area: Option<Area>,
 }
 
 /// The start of `day` (UTC).
@@ -75,6 +76,7 @@ impl Selection {
             version: filter.version,
             answer,
             text: filter.text.clone(),
+            area: filter.area,
         })
     }
 
@@ -107,6 +109,34 @@ impl Selection {
             sql.push(" AND s.search @@ plainto_tsquery('simple', ")
                 .push_bind(text)
                 .push(")");
+        }
+        if let Some(area) = self.area {
+            // Both areas are looked up in the index submissions_app_place by their
+            // bounding box, written as the index is (its predicate included).
+            let (west, south, east, north) = area.bounding_box();
+            sql.push(" AND s.location IS NOT NULL AND s.location::geometry && ST_MakeEnvelope(")
+                .push_bind(west)
+                .push(", ")
+                .push_bind(south)
+                .push(", ")
+                .push_bind(east)
+                .push(", ")
+                .push_bind(north)
+                .push(", 4326)");
+            if let Area::Near {
+                latitude,
+                longitude,
+                radius_m,
+            } = area
+            {
+                sql.push(" AND ST_DWithin(s.location, ST_SetSRID(ST_MakePoint(")
+                    .push_bind(longitude)
+                    .push(", ")
+                    .push_bind(latitude)
+                    .push("), 4326)::geography, ")
+                    .push_bind(radius_m)
+                    .push(")");
+            }
         }
     }
 }

@@ -532,3 +532,130 @@ async fn a_large_export_streams_every_row_once() {
         "every row once, across batches of 5 000"
     );
 }
+
+#[tokio::test]
+async fn the_map_finds_pins_in_a_box_or_near_a_point_from_the_spatial_indexes() {
+    let db = TestDatabase::create().await;
+    let app = accounts::app(&db).await;
+    let owner = verified_user(&app, "Olga", "olga@example.org", "Acme").await;
+    let id = new_app(&owner, "Trees").await;
+    assert_eq!(save(&owner, &id, &with_place(), 1).await.0, 200);
+    publish(&owner, &id).await;
+    let (user, account) = ids(&owner).await;
+    // Submissions all over the globe (and another app's), so the planner has a choice.
+    let mut admin = PgConnection::connect(db.owner_url.as_str())
+        .await
+        .expect("connect");
+    sqlx::query(
+        "INSERT INTO submissions (id, account_id, app_id, version, client_id, content_hash, document, status, location)
+         SELECT gen_random_uuid(), $1, $2, 1, gen_random_uuid(), '\\x00', '{}'::jsonb, 'complete',
+                ST_SetSRID(ST_MakePoint(((n * 7) % 360) - 179.5, (n % 170) - 84.5), 4326)::geography
+           FROM generate_series(1, 20000) AS n",
+    )
+    .bind(account.parse::<uuid::Uuid>().expect("account"))
+    .bind(id.parse::<uuid::Uuid>().expect("app"))
+    .execute(&mut admin)
+    .await
+    .expect("insert");
+    sqlx::query("ANALYZE submissions")
+        .execute(&mut admin)
+        .await
+        .expect("analyze");
+    admin.close().await.ok();
+    db.replicated().await;
+    let dam = submit(
+        &owner,
+        &id,
+        1,
+        json!({ "site": "Dam", "place": "52.3702 4.8952 5" }),
+    )
+    .await;
+    let palace = submit(
+        &owner,
+        &id,
+        1,
+        json!({ "site": "Palace", "place": "52.3710 4.8910 5" }),
+    )
+    .await;
+    submit(
+        &owner,
+        &id,
+        1,
+        json!({ "site": "Zoo", "place": "52.3600 4.9160 5" }),
+    )
+    .await;
+
+    let pins = |query: &'static str| {
+        let (owner, id) = (&owner, &id);
+        async move {
+            let (status, body) = owner
+                .call("load_submission_pins", &[("app_id", id), ("query", query)])
+                .await;
+            assert_eq!(status, 200, "{query}: {body}");
+            let mut found: Vec<String> = body["pins"]
+                .as_array()
+                .expect("pins")
+                .iter()
+                .map(|p| p["id"].as_str().expect("id").to_owned())
+                .collect();
+            found.sort();
+            (found, body)
+        }
+    };
+    let mut expected = vec![dam.clone(), palace.clone()];
+    expected.sort();
+    let (found, body) = pins("bbox=4.885,52.365,4.90,52.375").await;
+    assert_eq!(found, expected, "{body}");
+    assert_eq!(
+        body["pins"][0]["latitude"].as_f64().map(|l| l > 52.36),
+        Some(true)
+    );
+    let (found, _) = pins("near=52.3702,4.8952,400").await;
+    assert_eq!(found, expected, "the zoo is 2 km away");
+    let (found, _) = pins("near=52.3702,4.8952,400&field=site&value=Dam").await;
+    assert_eq!(found, vec![dam.clone()], "with the table's filters");
+    let (found, body) = pins("").await;
+    assert_eq!(found.len(), 5_000, "at most 5 000 pins");
+    assert_eq!(body["more"], true);
+    let (status, page) = table(&owner, &id, "bbox=4.885,52.365,4.90,52.375").await;
+    assert_eq!(
+        (status, row_ids(&page).len()),
+        (200, 2),
+        "the table filters by the box too"
+    );
+    let (status, body) = owner
+        .call(
+            "load_submission_pins",
+            &[("app_id", &id), ("query", "bbox=4.9,52.3,4.8,52.4")],
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        body.to_string().contains("west must be left of its east"),
+        "{body}"
+    );
+
+    // Both questions are answered from a spatial index, not by reading every row.
+    let work = muster_platform::Work::new(app.platform.clone(), Default::default());
+    let actor = muster_accounts::members::actor(
+        &work,
+        user.parse().expect("user"),
+        account.parse().expect("account"),
+    )
+    .await
+    .expect("actor");
+    let app_id: uuid::Uuid = id.parse().expect("app");
+    for (query, index) in [
+        ("bbox=4.885,52.365,4.90,52.375", "submissions_app_place"),
+        ("near=52.3702,4.8952,400", "submissions_app_place"),
+    ] {
+        let filter = muster_domain::submissions::query::TableQuery::parse(query)
+            .expect("query")
+            .filter;
+        let plan = muster_submissions::map::explain(&work, &actor, app_id, &filter)
+            .await
+            .expect("explain");
+        assert!(plan.contains(index), "{query}:\n{plan}");
+        assert!(!plan.contains("Seq Scan"), "{query}:\n{plan}");
+    }
+}

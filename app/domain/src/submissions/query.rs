@@ -56,7 +56,7 @@ impl ReviewStatus {
 }
 
 /// Which submissions. Every part is optional; all that are set must hold.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Filter {
     /// Received on or after this day (UTC).
     pub from: Option<NaiveDate>,
@@ -70,6 +70,8 @@ pub struct Filter {
     pub field: Option<FieldMatch>,
     /// Words that appear in the text answers (all of them, in any order).
     pub text: Option<String>,
+    /// Made in this part of the map.
+    pub area: Option<Area>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +85,142 @@ pub enum Order {
     #[default]
     NewestFirst,
     OldestFirst,
+}
+
+/// A part of the map: submissions made there (by their location).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Area {
+    /// Inside a latitude/longitude box (what a map shows).
+    Within {
+        west: f64,
+        south: f64,
+        east: f64,
+        north: f64,
+    },
+    /// At most `radius_m` metres from a point.
+    Near {
+        latitude: f64,
+        longitude: f64,
+        radius_m: f64,
+    },
+}
+
+/// The widest "near" search: a larger circle is a box.
+pub const MAX_RADIUS_M: f64 = 500_000.0;
+
+impl Area {
+    /// `bbox=west,south,east,north` or `near=latitude,longitude,radius_m`.
+    fn parse(key: &str, text: &str) -> Result<Self, QueryError> {
+        let numbers: Vec<f64> = text
+            .split(',')
+            .map(|n| n.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .ok()
+            .filter(|n: &Vec<f64>| {
+                n.len() == 4 - usize::from(key == "near") && n.iter().all(|x| x.is_finite())
+            })
+            .ok_or_else(|| match key {
+                "near" => refuse(
+                    key,
+                    "Write a point and a distance as latitude,longitude,metres.",
+                ),
+                _ => refuse(key, "Write a box as west,south,east,north in degrees."),
+            })?;
+        let latitude_ok = |lat: f64| (-90.0..=90.0).contains(&lat);
+        let longitude_ok = |lon: f64| (-180.0..=180.0).contains(&lon);
+        match key {
+            "near" => {
+                let (latitude, longitude, radius_m) = (numbers[0], numbers[1], numbers[2]);
+                if !latitude_ok(latitude) || !longitude_ok(longitude) {
+                    return Err(refuse(key, "That point is not on the globe."));
+                }
+                if !(radius_m > 0.0 && radius_m <= MAX_RADIUS_M) {
+                    return Err(refuse(
+                        key,
+                        "The distance must be more than 0 and at most 500 km.",
+                    ));
+                }
+                Ok(Area::Near {
+                    latitude,
+                    longitude,
+                    radius_m,
+                })
+            }
+            _ => {
+                let (west, south, east, north) = (numbers[0], numbers[1], numbers[2], numbers[3]);
+                if !longitude_ok(west)
+                    || !longitude_ok(east)
+                    || !latitude_ok(south)
+                    || !latitude_ok(north)
+                {
+                    return Err(refuse(key, "That box is not on the globe."));
+                }
+                if west >= east || south >= north {
+                    return Err(refuse(
+                        key,
+                        "The box's west must be left of its east, its south below its north.",
+                    ));
+                }
+                Ok(Area::Within {
+                    west,
+                    south,
+                    east,
+                    north,
+                })
+            }
+        }
+    }
+
+    /// A latitude/longitude box that holds the whole area (west, south, east, north):
+    /// what a spatial index can look up before the exact distance is checked.
+    pub fn bounding_box(self) -> (f64, f64, f64, f64) {
+        match self {
+            Area::Within {
+                west,
+                south,
+                east,
+                north,
+            } => (west, south, east, north),
+            Area::Near {
+                latitude,
+                longitude,
+                radius_m,
+            } => {
+                // A degree of latitude is at least 110.5 km; one of longitude shrinks
+                // with the cosine of the latitude (a margin covers the earth's shape).
+                let margin = 1.01;
+                let dlat = radius_m / 110_500.0 * margin;
+                let cos = latitude.to_radians().cos();
+                let dlon = if cos < 1e-6 {
+                    180.0
+                } else {
+                    (dlat / cos).min(180.0)
+                };
+                (
+                    (longitude - dlon).max(-180.0),
+                    (latitude - dlat).max(-90.0),
+                    (longitude + dlon).min(180.0),
+                    (latitude + dlat).min(90.0),
+                )
+            }
+        }
+    }
+
+    fn to_pair(self) -> (&'static str, String) {
+        match self {
+            Area::Within {
+                west,
+                south,
+                east,
+                north,
+            } => ("bbox", format!("{west},{south},{east},{north}")),
+            Area::Near {
+                latitude,
+                longitude,
+                radius_m,
+            } => ("near", format!("{latitude},{longitude},{radius_m}")),
+        }
+    }
 }
 
 /// Where the next page starts: just past the last row of the page before.
@@ -111,7 +249,7 @@ impl Cursor {
 }
 
 /// The whole question of one table page.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TableQuery {
     pub filter: Filter,
     pub order: Order,
@@ -240,6 +378,17 @@ impl TableQuery {
                 }
             })
             .transpose()?;
+        let area = match (get("bbox"), get("near")) {
+            (Some(_), Some(_)) => {
+                return Err(refuse(
+                    "near",
+                    "Search either a box or near a point, not both.",
+                ))
+            }
+            (Some(text), None) => Some(Area::parse("bbox", text)?),
+            (None, Some(text)) => Some(Area::parse("near", text)?),
+            (None, None) => None,
+        };
         let order = match get("order") {
             None | Some("newest") => Order::NewestFirst,
             Some("oldest") => Order::OldestFirst,
@@ -296,6 +445,7 @@ impl TableQuery {
                 version,
                 field,
                 text,
+                area,
             },
             order,
             after,
@@ -328,6 +478,10 @@ impl TableQuery {
         }
         if let Some(text) = &filter.text {
             out.append_pair("q", text);
+        }
+        if let Some(area) = filter.area {
+            let (key, value) = area.to_pair();
+            out.append_pair(key, &value);
         }
         if self.order == Order::OldestFirst {
             out.append_pair("order", "oldest");
@@ -380,6 +534,12 @@ mod tests {
                     value: "North gate & more=1".into(),
                 }),
                 text: Some("broken fence".into()),
+                area: Some(Area::Within {
+                    west: 4.8,
+                    south: 52.3,
+                    east: 4.95,
+                    north: 52.4,
+                }),
             },
             order: Order::OldestFirst,
             after: Some(Cursor {
@@ -425,8 +585,48 @@ mod tests {
             "q"
         );
         assert_eq!(refused("columns=site,a%20b").parameter, "columns");
+        assert_eq!(refused("bbox=1,2,3").parameter, "bbox");
+        assert_eq!(refused("bbox=5,0,4,1").parameter, "bbox");
+        assert_eq!(refused("bbox=0,0,200,1").parameter, "bbox");
+        assert_eq!(refused("bbox=0,0,NaN,1").parameter, "bbox");
+        assert_eq!(refused("near=52,4,0").parameter, "near");
+        assert_eq!(refused("near=95,4,10").parameter, "near");
+        assert_eq!(refused("near=52,4,10&bbox=0,0,1,1").parameter, "near");
+        assert_eq!(
+            TableQuery::parse("near=52.37,4.89,250").map(|q| q.filter.area),
+            Ok(Some(Area::Near {
+                latitude: 52.37,
+                longitude: 4.89,
+                radius_m: 250.0
+            }))
+        );
         let both = TableQuery::parse("columns=site&columns=count,notes").expect("columns");
         assert_eq!(both.columns.map(|c| c.len()), Some(3));
+    }
+
+    #[test]
+    fn the_box_around_a_point_holds_the_circle() {
+        // 1 km around Amsterdam: about 0.009° of latitude, 0.015° of longitude.
+        let (west, south, east, north) = Area::Near {
+            latitude: 52.37,
+            longitude: 4.89,
+            radius_m: 1000.0,
+        }
+        .bounding_box();
+        assert!(
+            (north - 52.37) > 0.00899 && (north - 52.37) < 0.0093,
+            "{north}"
+        );
+        assert!((4.89 - west) > 0.0147 && (4.89 - west) < 0.0155, "{west}");
+        assert!((south + north) / 2.0 - 52.37 < 1e-9 && (east + west) / 2.0 - 4.89 < 1e-9);
+        // At the pole every longitude is near.
+        let (west, _, east, north) = Area::Near {
+            latitude: 90.0,
+            longitude: 0.0,
+            radius_m: 1000.0,
+        }
+        .bounding_box();
+        assert_eq!((west, east, north), (-180.0, 180.0, 90.0));
     }
 
     #[test]

@@ -154,3 +154,21 @@ pub struct MediaView {
     /// Why processing failed (the original is kept).
     pub failure: Option<String>,
 }
+
+/// The submissions of an app on its map, for the table's filters and the map's area.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmissionPins {
+    pub app_name: String,
+    pub pins: Vec<SubmissionPin>,
+    /// More submissions match than [`SubmissionPins::pins`] holds: zoom in to see them all.
+    pub more: bool,
+    pub map: MapTiles,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmissionPin {
+    pub id: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub received_at: DateTime<Utc>,
+}

@@ -17,8 +17,11 @@ pub struct MapConfig {
 
 impl MapConfig {
     pub(super) fn from_source(src: &impl Source) -> Result<Self, ConfigError> {
+        // MUSTER_MAP_TILES_URL is the documented name; the first releases read
+        // MUSTER_MAP_TILE_URL, which still works.
         let tile_url = src
-            .get("MUSTER_MAP_TILE_URL")
+            .get("MUSTER_MAP_TILES_URL")
+            .or_else(|| src.get("MUSTER_MAP_TILE_URL"))
             .map(|raw| raw.trim().to_owned())
             .map(|raw| checked_template(&raw).map(|()| raw))
             .transpose()?;
@@ -46,7 +49,7 @@ impl MapConfig {
 
 fn checked_template(raw: &str) -> Result<(), ConfigError> {
     let invalid = |reason: &str| ConfigError::Invalid {
-        name: "MUSTER_MAP_TILE_URL",
+        name: "MUSTER_MAP_TILES_URL",
         reason: reason.to_owned(),
     };
     if !["{z}", "{x}", "{y}"].iter().all(|part| raw.contains(part)) {
@@ -90,7 +93,7 @@ mod tests {
     #[test]
     fn a_template_must_name_the_tile_and_be_a_web_address() {
         let config = from(&[(
-            "MUSTER_MAP_TILE_URL",
+            "MUSTER_MAP_TILES_URL",
             "https://tiles.example.org:8443/osm/{z}/{x}/{y}.png",
         )])
         .expect("valid");
@@ -98,6 +101,7 @@ mod tests {
             config.tile_origin().as_deref(),
             Some("https://tiles.example.org:8443")
         );
+        // The first releases' name still works.
         let local = from(&[("MUSTER_MAP_TILE_URL", "/tiles/{z}/{x}/{y}.png")]).expect("own site");
         assert_eq!(local.tile_origin(), None, "this site is already allowed");
         for bad in [
@@ -105,10 +109,10 @@ mod tests {
             "ftp://tiles/{z}/{x}/{y}",
             "tiles/{z}/{x}/{y}",
         ] {
-            let error = from(&[("MUSTER_MAP_TILE_URL", bad)])
+            let error = from(&[("MUSTER_MAP_TILES_URL", bad)])
                 .expect_err(bad)
                 .to_string();
-            assert!(error.contains("MUSTER_MAP_TILE_URL"), "{error}");
+            assert!(error.contains("MUSTER_MAP_TILES_URL"), "{error}");
         }
         assert!(from(&[("MUSTER_MAP_MAX_ZOOM", "30")]).is_err());
     }
