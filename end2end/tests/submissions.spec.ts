@@ -1,0 +1,120 @@
+import { readFile } from 'node:fs/promises';
+import { expect, test, type Page } from '@playwright/test';
+import { call, confirmedBuilder, hydrated } from './support';
+
+// What builders do with what arrived (issue 15): filter the table, open a submission,
+// correct an answer, change its status, download exports, see the pins on a map.
+
+const field = (id: string, label: string, kind: Record<string, unknown>) => ({ id, label: { text: label }, ...kind });
+
+const survey = {
+  fields: [
+    field('site', 'Site', { type: 'short_text' }),
+    field('count', 'Count', { type: 'number', integer: true, min: 0 }),
+    field('place', 'Place', { type: 'location' }),
+  ],
+};
+
+/** `owner`'s new app with the survey published and `answers` submitted to it. */
+async function surveyWith(owner: Page, name: string, answers: Record<string, string>[]): Promise<string> {
+  const appId: string = await call(owner, 'create_app', { name });
+  await call(owner, 'save_draft', { app_id: appId, form: survey, base_revision: 1 }, true);
+  await call(owner, 'publish_app', { app_id: appId });
+  for (const document of answers) {
+    await call(owner, 'submit', {
+      app_id: appId,
+      submission: { client_id: crypto.randomUUID(), version: 1, finished_at: new Date().toISOString(), document },
+    }, true);
+  }
+  return appId;
+}
+
+const gates = [
+  { site: 'North gate', count: '3', place: '52.3702 4.8952 5' },
+  { site: 'South gate', count: '4', place: '52.3710 4.8910 5' },
+  { site: 'North gate', count: '5', place: '52.3600 4.9160 5' },
+];
+
+test('a builder filters the table, corrects an answer, approves a submission and downloads what the filter shows', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const { page: owner } = await confirmedBuilder(browser, 'Tess Table');
+  const appId = await surveyWith(owner, 'Gate survey', gates);
+  await owner.goto(`/apps/${appId}/submissions`);
+  await hydrated(owner);
+  const rows = owner.getByTestId('submission-row');
+  await expect(rows).toHaveCount(3);
+
+  // Filter by an answer: the filter goes into the address, the table follows.
+  await owner.getByLabel('Answer to').selectOption('site');
+  await owner.getByLabel('is exactly').fill('North gate');
+  await owner.getByRole('button', { name: 'Apply' }).click();
+  await expect(owner).toHaveURL(/field=site&value=North\+gate/);
+  await expect(rows).toHaveCount(2);
+  // The address alone reproduces it (a shared link).
+  const shared = owner.url();
+  await owner.goto(shared);
+  await expect(rows).toHaveCount(2);
+  await hydrated(owner);
+
+  // The CSV download holds what the filter shows, formulas made harmless.
+  const [download] = await Promise.all([
+    owner.waitForEvent('download'),
+    owner.getByTestId('export-csv').click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^gate-survey-\d{4}-\d{2}-\d{2}\.csv$/);
+  const csv = await readFile(await download.path(), 'utf8');
+  const lines = csv.trim().split('\n');
+  expect(lines[0]).toContain('Site,Count,Place');
+  expect(lines).toHaveLength(3);
+
+  // Open the oldest North gate and correct its count.
+  await rows.last().getByRole('link').click();
+  await expect(owner).toHaveURL(/\/submissions\/[0-9a-f-]+$/);
+  await hydrated(owner);
+  await owner.getByRole('button', { name: 'Correct “Count”' }).click();
+  await owner.getByLabel('New answer').fill('many');
+  await owner.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(owner.getByRole('alert')).toBeVisible();
+  await owner.getByLabel('New answer').fill('9');
+  await owner.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(owner.locator('[data-path="count"]')).toHaveText('9');
+  await expect(owner.getByTestId('history')).toContainText('Tess Table changed “count” from 3 to 9');
+
+  // Approve it.
+  await owner.getByTestId('status-choice').selectOption('approved');
+  await owner.getByRole('button', { name: 'Save the status' }).click();
+  await expect(owner.getByTestId('review-status')).toHaveText('Approved');
+  await expect(owner.getByTestId('history')).toContainText('changed the status from New to Approved');
+
+  // Back in the table, only it is approved.
+  await owner.getByRole('link', { name: 'All submissions' }).click();
+  await hydrated(owner);
+  await owner.getByLabel('Status').selectOption('approved');
+  await owner.getByRole('button', { name: 'Apply' }).click();
+  await expect(owner).toHaveURL(/status=approved/);
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first().getByTestId('review-status')).toHaveText('Approved');
+});
+
+test('the map clusters the pins of the filter and searches near a point', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const { page: owner } = await confirmedBuilder(browser, 'Mara Map');
+  const appId = await surveyWith(owner, 'Gate map', gates);
+  const grey = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGO4BQAA6gDp1JQ5WAAAAABJRU5ErkJggg==', 'base64');
+  await owner.route('http://tiles.muster.test/**', (route) => route.fulfill({ status: 200, contentType: 'image/png', body: grey }));
+  await owner.goto(`/apps/${appId}/map`);
+  await hydrated(owner);
+  await expect(owner.getByTestId('pin-count')).toHaveText('3 submissions here.');
+  const map = owner.getByTestId('submissions-map');
+  // Zoomed to show all three: two close together form a cluster, or all are pins.
+  await expect(map.locator('.leaflet-marker-icon').first()).toBeVisible({ timeout: 10_000 });
+  // The box in view becomes part of the address after a move.
+  await map.locator('.leaflet-control-zoom-in').click();
+  await expect(owner).toHaveURL(/bbox=/);
+
+  await owner.getByLabel('Near (latitude, longitude)').fill('52.3702, 4.8952');
+  await owner.getByLabel('within (metres)').fill('500');
+  await owner.getByRole('button', { name: 'Search near' }).click();
+  await expect(owner).toHaveURL(/near=52\.3702%2C4\.8952%2C500/);
+  await expect(owner.getByTestId('pin-count')).toHaveText('2 submissions here.');
+});
