@@ -61,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("account") view={Lazy::<chunks::Account>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("members")) view={Lazy::<chunks::Members>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("audit")) view={Lazy::<chunks::Audit>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("api-tokens")) view={Lazy::<chunks::ApiTokens>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("apps") view={Lazy::<chunks::Apps>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("apps"), ParamSegment("id"), StaticSegment("build")) view={Lazy::<chunks::Builder>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("apps"), ParamSegment("id"), StaticSegment("submissions")) view={Lazy::<chunks::Submissions>::new()} ssr=SsrMode::Async/>

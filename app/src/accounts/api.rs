@@ -4,7 +4,8 @@
 
 use leptos::prelude::*;
 use muster_domain::accounts::views::{
-    AuditEventView, InvitationPreview, InvitationView, MemberView, SessionView,
+    ApiScope, ApiTokenView, AuditEventView, InvitationPreview, InvitationView, MemberView,
+    NewApiToken, SessionView,
 };
 use serde::{Deserialize, Serialize};
 
@@ -242,4 +243,31 @@ pub async fn accept_invitation(token: String) -> Result<(), AppError> {
 pub async fn load_audit_log() -> Result<Vec<AuditEventView>, AppError> {
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_accounts::audit::recent(&work, &actor).await?)
+}
+
+/// The account's API tokens (owners and admins).
+#[server(prefix = "/api", endpoint = "load_api_tokens")]
+pub async fn load_api_tokens() -> Result<Vec<ApiTokenView>, AppError> {
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_accounts::api_tokens::list(&work, &actor).await?)
+}
+
+/// Makes an API token; its secret is in the answer, and nowhere else ever again.
+#[server(prefix = "/api", endpoint = "create_api_token")]
+pub async fn create_api_token(name: String, scope: String) -> Result<NewApiToken, AppError> {
+    let scope = ApiScope::parse(&scope).ok_or_else(|| {
+        AppError::Invalid(muster_domain::accounts::FieldErrors::single(
+            "scope",
+            "Choose whether the token may only read, or also write.",
+        ))
+    })?;
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_accounts::api_tokens::create(&work, &actor, &name, scope).await?)
+}
+
+#[server(prefix = "/api", endpoint = "revoke_api_token")]
+pub async fn revoke_api_token(token_id: String) -> Result<(), AppError> {
+    let id = record_id(&token_id)?;
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_accounts::api_tokens::revoke(&work, &actor, id).await?)
 }

@@ -45,6 +45,7 @@ page_chunks! {
     Account => crate::accounts::AccountPage;
     Members => crate::accounts::MembersPage;
     Audit => crate::accounts::AuditPage;
+    ApiTokens => crate::accounts::ApiTokensPage;
     Apps => crate::builder::AppsPage;
     Builder => crate::builder::BuilderPage;
     Submissions => crate::submissions::SubmissionsPage;

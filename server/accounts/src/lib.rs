@@ -12,6 +12,7 @@
 //! a query here forgot its `WHERE account_id`. Session handling (cookies) is the web
 //! layer's business; this crate only answers who someone is and what they may do.
 
+pub mod api_tokens;
 pub mod audit;
 mod error;
 pub mod invitations;

@@ -96,38 +96,38 @@ pub(crate) fn summary_of(
     }
 }
 
-/// One page of `app`'s submissions as `query` asks.
-pub async fn table(
+/// A page of submissions with their whole answers, and the cursor of the next page.
+pub struct Page {
+    pub rows: Vec<(SubmissionSummary, Document)>,
+    pub next: Option<String>,
+}
+
+/// Up to `limit` of `app`'s submissions as `query` asks (its filter, order and
+/// `after`), read from a replica.
+pub async fn page(
     work: &Work,
     actor: &Actor,
     app: Uuid,
     query: &TableQuery,
-) -> Result<SubmissionsTable, SubmissionsError> {
+    limit: i64,
+) -> Result<(Page, Layout), SubmissionsError> {
     actor.require(Capability::Build, BUILDERS_ONLY)?;
     let layout = layout(work, actor, app).await?;
     let selection = Selection::new(app, &query.filter, &layout.columns)?;
     let after = query.after.as_ref().map(Keyset::from_cursor).transpose()?;
-    let (mut rows, submitters) = work
+    let mut rows: Vec<RowData> = work
         .read(&actor.scope(), |conn, _| {
             let selection = &selection;
             Box::pin(async move {
                 let mut sql = QueryBuilder::<Postgres>::new(ROW_COLUMNS);
                 selection.push_where(&mut sql);
-                push_page(&mut sql, query.order, after, PAGE + 1);
-                let rows: Vec<RowData> = sql.build_query_as().fetch_all(&mut *conn).await?;
-                let submitters: Vec<(Uuid, String)> = sqlx::query_as(
-                    "SELECT u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id
-                      WHERE m.account_id = $1 ORDER BY lower(u.name), u.id",
-                )
-                .bind(actor.account_id)
-                .fetch_all(conn)
-                .await?;
-                Ok((rows, submitters))
+                push_page(&mut sql, query.order, after, limit + 1);
+                sql.build_query_as().fetch_all(conn).await
             })
         })
         .await?;
-    let next = if rows.len() as i64 > PAGE {
-        rows.truncate(PAGE as usize);
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
         rows.last().map(|(id, _, _, received_at, ..)| {
             Keyset {
                 received_at: *received_at,
@@ -139,17 +139,49 @@ pub async fn table(
     } else {
         None
     };
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            let summary = summary_of(&row);
+            (summary, row.6 .0)
+        })
+        .collect();
+    Ok((Page { rows, next }, layout))
+}
+
+/// One page of `app`'s submissions table as `query` asks.
+pub async fn table(
+    work: &Work,
+    actor: &Actor,
+    app: Uuid,
+    query: &TableQuery,
+) -> Result<SubmissionsTable, SubmissionsError> {
+    let (page, layout) = page(work, actor, app, query, PAGE).await?;
+    let submitters: Vec<(Uuid, String)> = work
+        .read(&actor.scope(), |conn, _| {
+            Box::pin(async move {
+                sqlx::query_as(
+                    "SELECT u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id
+                      WHERE m.account_id = $1 ORDER BY lower(u.name), u.id",
+                )
+                .bind(actor.account_id)
+                .fetch_all(conn)
+                .await
+            })
+        })
+        .await?;
     let shown = columns::shown(&layout.columns, query.columns.as_deref());
     Ok(SubmissionsTable {
-        rows: rows
-            .iter()
-            .map(|row| TableRow {
-                summary: summary_of(row),
-                cells: shown.iter().map(|c| c.summary(&row.6 .0)).collect(),
+        rows: page
+            .rows
+            .into_iter()
+            .map(|(summary, document)| TableRow {
+                cells: shown.iter().map(|c| c.summary(&document)).collect(),
+                summary,
             })
             .collect(),
         shown: shown.iter().map(|c| c.field.clone()).collect(),
-        next,
+        next: page.next,
         app_name: layout.name,
         versions: layout.versions,
         submitters: submitters

@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod api;
 mod apps;
 mod cache;
 mod database;

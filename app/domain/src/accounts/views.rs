@@ -66,3 +66,54 @@ pub struct AuditEventView {
     pub detail: Option<String>,
     pub client_ip: Option<String>,
 }
+
+/// What an API token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiScope {
+    /// List and read apps, versions and submissions.
+    Read,
+    /// Also create submissions and change their status.
+    ReadWrite,
+}
+
+impl ApiScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiScope::Read => "read",
+            ApiScope::ReadWrite => "read_write",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [ApiScope::Read, ApiScope::ReadWrite]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ApiScope::Read => "Read",
+            ApiScope::ReadWrite => "Read and write",
+        }
+    }
+}
+
+/// An API token as admins see it (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokenView {
+    pub id: String,
+    pub name: String,
+    pub scope: ApiScope,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A token just made: its secret, shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewApiToken {
+    pub token: ApiTokenView,
+    pub secret: String,
+}

@@ -39,6 +39,7 @@ pub fn AccountPage() -> impl IntoView {
                                 <li>{if role.can(Capability::Build) { "You can build apps and plans." } else { "You can run apps and take part in projects." }}</li>
                                 {role.can(Capability::ManageMembers).then(|| view! { <li><A href="/account/members">"Manage members and invitations"</A></li> })}
                                 {role.can(Capability::ViewAuditLog).then(|| view! { <li><A href="/account/audit">"Read the audit log"</A></li> })}
+                                {role.can(Capability::ManageMembers).then(|| view! { <li><A href="/account/api-tokens">"API tokens for outside systems"</A></li> })}
                             </ul>
                             <h2>"Your accounts"</h2>
                             <ul class="plain-list">

@@ -1,6 +1,7 @@
 //! The account pages, one module per page (or pair of closely related pages).
 
 mod account;
+mod api_tokens;
 mod audit;
 mod invitation;
 mod members;
@@ -10,6 +11,7 @@ mod sign_up;
 mod verify;
 
 pub use account::AccountPage;
+pub use api_tokens::ApiTokensPage;
 pub use audit::AuditPage;
 pub use invitation::InvitationPage;
 pub use members::MembersPage;

@@ -92,6 +92,8 @@ pub struct RateLimitsConfig {
     /// confirmed user cannot use Muster to mail strangers without end.
     pub invitations_per_inviter: RateLimit,
     pub invitations_per_account: RateLimit,
+    /// Calls of `/api/v1` per API token.
+    pub api_per_token: RateLimit,
 }
 
 impl AccountsConfig {
@@ -150,6 +152,7 @@ impl AccountsConfig {
                 password_reset_per_ip: limit("MUSTER_RATE_PASSWORD_RESET_PER_IP", 20, 3600)?,
                 invitations_per_inviter: limit("MUSTER_RATE_INVITATIONS_PER_INVITER", 30, 3600)?,
                 invitations_per_account: limit("MUSTER_RATE_INVITATIONS_PER_ACCOUNT", 100, 3600)?,
+                api_per_token: limit("MUSTER_RATE_API_PER_TOKEN", 1200, 60)?,
             },
             trusted_proxies,
         })
