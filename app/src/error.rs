@@ -204,7 +204,9 @@ mod server_side {
                 SubmissionsError::Apps(error) => return error.into(),
                 SubmissionsError::Database(error) => return error.into(),
                 SubmissionsError::Media(error) => return error.into(),
-                SubmissionsError::Queue(message) | SubmissionsError::Export(message) => {
+                SubmissionsError::Queue(message)
+                | SubmissionsError::Export(message)
+                | SubmissionsError::Webhook(message) => {
                     return internal(message)
                 }
             };

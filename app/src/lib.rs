@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("apps"), ParamSegment("id"), StaticSegment("submissions")) view={Lazy::<chunks::Submissions>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("apps"), ParamSegment("id"), StaticSegment("submissions"), ParamSegment("submission")) view={Lazy::<chunks::Submission>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("apps"), ParamSegment("id"), StaticSegment("map")) view={Lazy::<chunks::SubmissionsMap>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("apps"), ParamSegment("id"), StaticSegment("webhooks")) view={Lazy::<chunks::Webhooks>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("run") view={Lazy::<chunks::Launcher>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("run"), ParamSegment("id")) view={Lazy::<chunks::Runner>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("projects") view={Lazy::<chunks::Projects>::new()} ssr=SsrMode::Async/>

@@ -61,6 +61,7 @@ pub fn job_registry() -> JobRegistry {
     Platform::job_registry()
         .register::<muster_accounts::MailLink>()
         .register::<muster_submissions::ProcessSubmission>()
+        .register::<muster_platform::webhooks::DeliverWebhook>()
         .register::<muster_media::ExpireUpload>()
         .register::<muster_plans::SendCallIn>()
         .register::<muster_plans::ExpireCallIn>()

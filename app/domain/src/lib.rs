@@ -6,3 +6,4 @@ pub mod forms;
 pub mod maps;
 pub mod plans;
 pub mod submissions;
+pub mod webhooks;

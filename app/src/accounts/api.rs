@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 use muster_domain::accounts::views::{
-    ApiScope, ApiTokenView, AuditEventView, InvitationPreview, InvitationView, MemberView,
-    NewApiToken, SessionView,
+    ApiTokenView, AuditEventView, InvitationPreview, InvitationView, MemberView, NewApiToken,
+    SessionView,
 };
 use serde::{Deserialize, Serialize};
 
@@ -255,7 +255,7 @@ pub async fn load_api_tokens() -> Result<Vec<ApiTokenView>, AppError> {
 /// Makes an API token; its secret is in the answer, and nowhere else ever again.
 #[server(prefix = "/api", endpoint = "create_api_token")]
 pub async fn create_api_token(name: String, scope: String) -> Result<NewApiToken, AppError> {
-    let scope = ApiScope::parse(&scope).ok_or_else(|| {
+    let scope = muster_domain::accounts::views::ApiScope::parse(&scope).ok_or_else(|| {
         AppError::Invalid(muster_domain::accounts::FieldErrors::single(
             "scope",
             "Choose whether the token may only read, or also write.",

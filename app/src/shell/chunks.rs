@@ -51,6 +51,7 @@ page_chunks! {
     Submissions => crate::submissions::SubmissionsPage;
     Submission => crate::submissions::SubmissionPage;
     SubmissionsMap => crate::submissions::SubmissionsMapPage;
+    Webhooks => crate::submissions::WebhooksPage;
     Launcher => crate::runner::LauncherPage;
     Runner => crate::runner::RunnerPage;
     Projects => crate::plans::ProjectsPage;

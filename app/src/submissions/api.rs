@@ -3,9 +3,12 @@
 //! address bar says.
 
 use leptos::{prelude::*, server_fn::codec::Json};
-use muster_domain::submissions::{
-    query::ReviewStatus,
-    views::{AnswerEdit, SubmissionDetail, SubmissionPins, SubmissionsTable},
+use muster_domain::{
+    submissions::{
+        query::ReviewStatus,
+        views::{AnswerEdit, SubmissionDetail, SubmissionPins, SubmissionsTable},
+    },
+    webhooks::{EndpointView, NewEndpoint},
 };
 
 use crate::error::AppError;
@@ -75,4 +78,50 @@ pub async fn edit_submission_answer(
     let Caller { work, actor, .. } = request::caller().await?;
     muster_submissions::edit_answer(&work, &actor, app, submission, &edit).await?;
     Ok(())
+}
+
+/// An app's webhook endpoints with their newest deliveries.
+#[server(prefix = "/api", endpoint = "load_webhooks")]
+pub async fn load_webhooks(app_id: String) -> Result<Vec<EndpointView>, AppError> {
+    let app = record_id(&app_id)?;
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_submissions::webhooks::list(&work, &actor, app).await?)
+}
+
+/// Adds an endpoint (its URL checked: no private addresses unless the operator allows
+/// them); the answer holds its signing secret, shown once.
+#[server(prefix = "/api", endpoint = "add_webhook", input = Json)]
+pub async fn add_webhook(
+    app_id: String,
+    url: String,
+    events: Vec<String>,
+) -> Result<NewEndpoint, AppError> {
+    let app = record_id(&app_id)?;
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_submissions::webhooks::add(&work, &actor, app, &url, &events).await?)
+}
+
+#[server(prefix = "/api", endpoint = "set_webhook_enabled")]
+pub async fn set_webhook_enabled(
+    app_id: String,
+    endpoint_id: String,
+    enabled: bool,
+) -> Result<(), AppError> {
+    let (app, endpoint) = (record_id(&app_id)?, record_id(&endpoint_id)?);
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_submissions::webhooks::set_enabled(&work, &actor, app, endpoint, enabled).await?)
+}
+
+#[server(prefix = "/api", endpoint = "remove_webhook")]
+pub async fn remove_webhook(app_id: String, endpoint_id: String) -> Result<(), AppError> {
+    let (app, endpoint) = (record_id(&app_id)?, record_id(&endpoint_id)?);
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_submissions::webhooks::remove(&work, &actor, app, endpoint).await?)
+}
+
+#[server(prefix = "/api", endpoint = "send_test_webhook")]
+pub async fn send_test_webhook(app_id: String, endpoint_id: String) -> Result<(), AppError> {
+    let (app, endpoint) = (record_id(&app_id)?, record_id(&endpoint_id)?);
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_submissions::webhooks::send_test(&work, &actor, app, endpoint).await?)
 }

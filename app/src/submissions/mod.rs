@@ -6,13 +6,17 @@
 //!   filled with, its review status and history, and corrections of answers;
 //! - `map_page`: `/apps/{app}/map`, the same filters as clustered pins, asked for by
 //!   the box in view;
+//! - `webhooks_page`: `/apps/{app}/webhooks`, endpoints for the app's events and the
+//!   log of their deliveries (sent by the platform's webhook service);
 //! - `api`: the server functions.
 
 pub mod api;
 mod detail_page;
 mod map_page;
 mod table_page;
+mod webhooks_page;
 
 pub use detail_page::SubmissionPage;
 pub use map_page::SubmissionsMapPage;
 pub use table_page::SubmissionsPage;
+pub use webhooks_page::WebhooksPage;

@@ -90,6 +90,8 @@ fn TableView(app: String, table: SubmissionsTable, query: TableQuery) -> impl In
         <Filters action=base.clone() table=table.clone() query=query.clone()/>
         <p class="page-links">
             <A href=format!("/apps/{app}/map?{}", query.first_page().to_query())>"Show these on a map"</A>
+            " · "
+            <A href=format!("/apps/{app}/webhooks")>"Webhooks"</A>
             " · Download these as "
             {["csv", "xlsx", "geojson"].into_iter().map(|format| {
                 let href = format!("/api/apps/{app}/export/{format}?{}", query.first_page().to_query());

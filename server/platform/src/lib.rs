@@ -20,6 +20,7 @@ pub mod sessions;
 pub mod storage;
 pub mod telemetry;
 pub mod tenancy;
+pub mod webhooks;
 pub mod work;
 
 use std::sync::Arc;

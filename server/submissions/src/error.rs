@@ -30,6 +30,9 @@ pub enum SubmissionsError {
     Media(#[from] muster_media::MediaError),
     #[error(transparent)]
     Database(#[from] DbError),
+    /// The webhook service failed (not a refused URL: that is `Invalid`).
+    #[error("webhooks: {0}")]
+    Webhook(String),
     /// An export could not be written (a temporary file, the encoder).
     #[error("the export failed: {0}")]
     Export(String),

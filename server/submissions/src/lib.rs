@@ -14,6 +14,7 @@ mod processing;
 pub mod review;
 pub mod selection;
 pub mod table;
+pub mod webhooks;
 
 use chrono::{DateTime, Utc};
 use muster_accounts::Actor;
@@ -122,6 +123,24 @@ pub async fn submit(
                 account_id: actor.account_id,
             };
             processing::enqueue(work, &mut tx, &job).await?;
+            webhooks::emit(
+                &mut tx,
+                work,
+                actor.account_id,
+                app,
+                "submission.created",
+                serde_json::json!({
+                    "app_id": app,
+                    "submission": {
+                        "id": id,
+                        "version": new.version,
+                        "received_at": received_at,
+                        "submitted_by": actor.name,
+                        "answers": new.document,
+                    },
+                }),
+            )
+            .await?;
             (id, received_at)
         }
         None => {

@@ -86,6 +86,17 @@ pub async fn set_status(
         Some(status.as_str()),
     )
     .await?;
+    crate::webhooks::emit(
+        &mut tx,
+        work,
+        actor.account_id,
+        app,
+        "submission.status_changed",
+        serde_json::json!({
+            "app_id": app, "submission_id": id, "old": old, "new": status.as_str(), "by": actor.name,
+        }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Some(Changed {
         submission: id,
@@ -181,6 +192,17 @@ pub async fn edit_answer(
     let old = (!old.is_empty()).then_some(old);
     let new = (!edit.value.is_empty()).then_some(edit.value.as_str());
     let at = record(&mut tx, actor, id, what, old.as_deref(), new).await?;
+    crate::webhooks::emit(
+        &mut tx,
+        work,
+        actor.account_id,
+        app,
+        "submission.updated",
+        serde_json::json!({
+            "app_id": app, "submission_id": id, "path": what, "old": old, "new": new, "by": actor.name,
+        }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Some(Changed {
         submission: id,

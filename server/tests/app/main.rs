@@ -23,3 +23,4 @@ mod serving;
 mod shutdown;
 mod submission_table;
 mod submissions;
+mod webhooks;

@@ -10,9 +10,11 @@ use secrecy::{ExposeSecret, SecretString};
 
 mod accounts;
 mod map;
+mod webhooks;
 
 pub use accounts::{AccountsConfig, RateLimit, RateLimitsConfig, SessionConfig};
 pub use map::MapConfig;
+pub use webhooks::WebhookConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -36,6 +38,7 @@ pub struct Config {
     pub accounts: AccountsConfig,
     pub media: MediaConfig,
     pub map: MapConfig,
+    pub webhooks: WebhookConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -309,6 +312,7 @@ impl Config {
             },
             accounts: AccountsConfig::from_source(src)?,
             map: MapConfig::from_source(src)?,
+            webhooks: WebhookConfig::from_source(src)?,
             media: MediaConfig {
                 store: src
                     .get("MUSTER_MEDIA_STORE")
