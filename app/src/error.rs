@@ -40,6 +40,9 @@ pub enum AppError {
     /// A file of a type (or content) Muster does not take; the text says what it is.
     #[error("{0}")]
     Unsupported(String),
+    /// It was here and is no more (an expired download); the text says what to do.
+    #[error("{0}")]
+    Gone(String),
     /// Larger than allowed; the text says the limit.
     #[error("{0}")]
     TooLarge(String),
@@ -81,6 +84,7 @@ impl AppError {
             AppError::FormProblems(_) => 422,
             AppError::Unsupported(_) => 415,
             AppError::TooLarge(_) => 413,
+            AppError::Gone(_) => 410,
         }
     }
 
@@ -199,6 +203,9 @@ mod server_side {
                         .to_owned(),
                 ),
                 SubmissionsError::NotFound => AppError::NotFound,
+                SubmissionsError::Expired => AppError::Gone(
+                    "This download has expired: export the submissions again.".to_owned(),
+                ),
                 SubmissionsError::BadQuery(error) => AppError::Request(error.message),
                 SubmissionsError::Accounts(error) => return error.into(),
                 SubmissionsError::Apps(error) => return error.into(),

@@ -30,6 +30,8 @@ export function serverEnvironment(port: number): Record<string, string> {
     // Photos and signatures the tests send (under target/, never in the work tree).
     MUSTER_MEDIA_STORE: 'target/e2e-media',
     // Maps: tiles from a server the tests stand in for (runner.spec.ts routes it).
+    // Exports of more than two submissions are prepared by a job (the progress bar test).
+    MUSTER_EXPORT_DIRECT_ROWS: '2',
     MUSTER_MAP_TILES_URL: 'http://tiles.muster.test/{z}/{x}/{y}.png',
     MUSTER_MAP_ATTRIBUTION: 'Test tiles',
     RUST_LOG: process.env.RUST_LOG ?? 'warn',

@@ -75,13 +75,15 @@ pub enum TopicKind {
     Plan,
     Draft,
     Inbox,
+    /// A prepared export's progress.
+    Export,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TopicError {
     #[error("topic `{0}` is not `kind:id`")]
     Malformed(String),
-    #[error("unknown topic kind `{0}` (expected plan, draft or inbox)")]
+    #[error("unknown topic kind `{0}` (expected plan, draft, inbox or export)")]
     UnknownKind(String),
     #[error("topic id must be 1–64 letters, digits, `-` or `_`")]
     BadId,
@@ -96,6 +98,7 @@ pub fn parse_topic(topic: &str) -> Result<TopicKind, TopicError> {
         "plan" => TopicKind::Plan,
         "draft" => TopicKind::Draft,
         "inbox" => TopicKind::Inbox,
+        "export" => TopicKind::Export,
         other => return Err(TopicError::UnknownKind(other.chars().take(40).collect())),
     };
     let id_ok = (1..=64).contains(&id.len())

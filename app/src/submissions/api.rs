@@ -6,7 +6,7 @@ use leptos::{prelude::*, server_fn::codec::Json};
 use muster_domain::{
     submissions::{
         query::ReviewStatus,
-        views::{AnswerEdit, SubmissionDetail, SubmissionPins, SubmissionsTable},
+        views::{AnswerEdit, ExportView, SubmissionDetail, SubmissionPins, SubmissionsTable},
     },
     webhooks::{EndpointView, NewEndpoint},
 };
@@ -124,4 +124,30 @@ pub async fn send_test_webhook(app_id: String, endpoint_id: String) -> Result<()
     let (app, endpoint) = (record_id(&app_id)?, record_id(&endpoint_id)?);
     let Caller { work, actor, .. } = request::caller().await?;
     Ok(muster_submissions::webhooks::send_test(&work, &actor, app, endpoint).await?)
+}
+
+/// Starts an export of what the table's `query` selects as `format` (`csv`, `xlsx`,
+/// `geojson`): `None` when it is small enough to download straight away (from
+/// `/api/apps/{app}/export/{format}?{query}`), else the job preparing it.
+#[server(prefix = "/api", endpoint = "start_export")]
+pub async fn start_export(
+    app_id: String,
+    format: String,
+    query: String,
+) -> Result<Option<ExportView>, AppError> {
+    use muster_submissions::export::{prepared, ExportFormat};
+    let app = record_id(&app_id)?;
+    let format = ExportFormat::parse(&format)
+        .ok_or_else(|| AppError::Request("Exports are csv, xlsx or geojson.".to_owned()))?;
+    let query = parse_query(&query)?;
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(prepared::start(&work, &actor, app, &query, format).await?)
+}
+
+/// A prepared export as it stands.
+#[server(prefix = "/api", endpoint = "load_export")]
+pub async fn load_export(export_id: String) -> Result<ExportView, AppError> {
+    let export = record_id(&export_id)?;
+    let Caller { work, actor, .. } = request::caller().await?;
+    Ok(muster_submissions::export::prepared::status(&work, &actor, export).await?)
 }

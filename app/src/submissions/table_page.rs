@@ -11,11 +11,12 @@ use leptos_router::{
 };
 use muster_domain::submissions::{
     query::{Cursor, Order, ReviewStatus, TableQuery},
-    views::SubmissionsTable,
+    views::{ExportView, SubmissionsTable},
 };
 
-use super::api::load_submissions;
+use super::api::{load_export, load_submissions, start_export};
 use crate::accounts::pages::LoadError;
+use crate::realtime::client::use_topic;
 
 /// The address query without its `?`.
 fn bare(search: &str) -> String {
@@ -92,12 +93,8 @@ fn TableView(app: String, table: SubmissionsTable, query: TableQuery) -> impl In
             <A href=format!("/apps/{app}/map?{}", query.first_page().to_query())>"Show these on a map"</A>
             " · "
             <A href=format!("/apps/{app}/webhooks")>"Webhooks"</A>
-            " · Download these as "
-            {["csv", "xlsx", "geojson"].into_iter().map(|format| {
-                let href = format!("/api/apps/{app}/export/{format}?{}", query.first_page().to_query());
-                view! { <a href=href download data-testid=format!("export-{format}")>{format.to_uppercase()}</a>" " }
-            }).collect_view()}
         </p>
+        <Exports app=app.clone() query=query.first_page().to_query()/>
         <p class="table-order">
             "Order: "
             {match query.order {
@@ -227,5 +224,96 @@ fn Filters(action: String, table: SubmissionsTable, query: TableQuery) -> impl I
                 <button type="submit">"Apply"</button>
             </fieldset>
         </Form>
+    }
+}
+
+/// The export links. A small export downloads at once; a large one is prepared by a
+/// job, whose progress shows live until its download link appears. Before the page is
+/// interactive the links download directly (streamed, whatever the size).
+#[component]
+fn Exports(app: String, query: String) -> impl IntoView {
+    let running = RwSignal::new(None::<ExportView>);
+    let start = {
+        let (app, query) = (app.clone(), query.clone());
+        Action::new(move |(format, _href): &(&'static str, String)| {
+            let (app, query, format) = (app.clone(), query.clone(), format.to_string());
+            async move { start_export(app, format, query).await }
+        })
+    };
+    Effect::new(move |_| match start.value().get() {
+        Some(Ok(Some(export))) => running.set(Some(export)),
+        Some(Ok(None)) => {
+            #[cfg(feature = "hydrate")]
+            if let (Some(window), Some((_, href))) =
+                (web_sys::window(), start.input().get_untracked())
+            {
+                let _ = window.location().set_href(&href);
+            }
+        }
+        _ => {}
+    });
+    view! {
+        <p class="page-links">
+            "Download these as "
+            {["csv", "xlsx", "geojson"].into_iter().map(|format| {
+                let href = format!("/api/apps/{app}/export/{format}?{query}");
+                let clicked = href.clone();
+                view! {
+                    <a href=href download data-testid=format!("export-{format}") on:click=move |event| {
+                        event.prevent_default();
+                        start.dispatch((format, clicked.clone()));
+                    }>{format.to_uppercase()}</a>" "
+                }
+            }).collect_view()}
+        </p>
+        {move || start.value().get().and_then(Result::err).map(|error| view! { <p class="field-error" role="alert">{error.to_string()}</p> })}
+        {move || running.get().map(|export| view! { <ExportProgress export/> })}
+    }
+}
+
+#[component]
+fn ExportProgress(export: ExportView) -> impl IntoView {
+    let id = export.id.clone();
+    let current = RwSignal::new(export);
+    let feed = use_topic(&format!("export:{id}"));
+    Effect::new(move |_| {
+        if let Some(Ok(update)) = feed
+            .last_event
+            .get()
+            .map(serde_json::from_value::<ExportView>)
+        {
+            current.set(update);
+        }
+    });
+    // Progress made before the subscription (or while disconnected) is read once.
+    let reload = Resource::new(
+        move || (feed.subscriptions.get(), feed.refetches.get()),
+        move |_| load_export(id.clone()),
+    );
+    Effect::new(move |_| {
+        if let Some(Ok(update)) = reload.get() {
+            if update.rows_done >= current.get_untracked().rows_done {
+                current.set(update);
+            }
+        }
+    });
+    view! {
+        <div class="export-progress" data-testid="export-progress" role="status">
+            {move || {
+                let export = current.get();
+                let total = export.rows_total.unwrap_or(0).max(export.rows_done);
+                view! {
+                    <p>{format!("Preparing the {} export: {} of {} rows.", export.format.to_uppercase(), export.rows_done, total)}</p>
+                    <progress max=total.max(1) value=export.rows_done data-status=export.status.clone()></progress>
+                    {export.download.clone().map(|href| view! {
+                        <p>
+                            <a href=href download data-testid="export-download">{format!("Download the {}", export.format.to_uppercase())}</a>
+                            {export.expires_at.map(|at| format!(" (until {})", at.format("%Y-%m-%d %H:%M UTC")))}
+                        </p>
+                    })}
+                    {export.error.clone().map(|error| view! { <p class="field-error">{format!("The export failed: {error}")}</p> })}
+                }
+            }}
+        </div>
     }
 }

@@ -80,6 +80,26 @@ impl Storage {
         Ok(())
     }
 
+    /// Starts writing `key` in parts: a large file never has to be in memory whole.
+    pub async fn upload(&self, key: &str) -> Result<Upload, StorageError> {
+        let upload = self.store.put_multipart(&Path::from(key)).await?;
+        Ok(Upload {
+            writer: object_store::WriteMultipart::new(upload),
+        })
+    }
+
+    /// `key`'s bytes as they are read.
+    pub async fn get_stream(
+        &self,
+        key: &str,
+    ) -> Result<
+        impl futures::Stream<Item = Result<Bytes, StorageError>> + Send + 'static,
+        StorageError,
+    > {
+        let stream = self.store.get(&Path::from(key)).await?.into_stream();
+        Ok(stream.map_err(StorageError::from))
+    }
+
     pub async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
         Ok(self.store.get(&Path::from(key)).await?.bytes().await?)
     }
@@ -151,5 +171,25 @@ mod tests {
             Err(StorageError::NotFound(_))
         ));
         let _ = std::fs::remove_dir_all(directory);
+    }
+}
+
+/// A file being written in parts ([`Storage::upload`]); dropped unfinished, it is
+/// abandoned.
+pub struct Upload {
+    writer: object_store::WriteMultipart,
+}
+
+impl Upload {
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), StorageError> {
+        // At most a few parts in flight: memory stays bounded however large the file.
+        self.writer.wait_for_capacity(4).await?;
+        self.writer.write(bytes);
+        Ok(())
+    }
+
+    pub async fn finish(self) -> Result<(), StorageError> {
+        self.writer.finish().await?;
+        Ok(())
     }
 }

@@ -62,6 +62,7 @@ fn code(error: &AppError) -> &'static str {
         AppError::Conflict(_) | AppError::ActivityChanged(_) => "conflict",
         AppError::Unsupported(_) => "unsupported",
         AppError::TooLarge(_) => "too_large",
+        AppError::Gone(_) => "gone",
     }
 }
 

@@ -1,6 +1,9 @@
 //! `GET /api/apps/{app}/export/{csv|xlsx|geojson}?{the table's query}`: the submissions
 //! the table shows with that query (all pages), as a file. The body streams as rows are
 //! read (see `muster_submissions::export`).
+//!
+//! `GET /api/exports/{id}/download`: a file a job prepared (a large export), until it
+//! expires (410 after).
 
 use axum::{
     body::Body,
@@ -57,4 +60,38 @@ pub async fn download(
         Body::from_stream(body),
     )
         .into_response()
+}
+
+fn attachment(file_name: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
+        .unwrap_or(HeaderValue::from_static("attachment"))
+}
+
+pub async fn prepared(
+    Extension(context): Extension<RequestContext>,
+    Path(id): Path<String>,
+) -> Response {
+    let result = async {
+        let id = id.parse().map_err(|_| error_response(AppError::NotFound))?;
+        let (work, actor) = caller(&context).await?;
+        export::prepared::download(&work, &actor, id)
+            .await
+            .map_err(|error| error_response(error.into()))
+    }
+    .await;
+    match result {
+        Ok((file_name, format, stream)) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(format.content_type()),
+                ),
+                (header::CONTENT_DISPOSITION, attachment(&file_name)),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+            Body::from_stream(stream),
+        )
+            .into_response(),
+        Err(response) => response,
+    }
 }

@@ -71,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/media/{id}/image", get(media::image))
         .route("/api/media/{id}/thumbnail", get(media::thumbnail))
         .route("/api/apps/{app}/export/{format}", get(exports::download))
+        .route("/api/exports/{id}/download", get(exports::prepared))
         .merge(crate::api::routes(state.platform.clone()))
         .nest_service(
             &format!("/{}", options.site_pkg_dir),

@@ -232,7 +232,8 @@ async fn handle(
 
 /// Whether this connection's user may follow `topic`, checked at each subscription (the
 /// role and memberships are read afresh, like on every request): a draft by its app's
-/// builders, a plan by its project's members, an inbox by its own user only.
+/// builders, a plan by its project's members, an export by its account's builders, an
+/// inbox by its own user only.
 async fn authorize(context: &RequestContext, kind: TopicKind, topic: &str) -> Result<(), String> {
     use muster_app::error::AppError;
     let refusal = |error: AppError| error.to_string();
@@ -254,6 +255,9 @@ async fn authorize(context: &RequestContext, kind: TopicKind, topic: &str) -> Re
             .map(|_| ())
             .map_err(|e| refusal(AppError::from(e))),
         TopicKind::Plan => muster_plans::access::may_follow(work, &actor, id)
+            .await
+            .map_err(|e| refusal(AppError::from(e))),
+        TopicKind::Export => muster_submissions::export::prepared::may_follow(work, &actor, id)
             .await
             .map_err(|e| refusal(AppError::from(e))),
         TopicKind::Inbox if id == actor.user_id => Ok(()),

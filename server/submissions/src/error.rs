@@ -19,6 +19,9 @@ pub enum SubmissionsError {
     Conflict,
     #[error("not found")]
     NotFound,
+    /// A download whose time is up.
+    #[error("expired")]
+    Expired,
     /// A filter, sort or page link that cannot be read; says which and why.
     #[error("{0}")]
     BadQuery(muster_domain::submissions::query::QueryError),

@@ -659,3 +659,105 @@ async fn the_map_finds_pins_in_a_box_or_near_a_point_from_the_spatial_indexes() 
         assert!(!plan.contains("Seq Scan"), "{query}:\n{plan}");
     }
 }
+
+#[tokio::test]
+async fn a_large_export_is_prepared_by_a_job_with_progress_and_a_link_that_expires() {
+    let db = TestDatabase::create().await;
+    let app = accounts::app_with(&db, &[("MUSTER_EXPORT_DIRECT_ROWS", "300")]).await;
+    let owner = verified_user(&app, "Olga", "olga@example.org", "Acme").await;
+    let id = new_app(&owner, "Counts").await;
+    assert_eq!(save(&owner, &id, &version_1(), 1).await.0, 200);
+    publish(&owner, &id).await;
+    let (_, account) = ids(&owner).await;
+    let mut admin = PgConnection::connect(db.owner_url.as_str())
+        .await
+        .expect("connect");
+    sqlx::query(
+        "INSERT INTO submissions (id, account_id, app_id, version, client_id, content_hash, document, received_at, status)
+         SELECT gen_random_uuid(), $1, $2, 1, gen_random_uuid(), '\\x00', jsonb_build_object('count', (n % 50)::text),
+                timestamptz '2026-12-01 08:00:00+00' + n * interval '1 millisecond', 'complete'
+           FROM generate_series(1, 12000) AS n",
+    )
+    .bind(account.parse::<uuid::Uuid>().expect("account"))
+    .bind(id.parse::<uuid::Uuid>().expect("app"))
+    .execute(&mut admin)
+    .await
+    .expect("insert");
+    db.replicated().await;
+
+    // Few rows (240 of 12 000): download straight away.
+    let (status, started) = owner
+        .call(
+            "start_export",
+            &[
+                ("app_id", &id),
+                ("format", "csv"),
+                ("query", "field=count&value=7"),
+            ],
+        )
+        .await;
+    assert_eq!((status, &started), (200, &Value::Null), "{started}");
+    // Many: a job prepares it.
+    let (status, started) = owner
+        .call(
+            "start_export",
+            &[
+                ("app_id", &id),
+                ("format", "csv"),
+                ("query", "order=oldest"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(started["status"], "queued");
+    let export = started["id"].as_str().expect("id").to_owned();
+    let done = owner
+        .call_until("load_export", &[("export_id", &export)], |e| {
+            e["status"] == "done" || e["status"] == "failed"
+        })
+        .await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(
+        (done["rows_done"].as_i64(), done["rows_total"].as_i64()),
+        (Some(12000), Some(12000))
+    );
+    let href = done["download"].as_str().expect("link").to_owned();
+    let response = owner
+        .http
+        .get(format!("{}{href}", owner.base()))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status().as_u16(), 200);
+    let body = response.bytes().await.expect("body");
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(&body[..])
+        .records()
+        .map(|r| r.expect("row"))
+        .collect();
+    assert_eq!(rows.len(), 12000);
+    assert_eq!(&rows[0][9], "1", "the table's order: oldest first");
+    // Another account cannot have it; once expired, nobody can.
+    let stranger = verified_user(&app, "Eve", "eve@example.org", "Other Org").await;
+    let response = stranger
+        .http
+        .get(format!("{}{href}", stranger.base()))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status().as_u16(), 404);
+    sqlx::query("UPDATE exports SET expires_at = now() - interval '1 minute'")
+        .execute(&mut admin)
+        .await
+        .expect("expire");
+    admin.close().await.ok();
+    db.replicated().await;
+    let response = owner
+        .http
+        .get(format!("{}{href}", owner.base()))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status().as_u16(), 410);
+    let body: Value = response.json().await.expect("json");
+    assert!(body.to_string().contains("expired"), "{body}");
+}

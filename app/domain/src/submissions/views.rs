@@ -172,3 +172,19 @@ pub struct SubmissionPin {
     pub longitude: f64,
     pub received_at: DateTime<Utc>,
 }
+
+/// An export prepared by a job: its progress, and where to download it once done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportView {
+    pub id: String,
+    /// `csv`, `xlsx` or `geojson`.
+    pub format: String,
+    /// `queued`, `running`, `done` or `failed`.
+    pub status: String,
+    pub rows_done: i64,
+    pub rows_total: Option<i64>,
+    pub error: Option<String>,
+    /// Where to download it (`done` only), until `expires_at`.
+    pub download: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+}

@@ -73,6 +73,11 @@ pub struct MediaConfig {
     pub photo_max_px: u32,
     /// Images with more pixels than this are refused unopened (decompression bombs).
     pub image_max_pixels: u64,
+    /// Exports of more submissions than this are prepared by a job (with a progress
+    /// bar and a download link) instead of streamed straight away.
+    pub export_direct_rows: i64,
+    /// How long a prepared export can be downloaded.
+    pub export_keep: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -314,6 +319,13 @@ impl Config {
             map: MapConfig::from_source(src)?,
             webhooks: WebhookConfig::from_source(src)?,
             media: MediaConfig {
+                export_direct_rows: parsed(src, "MUSTER_EXPORT_DIRECT_ROWS", 100_000)?,
+                export_keep: Duration::from_secs(
+                    3600 * at_least_one(
+                        parsed::<u64>(src, "MUSTER_EXPORT_KEEP_HOURS", 24)?,
+                        "MUSTER_EXPORT_KEEP_HOURS",
+                    )?,
+                ),
                 store: src
                     .get("MUSTER_MEDIA_STORE")
                     .unwrap_or_else(|| "data/media".into()),

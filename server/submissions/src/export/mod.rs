@@ -10,6 +10,7 @@
 
 mod csv;
 mod geojson;
+pub mod prepared;
 mod xlsx;
 
 use std::io::Read;
