@@ -118,3 +118,25 @@ test('the map clusters the pins of the filter and searches near a point', async 
   await expect(owner).toHaveURL(/near=52\.3702%2C4\.8952%2C500/);
   await expect(owner.getByTestId('pin-count')).toHaveText('2 submissions here.');
 });
+
+test('an export larger than a direct download is prepared with a live progress bar, then downloaded', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const { page: owner } = await confirmedBuilder(browser, 'Pia Progress');
+  // The test server prepares exports of more than two submissions in a job.
+  const appId = await surveyWith(owner, 'Big survey', gates);
+  await owner.goto(`/apps/${appId}/submissions`);
+  await hydrated(owner);
+  await expect(owner.getByTestId('submission-row')).toHaveCount(3);
+  await owner.getByTestId('export-csv').click();
+  const progress = owner.getByTestId('export-progress');
+  await expect(progress).toBeVisible();
+  await expect(progress.locator('progress')).toHaveAttribute('data-status', 'done');
+  await expect(progress).toContainText('3 of 3 rows');
+  const [download] = await Promise.all([
+    owner.waitForEvent('download'),
+    owner.getByTestId('export-download').click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^big-survey-\d{4}-\d{2}-\d{2}\.csv$/);
+  const lines = (await readFile(await download.path(), 'utf8')).trim().split('\n');
+  expect(lines).toHaveLength(4);
+});

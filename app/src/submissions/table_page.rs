@@ -235,20 +235,25 @@ fn Exports(app: String, query: String) -> impl IntoView {
     let running = RwSignal::new(None::<ExportView>);
     let start = {
         let (app, query) = (app.clone(), query.clone());
-        Action::new(move |(format, _href): &(&'static str, String)| {
-            let (app, query, format) = (app.clone(), query.clone(), format.to_string());
-            async move { start_export(app, format, query).await }
+        Action::new(move |(format, href): &(&'static str, String)| {
+            let (app, query, format, href) =
+                (app.clone(), query.clone(), format.to_string(), href.clone());
+            async move {
+                start_export(app, format, query)
+                    .await
+                    .map(|export| (export, href))
+            }
         })
     };
     Effect::new(move |_| match start.value().get() {
-        Some(Ok(Some(export))) => running.set(Some(export)),
-        Some(Ok(None)) => {
+        Some(Ok((Some(export), _))) => running.set(Some(export)),
+        Some(Ok((None, href))) => {
             #[cfg(feature = "hydrate")]
-            if let (Some(window), Some((_, href))) =
-                (web_sys::window(), start.input().get_untracked())
-            {
+            if let Some(window) = web_sys::window() {
                 let _ = window.location().set_href(&href);
             }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = href;
         }
         _ => {}
     });
