@@ -149,7 +149,7 @@ pub fn SubmissionsMapPage() -> impl IntoView {
                     link_base=format!("/apps/{}/submissions", app_id())
                 />
             })}
-            <NearForm on_search=Callback::new(move |area| show(area))/>
+            <NearForm on_search=Callback::new(show)/>
         </section>
     }
 }

@@ -136,7 +136,8 @@ pub async fn authenticate(work: &Work, presented: &str) -> Result<TokenCaller, A
         return Err(AccountsError::NotSignedIn);
     }
     let presented_hash = hash(presented);
-    let found: Option<(Uuid, Uuid, Uuid, String, Option<DateTime<Utc>>)> = work
+    type Found = (Uuid, Uuid, Uuid, String, Option<DateTime<Utc>>);
+    let found: Option<Found> = work
         .read_latest(&muster_platform::tenancy::Scope::none(), |conn, _| {
             let presented_hash = &presented_hash;
             Box::pin(async move {

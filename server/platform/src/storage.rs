@@ -133,6 +133,26 @@ impl Storage {
     }
 }
 
+/// A file being written in parts ([`Storage::upload`]); dropped unfinished, it is
+/// abandoned.
+pub struct Upload {
+    writer: object_store::WriteMultipart,
+}
+
+impl Upload {
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), StorageError> {
+        // At most a few parts in flight: memory stays bounded however large the file.
+        self.writer.wait_for_capacity(4).await?;
+        self.writer.write(bytes);
+        Ok(())
+    }
+
+    pub async fn finish(self) -> Result<(), StorageError> {
+        self.writer.finish().await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,25 +191,5 @@ mod tests {
             Err(StorageError::NotFound(_))
         ));
         let _ = std::fs::remove_dir_all(directory);
-    }
-}
-
-/// A file being written in parts ([`Storage::upload`]); dropped unfinished, it is
-/// abandoned.
-pub struct Upload {
-    writer: object_store::WriteMultipart,
-}
-
-impl Upload {
-    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), StorageError> {
-        // At most a few parts in flight: memory stays bounded however large the file.
-        self.writer.wait_for_capacity(4).await?;
-        self.writer.write(bytes);
-        Ok(())
-    }
-
-    pub async fn finish(self) -> Result<(), StorageError> {
-        self.writer.finish().await?;
-        Ok(())
     }
 }

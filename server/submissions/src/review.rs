@@ -128,7 +128,13 @@ pub async fn edit_answer(
     let (rows, field_id) = submission::parse_path(edit.path.trim())
         .ok_or_else(|| malformed("That is not an answer of this submission."))?;
     let mut tx = work.write(&actor.scope()).await?;
-    let row: Option<(Json<Form>, Json<Document>, Option<DateTime<Utc>>, DateTime<Utc>)> =
+    type Row = (
+        Json<Form>,
+        Json<Document>,
+        Option<DateTime<Utc>>,
+        DateTime<Utc>,
+    );
+    let row: Option<Row> =
         sqlx::query_as(
             "SELECT v.form, s.document, s.device_time, s.received_at
                FROM submissions s JOIN app_versions v ON v.app_id = s.app_id AND v.version = s.version

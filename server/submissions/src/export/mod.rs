@@ -234,7 +234,7 @@ impl Export {
             Ok(sender.blocking_send(Ok(Bytes::from(bytes))).is_ok())
         };
         let mut encoder: Box<dyn Encoder> = match self.format {
-            ExportFormat::Csv => Box::new(csv::CsvEncoder::default()),
+            ExportFormat::Csv => Box::new(csv::CsvEncoder),
             ExportFormat::GeoJson => Box::new(geojson::GeoJsonEncoder::default()),
             ExportFormat::Xlsx => Box::new(xlsx::XlsxEncoder::new()?),
         };

@@ -167,7 +167,8 @@ pub async fn download(
     SubmissionsError,
 > {
     actor.require(Capability::Build, BUILDERS_ONLY)?;
-    let row: Option<(String, String, Option<String>, Option<DateTime<Utc>>)> = work
+    type Found = (String, String, Option<String>, Option<DateTime<Utc>>);
+    let row: Option<Found> = work
         .read(&actor.scope(), |conn, _| {
             Box::pin(async move {
                 sqlx::query_as(
