@@ -73,6 +73,56 @@ fn row_ids(page: &Value) -> Vec<String> {
         .collect()
 }
 
+/// How [`seed`] makes each row (`n` counts from 1): SQL expressions over `n`.
+struct Seed {
+    document: &'static str,
+    received_at: &'static str,
+    location: &'static str,
+}
+
+const SEED: Seed = Seed {
+    document: "'{}'::jsonb",
+    received_at: "now()",
+    location: "NULL",
+};
+
+/// Puts `count` submissions of version 1 of `app` (in `owner`'s account) straight into
+/// the database as the superuser — thousands in a moment — then analyses the table and
+/// waits until the replica has them. Their ids, in `n` order.
+async fn seed(
+    db: &TestDatabase,
+    owner: &Browser,
+    app: &str,
+    count: i64,
+    rows: Seed,
+) -> Vec<uuid::Uuid> {
+    let (_, account) = ids(owner).await;
+    let mut admin = PgConnection::connect(db.owner_url.as_str())
+        .await
+        .expect("connect");
+    // The expressions are this file's literals.
+    let ids: Vec<uuid::Uuid> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO submissions (id, account_id, app_id, version, client_id, content_hash, document, received_at, status, location)
+         SELECT gen_random_uuid(), $1, $2, 1, gen_random_uuid(), '\\x00', {}, {}, 'complete', {}
+           FROM generate_series(1, $3) AS n ORDER BY n
+         RETURNING id",
+        rows.document, rows.received_at, rows.location
+    )))
+    .bind(account.parse::<uuid::Uuid>().expect("account"))
+    .bind(app.parse::<uuid::Uuid>().expect("app"))
+    .bind(count)
+    .fetch_all(&mut admin)
+    .await
+    .expect("insert");
+    sqlx::query("ANALYZE submissions")
+        .execute(&mut admin)
+        .await
+        .expect("analyze");
+    admin.close().await.ok();
+    db.replicated().await;
+    ids
+}
+
 #[tokio::test]
 async fn each_filter_finds_what_it_says_across_versions_and_bad_ones_are_refused() {
     let db = TestDatabase::create().await;
@@ -281,27 +331,21 @@ async fn keyset_pages_have_no_gaps_or_repeats_while_submissions_keep_arriving() 
     let id = new_app(&owner, "Counts").await;
     assert_eq!(save(&owner, &id, &version_1(), 1).await.0, 200);
     publish(&owner, &id).await;
-    let (_, account) = ids(&owner).await;
 
     // 230 submissions already there, arriving in threes at the same microsecond: ties
     // are ordered by id.
-    let mut admin = PgConnection::connect(db.owner_url.as_str())
-        .await
-        .expect("connect");
-    let existing: Vec<uuid::Uuid> = sqlx::query_scalar(
-        "INSERT INTO submissions (id, account_id, app_id, version, client_id, content_hash, document, received_at, status)
-         SELECT gen_random_uuid(), $1, $2, 1, gen_random_uuid(), '\\x00', jsonb_build_object('site', 'Site ' || n),
-                timestamptz '2026-12-01 08:00:00+00' + (n / 3) * interval '1 second', 'complete'
-           FROM generate_series(1, 230) AS n
-         RETURNING id",
+    let existing = seed(
+        &db,
+        &owner,
+        &id,
+        230,
+        Seed {
+            document: "jsonb_build_object('site', 'Site ' || n)",
+            received_at: "timestamptz '2026-12-01 08:00:00+00' + (n / 3) * interval '1 second'",
+            ..SEED
+        },
     )
-    .bind(account.parse::<uuid::Uuid>().expect("account"))
-    .bind(id.parse::<uuid::Uuid>().expect("app"))
-    .fetch_all(&mut admin)
-    .await
-    .expect("insert");
-    admin.close().await.ok();
-    db.replicated().await;
+    .await;
     let existing: HashSet<String> = existing.iter().map(ToString::to_string).collect();
 
     let arriving = {
@@ -503,23 +547,19 @@ async fn a_large_export_streams_every_row_once() {
     let id = new_app(&owner, "Counts").await;
     assert_eq!(save(&owner, &id, &version_1(), 1).await.0, 200);
     publish(&owner, &id).await;
-    let (_, account) = ids(&owner).await;
-    let mut admin = PgConnection::connect(db.owner_url.as_str())
-        .await
-        .expect("connect");
-    sqlx::query(
-        "INSERT INTO submissions (id, account_id, app_id, version, client_id, content_hash, document, received_at, status)
-         SELECT gen_random_uuid(), $1, $2, 1, gen_random_uuid(), '\\x00', jsonb_build_object('count', n::text),
-                timestamptz '2026-12-01 08:00:00+00' + (n / 7) * interval '1 millisecond', 'complete'
-           FROM generate_series(1, 12345) AS n",
+    seed(
+        &db,
+        &owner,
+        &id,
+        12345,
+        Seed {
+            document: "jsonb_build_object('count', n::text)",
+            received_at:
+                "timestamptz '2026-12-01 08:00:00+00' + (n / 7) * interval '1 millisecond'",
+            ..SEED
+        },
     )
-    .bind(account.parse::<uuid::Uuid>().expect("account"))
-    .bind(id.parse::<uuid::Uuid>().expect("app"))
-    .execute(&mut admin)
-    .await
-    .expect("insert");
-    admin.close().await.ok();
-    db.replicated().await;
+    .await;
     let (status, _, body) = download(&owner, &id, "csv", "").await;
     assert_eq!(status, 200);
     let counts: HashSet<String> = csv::Reader::from_reader(&body[..])
@@ -543,26 +583,17 @@ async fn the_map_finds_pins_in_a_box_or_near_a_point_from_the_spatial_indexes() 
     publish(&owner, &id).await;
     let (user, account) = ids(&owner).await;
     // Submissions all over the globe (and another app's), so the planner has a choice.
-    let mut admin = PgConnection::connect(db.owner_url.as_str())
-        .await
-        .expect("connect");
-    sqlx::query(
-        "INSERT INTO submissions (id, account_id, app_id, version, client_id, content_hash, document, status, location)
-         SELECT gen_random_uuid(), $1, $2, 1, gen_random_uuid(), '\\x00', '{}'::jsonb, 'complete',
-                ST_SetSRID(ST_MakePoint(((n * 7) % 360) - 179.5, (n % 170) - 84.5), 4326)::geography
-           FROM generate_series(1, 20000) AS n",
+    seed(
+        &db,
+        &owner,
+        &id,
+        20000,
+        Seed {
+            location: "ST_SetSRID(ST_MakePoint(((n * 7) % 360) - 179.5, (n % 170) - 84.5), 4326)::geography",
+            ..SEED
+        },
     )
-    .bind(account.parse::<uuid::Uuid>().expect("account"))
-    .bind(id.parse::<uuid::Uuid>().expect("app"))
-    .execute(&mut admin)
-    .await
-    .expect("insert");
-    sqlx::query("ANALYZE submissions")
-        .execute(&mut admin)
-        .await
-        .expect("analyze");
-    admin.close().await.ok();
-    db.replicated().await;
+    .await;
     let dam = submit(
         &owner,
         &id,
@@ -668,22 +699,18 @@ async fn a_large_export_is_prepared_by_a_job_with_progress_and_a_link_that_expir
     let id = new_app(&owner, "Counts").await;
     assert_eq!(save(&owner, &id, &version_1(), 1).await.0, 200);
     publish(&owner, &id).await;
-    let (_, account) = ids(&owner).await;
-    let mut admin = PgConnection::connect(db.owner_url.as_str())
-        .await
-        .expect("connect");
-    sqlx::query(
-        "INSERT INTO submissions (id, account_id, app_id, version, client_id, content_hash, document, received_at, status)
-         SELECT gen_random_uuid(), $1, $2, 1, gen_random_uuid(), '\\x00', jsonb_build_object('count', (n % 50)::text),
-                timestamptz '2026-12-01 08:00:00+00' + n * interval '1 millisecond', 'complete'
-           FROM generate_series(1, 12000) AS n",
+    seed(
+        &db,
+        &owner,
+        &id,
+        12000,
+        Seed {
+            document: "jsonb_build_object('count', (n % 50)::text)",
+            received_at: "timestamptz '2026-12-01 08:00:00+00' + n * interval '1 millisecond'",
+            ..SEED
+        },
     )
-    .bind(account.parse::<uuid::Uuid>().expect("account"))
-    .bind(id.parse::<uuid::Uuid>().expect("app"))
-    .execute(&mut admin)
-    .await
-    .expect("insert");
-    db.replicated().await;
+    .await;
 
     // Few rows (240 of 12 000): download straight away.
     let (status, started) = owner
@@ -745,6 +772,9 @@ async fn a_large_export_is_prepared_by_a_job_with_progress_and_a_link_that_expir
         .await
         .expect("download");
     assert_eq!(response.status().as_u16(), 404);
+    let mut admin = PgConnection::connect(db.owner_url.as_str())
+        .await
+        .expect("connect");
     sqlx::query("UPDATE exports SET expires_at = now() - interval '1 minute'")
         .execute(&mut admin)
         .await
