@@ -32,6 +32,8 @@ export function serverEnvironment(port: number): Record<string, string> {
     // Maps: tiles from a server the tests stand in for (runner.spec.ts routes it).
     // Exports of more than two submissions are prepared by a job (the progress bar test).
     MUSTER_EXPORT_DIRECT_ROWS: '2',
+    // The webhook test's receiver runs on loopback.
+    MUSTER_WEBHOOK_ALLOW_PRIVATE: 'true',
     MUSTER_MAP_TILES_URL: 'http://tiles.muster.test/{z}/{x}/{y}.png',
     MUSTER_MAP_ATTRIBUTION: 'Test tiles',
     RUST_LOG: process.env.RUST_LOG ?? 'warn',

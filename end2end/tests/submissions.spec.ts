@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect, test, type Page } from '@playwright/test';
 import { call, confirmedBuilder, hydrated } from './support';
 
@@ -139,4 +141,56 @@ test('an export larger than a direct download is prepared with a live progress b
   expect(download.suggestedFilename()).toMatch(/^big-survey-\d{4}-\d{2}-\d{2}\.csv$/);
   const lines = (await readFile(await download.path(), 'utf8')).trim().split('\n');
   expect(lines).toHaveLength(4);
+});
+
+test('a builder adds a webhook, sends a test event and reads its delivery log; an admin makes and revokes an API token', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const received: { signature: string | undefined; body: string }[] = [];
+  const receiver = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => { body += chunk; });
+    request.on('end', () => {
+      received.push({ signature: request.headers['webhook-signature'] as string | undefined, body });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const { port } = receiver.address() as AddressInfo;
+  try {
+    const { page: owner } = await confirmedBuilder(browser, 'Wes Webhook');
+    const appId = await surveyWith(owner, 'Hooked survey', []);
+    await owner.goto(`/apps/${appId}/webhooks`);
+    await hydrated(owner);
+    await owner.getByLabel('Endpoint URL').fill(`http://127.0.0.1:${port}/hooks`);
+    await owner.getByRole('button', { name: 'Add the endpoint' }).click();
+    await expect(owner.getByTestId('webhook-secret')).toContainText('whsec_');
+    const endpoint = owner.getByTestId('webhook');
+    await expect(endpoint).toHaveCount(1);
+    await endpoint.getByRole('button', { name: 'Send a test event' }).click();
+    await expect.poll(() => received.length).toBe(1);
+    expect(received[0].signature).toMatch(/^v1,/);
+    expect(JSON.parse(received[0].body).type).toBe('webhook.test');
+    await expect(async () => {
+      await endpoint.getByRole('button', { name: 'Refresh the log' }).click();
+      await expect(endpoint.getByTestId('delivery').first()).toHaveAttribute('data-status', 'delivered', { timeout: 1_000 });
+    }).toPass({ timeout: 15_000 });
+    await expect(endpoint.getByTestId('delivery').first()).toContainText('204');
+
+    // API tokens: made with their secret shown once, listed, revoked.
+    await owner.goto('/account/api-tokens');
+    await hydrated(owner);
+    await owner.getByLabel('What uses it').fill('Dashboard');
+    await owner.getByRole('button', { name: 'Make a token' }).click();
+    const secret = await owner.getByTestId('new-token-secret').textContent();
+    expect(secret).toMatch(/^mst_[0-9a-f]{64}$/);
+    const apps = await owner.request.get('/api/v1/apps', { headers: { Authorization: `Bearer ${secret}` } });
+    expect(apps.status()).toBe(200);
+    expect((await apps.json()).data[0].name).toBe('Hooked survey');
+    await owner.getByRole('button', { name: 'Revoke “Dashboard”' }).click();
+    await expect(owner.getByTestId('api-token')).toContainText('Revoked');
+    const refused = await owner.request.get('/api/v1/apps', { headers: { Authorization: `Bearer ${secret}` } });
+    expect(refused.status()).toBe(401);
+  } finally {
+    receiver.close();
+  }
 });
