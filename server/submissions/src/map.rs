@@ -72,6 +72,7 @@ pub async fn pins(
             Box::pin(async move {
                 pins_query(selection, "")
                     .build_query_as()
+                    .persistent(false)
                     .fetch_all(conn)
                     .await
             })

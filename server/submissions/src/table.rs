@@ -122,7 +122,7 @@ pub async fn page(
                 let mut sql = QueryBuilder::<Postgres>::new(ROW_COLUMNS);
                 selection.push_where(&mut sql);
                 push_page(&mut sql, query.order, after, limit + 1);
-                sql.build_query_as().fetch_all(conn).await
+                sql.build_query_as().persistent(false).fetch_all(conn).await
             })
         })
         .await?;

@@ -302,7 +302,7 @@ impl Export {
                     );
                     selection.push_where(&mut sql);
                     push_page(&mut sql, order, after, BATCH);
-                    sql.build_query_as().fetch_all(conn).await
+                    sql.build_query_as().persistent(false).fetch_all(conn).await
                 })
             })
             .await?;

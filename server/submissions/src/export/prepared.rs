@@ -76,7 +76,10 @@ async fn count_up_to(
                     sql.push(" LIMIT ").push_bind(limit);
                 }
                 sql.push(") AS selected");
-                sql.build_query_scalar().fetch_one(conn).await
+                sql.build_query_scalar()
+                    .persistent(false)
+                    .fetch_one(conn)
+                    .await
             })
         })
         .await?)
