@@ -3,6 +3,7 @@
 //! latencies at a fixed rate.
 
 use std::{
+    future::Future,
     net::SocketAddr,
     sync::Arc,
     time::{Duration, Instant},
@@ -134,14 +135,28 @@ pub async fn closed_loop_rate(
     cookie: Option<&str>,
 ) -> f64 {
     let http = client();
-    // Warm-up: open the connections, fill caches.
+    let (url, cookie) = (Arc::new(url.to_owned()), cookie.map(str::to_owned).map(Arc::new));
+    closed_loop_rate_of(move || {
+        let (http, url, cookie) = (http.clone(), url.clone(), cookie.clone());
+        async move { one(&http, &url, accept_encoding, cookie.as_deref().map(String::as_str)).await }
+    })
+    .await
+}
+
+/// Operations per second from CONNECTIONS tasks, each starting the next `operation` as
+/// soon as the last one is done (after a second of warm-up: connections, caches).
+pub async fn closed_loop_rate_of<F, Fut>(operation: F) -> f64
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
     let warm = Instant::now() + Duration::from_secs(1);
     let mut warming = Vec::new();
     for _ in 0..CONNECTIONS {
-        let (http, url, cookie) = (http.clone(), url.to_owned(), cookie.map(str::to_owned));
+        let operation = operation.clone();
         warming.push(tokio::spawn(async move {
             while Instant::now() < warm {
-                one(&http, &url, accept_encoding, cookie.as_deref()).await;
+                operation().await;
             }
         }));
     }
@@ -152,11 +167,11 @@ pub async fn closed_loop_rate(
     let start = Instant::now();
     let end = start + CLOSED_LOOP;
     for _ in 0..CONNECTIONS {
-        let (http, url, cookie) = (http.clone(), url.to_owned(), cookie.map(str::to_owned));
+        let operation = operation.clone();
         tasks.push(tokio::spawn(async move {
             let mut done = 0u64;
             while Instant::now() < end {
-                one(&http, &url, accept_encoding, cookie.as_deref()).await;
+                operation().await;
                 done += 1;
             }
             done
@@ -177,6 +192,21 @@ pub async fn open_loop_latencies(
     rate: f64,
 ) -> Vec<Duration> {
     let http = client();
+    let (url, cookie) = (Arc::new(url.to_owned()), cookie.map(str::to_owned).map(Arc::new));
+    open_loop_latencies_of(rate, move || {
+        let (http, url, cookie) = (http.clone(), url.clone(), cookie.clone());
+        async move { one(&http, &url, accept_encoding, cookie.as_deref().map(String::as_str)).await }
+    })
+    .await
+}
+
+/// Latencies of `operation` started at a fixed rate for OPEN_LOOP (each from its
+/// scheduled start, so a stall counts against every operation it delays), sorted.
+pub async fn open_loop_latencies_of<F, Fut>(rate: f64, operation: F) -> Vec<Duration>
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let interval = Duration::from_secs_f64(1.0 / rate);
     let start = Instant::now();
     let count = (OPEN_LOOP.as_secs_f64() * rate) as u64;
@@ -185,10 +215,9 @@ pub async fn open_loop_latencies(
     for n in 0..count {
         let scheduled = start + interval.mul_f64(n as f64);
         tokio::time::sleep_until(scheduled.into()).await;
-        let (http, url, latencies) = (http.clone(), url.to_owned(), latencies.clone());
-        let cookie = cookie.map(str::to_owned);
+        let (running, latencies) = (operation(), latencies.clone());
         tasks.push(tokio::spawn(async move {
-            one(&http, &url, accept_encoding, cookie.as_deref()).await;
+            running.await;
             if let Ok(mut all) = latencies.lock() {
                 all.push(scheduled.elapsed());
             }
