@@ -71,6 +71,10 @@ const POOL: u32 = 10;
 const PAGE: i64 = 50;
 
 const FILTERED: &str = "status=approved&from=2026-03-01&to=2026-05-31&field=site&value=Sluice+Haven";
+/// The same question for an answer no row has (a site misspelt), over a year: the
+/// rows the page looks through before it knows there are none.
+const NOWHERE: &str =
+    "status=approved&from=2025-12-08&to=2026-12-08&field=site&value=Sluice+Haven+2";
 /// 0.24° × 0.20° around Utrecht: 0.5 % of the fixture's area, about 4 990 pins.
 const BOX: &str = "bbox=5.00,52.00,5.24,52.20";
 /// A date range of about 100 000 of the app's rows.
@@ -300,10 +304,18 @@ impl Asked {
         }
     }
 
-    /// Runs the bare `SELECT` once on the baseline pool: its rows.
-    async fn run(&self, pool: &PgPool) -> usize {
+    /// Runs the bare `SELECT` once on the baseline pool: its rows. As a prepared
+    /// statement kept on the connection, as muster runs it (after five runs Postgres may
+    /// plan it once for any values: a generic plan), or `with_values`: as an unnamed
+    /// statement, planned for its values every time.
+    async fn run(&self, pool: &PgPool, with_values: bool) -> usize {
         let mut sql = self.sql();
-        sql.build().fetch_all(pool).await.expect("baseline query").len()
+        sql.build()
+            .persistent(!with_values)
+            .fetch_all(pool)
+            .await
+            .expect("baseline query")
+            .len()
     }
 }
 
@@ -365,6 +377,23 @@ struct Measured {
     rate: f64,
     bare: Vec<Duration>,
     muster: Vec<Duration>,
+    /// The bare `SELECT` planned for its values each time: rate and latencies.
+    with_values: Option<(f64, Vec<Duration>)>,
+}
+
+/// The bare `SELECT` of `asked` as an operation for the load generator.
+fn bare(
+    asked: &Asked,
+    pool: &PgPool,
+    with_values: bool,
+) -> impl Fn() -> futures::future::BoxFuture<'static, ()> + Clone + Send + 'static {
+    let (asked, pool) = (asked.clone(), pool.clone());
+    move || {
+        let (asked, pool) = (asked.clone(), pool.clone());
+        Box::pin(async move {
+            asked.run(&pool, with_values).await;
+        })
+    }
 }
 
 /// `asked` from muster (the server function `function`) and bare on `pool`: rates from
@@ -377,6 +406,7 @@ async fn measure(
     query: &str,
     asked: &Asked,
     pool: &PgPool,
+    also_with_values: bool,
 ) -> Measured {
     let url = Arc::new(format!("http://{addr}/api/{function}"));
     let form = Arc::new([("app_id".to_owned(), app.to_owned()), ("query".to_owned(), query.to_owned())]);
@@ -391,25 +421,23 @@ async fn measure(
             }
         }
     };
-    let bare = {
-        let (asked, pool) = (asked.clone(), pool.clone());
-        move || {
-            let (asked, pool) = (asked.clone(), pool.clone());
-            async move {
-                asked.run(&pool).await;
-            }
-        }
-    };
-    let bare_rate = closed_loop_rate_of(bare.clone()).await;
+    let bare_rate = closed_loop_rate_of(bare(asked, pool, false)).await;
     let rate = closed_loop_rate_of(muster.clone()).await;
     let half = (rate / 2.0).max(1.0);
-    let bare = open_loop_latencies_of(half, bare).await;
+    let bare_latencies = open_loop_latencies_of(half, bare(asked, pool, false)).await;
     let muster = open_loop_latencies_of(half, muster).await;
+    let with_values = if also_with_values {
+        let rate = closed_loop_rate_of(bare(asked, pool, true)).await;
+        Some((rate, open_loop_latencies_of(half, bare(asked, pool, true)).await))
+    } else {
+        None
+    };
     Measured {
         bare_rate,
         rate,
-        bare,
+        bare: bare_latencies,
         muster,
+        with_values,
     }
 }
 
@@ -434,6 +462,15 @@ fn print_rows(label: &str, target_ms: Option<f64>, m: &Measured) {
         pct(&m.muster, 0.5),
         pct(&m.muster, 0.99)
     );
+    if let Some((rate, latencies)) = &m.with_values {
+        println!(
+            "| {label} | bare `SELECT` planned for its values (unnamed statement) | {rate:.0} | {:.2} | {:.1} | {:.1} | {:.1} | |",
+            rate / m.bare_rate,
+            pct(latencies, 0.5),
+            pct(latencies, 0.95),
+            pct(latencies, 0.99)
+        );
+    }
 }
 
 /// The server's resident memory in kB: (now, high-water mark) from /proc.
@@ -451,7 +488,10 @@ fn memory(pid: u32) -> (u64, u64) {
 }
 
 struct Exported {
-    rows: u64,
+    /// Counted from the lines; `None` when the body came compressed.
+    rows: Option<u64>,
+    /// `Content-Encoding`, when the body came compressed.
+    encoding: Option<String>,
     bytes: u64,
     seconds: f64,
     rss_before_kb: u64,
@@ -460,8 +500,16 @@ struct Exported {
     sampled_peak_kb: u64,
 }
 
-/// Downloads the CSV export of `query`, watching the server's memory.
-async fn export_csv(http: &reqwest::Client, addr: &str, app: &str, query: &str, pid: u32) -> Exported {
+/// Downloads the CSV export of `query`, watching the server's memory; with
+/// `accept_encoding` as a browser sends it (the body is then not decompressed).
+async fn export_csv(
+    http: &reqwest::Client,
+    addr: &str,
+    app: &str,
+    query: &str,
+    pid: u32,
+    accept_encoding: &'static str,
+) -> Exported {
     let reset = std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok();
     let (rss_before_kb, _) = memory(pid);
     let sampled = Arc::new(AtomicU64::new(rss_before_kb));
@@ -477,10 +525,16 @@ async fn export_csv(http: &reqwest::Client, addr: &str, app: &str, query: &str, 
     let started = Instant::now();
     let response = http
         .get(format!("http://{addr}/api/apps/{app}/export/csv?{query}"))
+        .header(reqwest::header::ACCEPT_ENCODING, accept_encoding)
         .send()
         .await
         .expect("export");
     assert!(response.status().is_success(), "export: {}", response.status());
+    let encoding = response
+        .headers()
+        .get(reqwest::header::CONTENT_ENCODING)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
     let (mut lines, mut bytes) = (0u64, 0u64);
     let mut response = response;
     while let Some(chunk) = response.chunk().await.expect("export body") {
@@ -492,7 +546,8 @@ async fn export_csv(http: &reqwest::Client, addr: &str, app: &str, query: &str, 
     let peak_kb = if reset { memory(pid).1 } else { 0 };
     Exported {
         // The header is a line too (no answer holds a line break).
-        rows: lines.saturating_sub(1),
+        rows: encoding.is_none().then(|| lines.saturating_sub(1)),
+        encoding,
         bytes,
         seconds,
         rss_before_kb,
@@ -525,8 +580,15 @@ async fn copy_csv(pool: &PgPool, app: uuid::Uuid, range: Option<(&str, &str)>) -
 }
 
 /// `EXPLAIN (ANALYZE, BUFFERS)` of `asked` as the runtime role on the replica, after six
-/// runs of the same prepared statement (the plan a pooled server connection uses).
-async fn explain(services: &Services, account: &str, asked: &Asked, literals: &[String]) -> String {
+/// runs of the same prepared statement (the plan a pooled server connection uses), or
+/// `with_values`: planned for these values (`plan_cache_mode = force_custom_plan`).
+async fn explain(
+    services: &Services,
+    account: &str,
+    asked: &Asked,
+    literals: &[String],
+    with_values: bool,
+) -> String {
     let mut conn = PgConnection::connect(services.replica().as_str())
         .await
         .expect("connect to the replica");
@@ -537,8 +599,12 @@ async fn explain(services: &Services, account: &str, asked: &Asked, literals: &[
          SELECT set_config('muster.account_id', '{account}', true);
          PREPARE bench_page AS {sql};"
     );
-    for _ in 0..6 {
-        script.push_str(&format!("{execute};"));
+    if with_values {
+        script.push_str("SET LOCAL plan_cache_mode = force_custom_plan;");
+    } else {
+        for _ in 0..6 {
+            script.push_str(&format!("{execute};"));
+        }
     }
     sqlx::raw_sql(sqlx::AssertSqlSafe(script))
         .execute(&mut conn)
@@ -688,14 +754,8 @@ async fn main() {
         }
     };
     let first = page(String::new()).await;
-    assert_eq!(first["rows"].as_array().map(Vec::len), Some(PAGE as usize));
     assert!(first["next"].is_string(), "a next page");
-    let filtered = page(FILTERED.to_owned()).await;
-    let filtered_rows = filtered["rows"].as_array().map_or(0, Vec::len);
-    let oldest = page("order=oldest".to_owned()).await;
-    assert_eq!(oldest["rows"].as_array().map(Vec::len), Some(PAGE as usize));
     let last = page(deep.clone()).await;
-    assert_eq!(last["rows"].as_array().map(Vec::len), Some(PAGE as usize));
     assert!(last["next"].is_null(), "the last page");
     let body = server_fn(&http, &pins_url, &[("app_id", &app), ("query", BOX)]).await;
     let pins: Value = serde_json::from_slice(&body).expect("json");
@@ -703,48 +763,81 @@ async fn main() {
     assert_eq!(pins["more"], false, "the box holds at most 5 000 pins");
     let pins_bytes = body.len();
 
-    let targets: [(String, &str, String, bool, Option<f64>); 5] = [
-        ("first page (no filter)".to_owned(), "load_submissions", String::new(), false, Some(100.0)),
-        (
-            "filtered page (status, 3 months, an answer)".to_owned(),
-            "load_submissions",
-            FILTERED.to_owned(),
-            false,
-            Some(200.0),
+    struct Target {
+        label: String,
+        function: &'static str,
+        query: String,
+        pins: bool,
+        target_ms: f64,
+        /// Also the bare `SELECT` planned for its values.
+        with_values: bool,
+    }
+    let table = |label: String, query: &str, target_ms: f64, with_values: bool| Target {
+        label,
+        function: "load_submissions",
+        query: query.to_owned(),
+        pins: false,
+        target_ms,
+        with_values,
+    };
+    let targets = [
+        table("first page (no filter)".to_owned(), "", 100.0, false),
+        table(
+            "filtered page (approved, 3 months, site = an answer of 1 in 200)".to_owned(),
+            FILTERED,
+            200.0,
+            true,
         ),
-        (
-            "first page, oldest first".to_owned(),
-            "load_submissions",
-            "order=oldest".to_owned(),
-            false,
-            Some(100.0),
+        table(
+            "filtered page (approved, a year, site = an answer no row has)".to_owned(),
+            NOWHERE,
+            200.0,
+            true,
         ),
-        (
-            format!("last page by keyset ({} rows deep)", rows - PAGE),
-            "load_submissions",
-            deep.clone(),
+        table("first page, oldest first".to_owned(), "order=oldest", 100.0, false),
+        table(
+            format!("last page by keyset (`after`, {} rows deep)", rows - PAGE),
+            &deep,
+            100.0,
             false,
-            Some(100.0),
         ),
-        ("map box, pins".to_owned(), "load_submission_pins", BOX.to_owned(), true, Some(200.0)),
+        Target {
+            label: format!("map box (`{BOX}`: {pin_count} pins, {} KB)", pins_bytes / 1024),
+            function: "load_submission_pins",
+            query: BOX.to_owned(),
+            pins: true,
+            target_ms: 200.0,
+            with_values: false,
+        },
     ];
     println!("| request | server | requests/s | vs baseline | p50 ms | p95 ms | p99 ms | target |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
-    for (label, function, query, is_pins, target) in &targets {
-        let asked = Asked::new(app_id, &form, query, *is_pins);
-        let bare_rows = asked.run(&pool).await;
-        let expected = if *is_pins { pin_count } else if query == FILTERED { filtered_rows } else { PAGE as usize };
-        assert!(
-            bare_rows == expected || bare_rows == expected + 1,
-            "{label}: the baseline reads {bare_rows} rows, muster shows {expected}"
-        );
-        let m = measure(&http, &addr, function, &app, query, &asked, &pool).await;
-        let label = if *is_pins {
-            format!("{label} ({pin_count} pins, {} KB)", pins_bytes / 1024)
+    for target in &targets {
+        let asked = Asked::new(app_id, &form, &target.query, target.pins);
+        let bare_rows = asked.run(&pool, false).await;
+        let shown = if target.pins {
+            pin_count
         } else {
-            label.clone()
+            let answer = page(target.query.clone()).await;
+            answer["rows"].as_array().map_or(0, Vec::len)
         };
-        print_rows(&label, *target, &m);
+        assert!(
+            bare_rows == shown || (!target.pins && bare_rows == shown + 1),
+            "{}: the baseline reads {bare_rows} rows, muster shows {shown}",
+            target.label
+        );
+        let m = measure(
+            &http,
+            &addr,
+            target.function,
+            &app,
+            &target.query,
+            &asked,
+            &pool,
+            target.with_values,
+        )
+        .await;
+        print_rows(&target.label, Some(target.target_ms), &m);
     }
     println!();
     println!("REST API list (`GET /api/v1/apps/{{app}}/submissions`): not measured: the API is not built yet.");
@@ -756,10 +849,12 @@ async fn main() {
         copy_csv(&pool, app_id, Some(("2026-01-01", "2026-02-08"))).await;
     let (copy_rows, copy_bytes, copy_s) = copy_csv(&pool, app_id, None).await;
     assert_eq!((copy_rows, copy_range_rows), (rows as u64, in_range as u64));
-    let ranged = export_csv(&http, &addr, &app, RANGE, pid).await;
-    assert_eq!(ranged.rows, in_range as u64, "the range's rows, once each");
-    let whole = export_csv(&http, &addr, &app, "", pid).await;
-    assert_eq!(whole.rows, rows as u64, "every row once");
+    let ranged = export_csv(&http, &addr, &app, RANGE, pid, "identity").await;
+    assert_eq!(ranged.rows, Some(in_range as u64), "the range's rows, once each");
+    let whole = export_csv(&http, &addr, &app, "", pid, "identity").await;
+    assert_eq!(whole.rows, Some(rows as u64), "every row once");
+    // As Chromium asks for it: the server compresses the stream.
+    let browser_like = export_csv(&http, &addr, &app, "", pid, "gzip, deflate, br, zstd").await;
     println!("| CSV export | rows | MB | seconds | rows/s | vs COPY | server RSS before MB | peak RSS MB (high-water mark) | peak RSS MB (sampled) |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     println!(
@@ -778,11 +873,20 @@ async fn main() {
             copy_range_rows as f64 / copy_range_s,
         ),
         ("muster, all rows".to_owned(), &whole, copy_rows as f64 / copy_s),
+        (
+            format!(
+                "muster, all rows, `Accept-Encoding: gzip, deflate, br, zstd` (sent as {})",
+                browser_like.encoding.as_deref().unwrap_or("identity")
+            ),
+            &browser_like,
+            copy_rows as f64 / copy_s,
+        ),
     ] {
-        let rate = run.rows as f64 / run.seconds;
+        // A compressed body is the same rows as the plain one.
+        let exported = run.rows.unwrap_or(rows as u64);
+        let rate = exported as f64 / run.seconds;
         println!(
-            "| {label} | {} | {:.0} | {:.2} | {rate:.0} | {:.2} | {:.1} | {} | {:.1} |",
-            run.rows,
+            "| {label} | {exported} | {:.0} | {:.2} | {rate:.0} | {:.2} | {:.1} | {} | {:.1} |",
             run.bytes as f64 / 1e6,
             run.seconds,
             rate / copy_rate,
@@ -795,7 +899,7 @@ async fn main() {
             run.sampled_peak_kb as f64 / 1024.0
         );
     }
-    let whole_rate = whole.rows as f64 / whole.seconds;
+    let whole_rate = rows as f64 / whole.seconds;
     println!();
     println!(
         "Export target ≥ 50 000 rows/s: {} ({whole_rate:.0} rows/s). Server RSS idle before the exports: {:.1} MB.",
@@ -804,44 +908,52 @@ async fn main() {
     );
     println!();
 
-    // The plans behind the filtered page and the map box.
-    let filtered_asked = Asked::new(app_id, &form, FILTERED, false);
-    let filtered_plan = explain(
-        &services,
-        &account,
-        &filtered_asked,
-        &[
+    // The plans behind the filtered pages and the map box.
+    let page_literals = |from: &str, before: &str, site: &str| {
+        vec![
             quote(&app),
-            quote("2026-03-01T00:00:00Z"),
-            quote("2026-06-01T00:00:00Z"),
+            quote(from),
+            quote(before),
             quote("approved"),
-            quote(r#"{"site": "Sluice Haven"}"#),
+            quote(&json!({ "site": site }).to_string()),
             (PAGE + 1).to_string(),
-        ],
-    )
-    .await;
+        ]
+    };
+    let filtered_asked = Asked::new(app_id, &form, FILTERED, false);
+    let filtered = page_literals("2026-03-01T00:00:00Z", "2026-06-01T00:00:00Z", "Sluice Haven");
+    let nowhere = page_literals("2025-12-08T00:00:00Z", "2026-12-09T00:00:00Z", "Sluice Haven 2");
     let box_asked = Asked::new(app_id, &form, BOX, true);
-    let box_plan = explain(
-        &services,
-        &account,
-        &box_asked,
-        &[
-            quote(&app),
-            "5.00".to_owned(),
-            "52.00".to_owned(),
-            "5.24".to_owned(),
-            "52.20".to_owned(),
-            "5001".to_owned(),
-        ],
-    )
-    .await;
-    println!("The filtered page (`{FILTERED}`):");
-    println!();
-    println!("```text\n{filtered_plan}\n```");
-    println!();
-    println!("The map box (`{BOX}`):");
-    println!();
-    println!("```text\n{box_plan}\n```");
+    let box_literals = [
+        quote(&app),
+        "5.00".to_owned(),
+        "52.00".to_owned(),
+        "5.24".to_owned(),
+        "52.20".to_owned(),
+        "5001".to_owned(),
+    ];
+    for (title, asked, literals, with_values) in [
+        (format!("The filtered page (`{FILTERED}`)"), &filtered_asked, &filtered[..], false),
+        (
+            format!("The filtered page (`{FILTERED}`), planned for its values"),
+            &filtered_asked,
+            &filtered[..],
+            true,
+        ),
+        (format!("No row has the answer (`{NOWHERE}`)"), &filtered_asked, &nowhere[..], false),
+        (
+            format!("No row has the answer (`{NOWHERE}`), planned for its values"),
+            &filtered_asked,
+            &nowhere[..],
+            true,
+        ),
+        (format!("The map box (`{BOX}`)"), &box_asked, &box_literals[..], false),
+    ] {
+        let plan = explain(&services, &account, asked, literals, with_values).await;
+        println!("{title}:");
+        println!();
+        println!("```text\n{plan}\n```");
+        println!();
+    }
     drop(pool);
     drop(server);
 }
