@@ -38,6 +38,15 @@ pub async fn start_muster(env: &[(&str, &str)]) -> (Server, String) {
         .env("RUST_LOG", "warn")
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .stdout(Stdio::null());
+    // Its log (standard output) to a file, to see why a request failed.
+    if let Some(path) = std::env::var_os("MUSTER_BENCH_SERVER_LOG") {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .expect("MUSTER_BENCH_SERVER_LOG can be written");
+        command.stdout(log);
+    }
     for (name, value) in env {
         command.env(name, value);
     }
