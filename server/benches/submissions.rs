@@ -62,7 +62,10 @@ fn rows() -> i64 {
         .ok()
         .map(|raw| raw.parse::<i64>().expect("MUSTER_BENCH_ROWS is a number"))
         .unwrap_or(1_000_000);
-    assert!(rows >= 1_000 && rows % 10 == 0, "MUSTER_BENCH_ROWS: a multiple of 10, at least 1 000");
+    assert!(
+        rows >= 1_000 && rows % 10 == 0,
+        "MUSTER_BENCH_ROWS: a multiple of 10, at least 1 000"
+    );
     rows
 }
 /// Muster's replica pool (`DATABASE_REPLICA_MAX_CONNECTIONS`), and the baseline's.
@@ -70,7 +73,8 @@ const POOL: u32 = 10;
 /// Rows per table page, and what a page query asks for (one more: is there a next?).
 const PAGE: i64 = 50;
 
-const FILTERED: &str = "status=approved&from=2026-03-01&to=2026-05-31&field=site&value=Sluice+Haven";
+const FILTERED: &str =
+    "status=approved&from=2026-03-01&to=2026-05-31&field=site&value=Sluice+Haven";
 /// The same question for an answer no row has (a site misspelt), over a year: the
 /// rows the page looks through before it knows there are none.
 const NOWHERE: &str =
@@ -150,7 +154,10 @@ impl Drop for OwnDatabase<'_> {
         let _ = self
             .0
             .psql("postgres")
-            .args(["-c", &format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")])
+            .args([
+                "-c",
+                &format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"),
+            ])
             .status();
     }
 }
@@ -158,7 +165,10 @@ impl Drop for OwnDatabase<'_> {
 async fn create_database(services: &Services) {
     let status = services
         .psql("postgres")
-        .args(["-c", &format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")])
+        .args([
+            "-c",
+            &format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"),
+        ])
         .args(["-c", &format!("CREATE DATABASE {DATABASE}")])
         .status()
         .expect("psql runs");
@@ -219,7 +229,10 @@ async fn replicated(services: &Services) {
             if replayed {
                 break;
             }
-            assert!(Instant::now() < deadline, "a replica did not replay the fixture");
+            assert!(
+                Instant::now() < deadline,
+                "a replica did not replay the fixture"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -329,7 +342,8 @@ impl Asked {
             Asked::Pins(selection) => {
                 let mut sql = QueryBuilder::new(PIN_COLUMNS);
                 selection.push_where(&mut sql);
-                sql.push(" AND s.location IS NOT NULL LIMIT ").push_bind(5_001_i64);
+                sql.push(" AND s.location IS NOT NULL LIMIT ")
+                    .push_bind(5_001_i64);
                 sql
             }
         }
@@ -433,9 +447,7 @@ fn muster_call(
         Box::pin(async move {
             let response = http.post(url.as_str()).form(&*form).send().await;
             let failed = match response {
-                Ok(response) if response.status().is_success() => {
-                    response.bytes().await.is_err()
-                }
+                Ok(response) if response.status().is_success() => response.bytes().await.is_err(),
                 Ok(response) => {
                     let status = response.status();
                     let body = response.text().await.unwrap_or_default();
@@ -500,7 +512,10 @@ async fn measure(
     let with_values = match values_pool {
         Some(pool) => {
             let rate = closed_loop_rate_of(bare(asked, pool, true)).await;
-            Some((rate, open_loop_latencies_of(half, bare(asked, pool, true)).await))
+            Some((
+                rate,
+                open_loop_latencies_of(half, bare(asked, pool, true)).await,
+            ))
         }
         None => None,
     };
@@ -605,7 +620,11 @@ async fn export_csv(
         .send()
         .await
         .expect("export");
-    assert!(response.status().is_success(), "export: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "export: {}",
+        response.status()
+    );
     let encoding = response
         .headers()
         .get(reqwest::header::CONTENT_ENCODING)
@@ -738,9 +757,18 @@ async fn main() {
     let session = call(&owner.http, &addr, "load_session", &[]).await;
     let (user, account) = (
         session["user"]["id"].as_str().expect("user").to_owned(),
-        session["account"]["id"].as_str().expect("account").to_owned(),
+        session["account"]["id"]
+            .as_str()
+            .expect("account")
+            .to_owned(),
     );
-    let app = call(&owner.http, &addr, "create_app", &[("name", "Water inspections")]).await;
+    let app = call(
+        &owner.http,
+        &addr,
+        "create_app",
+        &[("name", "Water inspections")],
+    )
+    .await;
     let app = app.as_str().expect("app id").to_owned();
     let (status, saved) = call_json(
         &owner.http,
@@ -754,7 +782,10 @@ async fn main() {
 
     let all_rows = rows / 10 * 11;
     let started = Instant::now();
-    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/submission_fixture.sql");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/benches/submission_fixture.sql"
+    );
     let status = services
         .psql(DATABASE)
         .args(["-v", &format!("account={account}")])
@@ -875,7 +906,12 @@ async fn main() {
             200.0,
             true,
         ),
-        table("first page, oldest first".to_owned(), "order=oldest", 100.0, false),
+        table(
+            "first page, oldest first".to_owned(),
+            "order=oldest",
+            100.0,
+            false,
+        ),
         table(
             format!("last page by keyset (`after`, {} rows deep)", rows - PAGE),
             &deep,
@@ -883,7 +919,10 @@ async fn main() {
             false,
         ),
         Target {
-            label: format!("map box (`{BOX}`: {pin_count} pins, {} KB)", pins_bytes / 1024),
+            label: format!(
+                "map box (`{BOX}`: {pin_count} pins, {} KB)",
+                pins_bytes / 1024
+            ),
             function: "load_submission_pins",
             query: BOX.to_owned(),
             pins: true,
@@ -933,7 +972,11 @@ async fn main() {
     let (copy_rows, copy_bytes, copy_s) = copy_csv(&pool, app_id, None).await;
     assert_eq!((copy_rows, copy_range_rows), (rows as u64, in_range as u64));
     let ranged = export_csv(&http, &addr, &app, RANGE, pid, "identity").await;
-    assert_eq!(ranged.rows, Some(in_range as u64), "the range's rows, once each");
+    assert_eq!(
+        ranged.rows,
+        Some(in_range as u64),
+        "the range's rows, once each"
+    );
     let whole = export_csv(&http, &addr, &app, "", pid, "identity").await;
     assert_eq!(whole.rows, Some(rows as u64), "every row once");
     // As Chromium asks for it: the server compresses the stream.
@@ -955,7 +998,11 @@ async fn main() {
             &ranged,
             copy_range_rows as f64 / copy_range_s,
         ),
-        ("muster, all rows".to_owned(), &whole, copy_rows as f64 / copy_s),
+        (
+            "muster, all rows".to_owned(),
+            &whole,
+            copy_rows as f64 / copy_s,
+        ),
         (
             format!(
                 "muster, all rows, `Accept-Encoding: gzip, deflate, br, zstd` (sent as {})",
@@ -995,7 +1042,10 @@ async fn main() {
     // (a second muster, whose new connections get the setting).
     let status = services
         .psql(DATABASE)
-        .args(["-c", &format!("ALTER DATABASE {DATABASE} SET plan_cache_mode = force_custom_plan")])
+        .args([
+            "-c",
+            &format!("ALTER DATABASE {DATABASE} SET plan_cache_mode = force_custom_plan"),
+        ])
         .status()
         .expect("psql runs");
     assert!(status.success(), "set plan_cache_mode");
@@ -1004,11 +1054,22 @@ async fn main() {
     let planned_http = browser(&planned, &cookie);
     println!("With `ALTER DATABASE … SET plan_cache_mode = force_custom_plan` (each statement planned for its values; a second muster on new connections):");
     println!();
-    println!("| request | server | requests/s | vs baseline above | p50 ms | p95 ms | p99 ms | target |");
+    println!(
+        "| request | server | requests/s | vs baseline above | p50 ms | p95 ms | p99 ms | target |"
+    );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
-    for target in targets.iter().filter(|t| t.with_values || t.query.is_empty()) {
+    for target in targets
+        .iter()
+        .filter(|t| t.with_values || t.query.is_empty())
+    {
         FAILED.store(0, Ordering::Relaxed);
-        let call = muster_call(&planned_http, &planned, target.function, &app, &target.query);
+        let call = muster_call(
+            &planned_http,
+            &planned,
+            target.function,
+            &app,
+            &target.query,
+        );
         let rate = closed_loop_rate_of(call.clone()).await;
         let latencies = open_loop_latencies_of((rate / 2.0).max(1.0), call).await;
         let bare_rate = bare_rates[&target.label];
@@ -1041,8 +1102,16 @@ async fn main() {
         ]
     };
     let filtered_asked = Asked::new(app_id, &form, FILTERED, false);
-    let filtered = page_literals("2026-03-01T00:00:00Z", "2026-06-01T00:00:00Z", "Sluice Haven");
-    let nowhere = page_literals("2025-12-08T00:00:00Z", "2026-12-09T00:00:00Z", "Sluice Haven 2");
+    let filtered = page_literals(
+        "2026-03-01T00:00:00Z",
+        "2026-06-01T00:00:00Z",
+        "Sluice Haven",
+    );
+    let nowhere = page_literals(
+        "2025-12-08T00:00:00Z",
+        "2026-12-09T00:00:00Z",
+        "Sluice Haven 2",
+    );
     let box_asked = Asked::new(app_id, &form, BOX, true);
     let box_literals = [
         quote(&app),
@@ -1053,21 +1122,36 @@ async fn main() {
         "5001".to_owned(),
     ];
     for (title, asked, literals, with_values) in [
-        (format!("The filtered page (`{FILTERED}`)"), &filtered_asked, &filtered[..], false),
+        (
+            format!("The filtered page (`{FILTERED}`)"),
+            &filtered_asked,
+            &filtered[..],
+            false,
+        ),
         (
             format!("The filtered page (`{FILTERED}`), planned for its values"),
             &filtered_asked,
             &filtered[..],
             true,
         ),
-        (format!("No row has the answer (`{NOWHERE}`)"), &filtered_asked, &nowhere[..], false),
+        (
+            format!("No row has the answer (`{NOWHERE}`)"),
+            &filtered_asked,
+            &nowhere[..],
+            false,
+        ),
         (
             format!("No row has the answer (`{NOWHERE}`), planned for its values"),
             &filtered_asked,
             &nowhere[..],
             true,
         ),
-        (format!("The map box (`{BOX}`)"), &box_asked, &box_literals[..], false),
+        (
+            format!("The map box (`{BOX}`)"),
+            &box_asked,
+            &box_literals[..],
+            false,
+        ),
     ] {
         let plan = explain(&services, &account, asked, literals, with_values).await;
         println!("{title}:");

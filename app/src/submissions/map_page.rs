@@ -48,16 +48,12 @@ mod browser {
     }
 }
 
-fn bare(search: &str) -> String {
-    search.trim_start_matches('?').to_owned()
-}
-
 #[component]
 pub fn SubmissionsMapPage() -> impl IntoView {
     let params = use_params_map();
     let location = use_location();
     let app_id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let search = move || bare(&location.search.get());
+    let search = move || super::address_query(&location.search.get());
     let answer = Resource::new(
         move || (app_id(), search()),
         |(app, query)| load_submission_pins(app, query),

@@ -20,3 +20,9 @@ pub use detail_page::SubmissionPage;
 pub use map_page::SubmissionsMapPage;
 pub use table_page::SubmissionsPage;
 pub use webhooks_page::WebhooksPage;
+
+/// A page address's query without its `?`: what the table, the map and the server
+/// functions read filters from.
+fn address_query(search: &str) -> String {
+    search.trim_start_matches('?').to_owned()
+}

@@ -18,17 +18,12 @@ use super::api::{load_export, load_submissions, start_export};
 use crate::accounts::pages::LoadError;
 use crate::realtime::client::use_topic;
 
-/// The address query without its `?`.
-fn bare(search: &str) -> String {
-    search.trim_start_matches('?').to_owned()
-}
-
 #[component]
 pub fn SubmissionsPage() -> impl IntoView {
     let params = use_params_map();
     let location = use_location();
     let app_id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let search = move || bare(&location.search.get());
+    let search = move || super::address_query(&location.search.get());
     let page = Resource::new(
         move || (app_id(), search()),
         |(app, query)| load_submissions(app, query),

@@ -135,10 +135,21 @@ pub async fn closed_loop_rate(
     cookie: Option<&str>,
 ) -> f64 {
     let http = client();
-    let (url, cookie) = (Arc::new(url.to_owned()), cookie.map(str::to_owned).map(Arc::new));
+    let (url, cookie) = (
+        Arc::new(url.to_owned()),
+        cookie.map(str::to_owned).map(Arc::new),
+    );
     closed_loop_rate_of(move || {
         let (http, url, cookie) = (http.clone(), url.clone(), cookie.clone());
-        async move { one(&http, &url, accept_encoding, cookie.as_deref().map(String::as_str)).await }
+        async move {
+            one(
+                &http,
+                &url,
+                accept_encoding,
+                cookie.as_deref().map(String::as_str),
+            )
+            .await
+        }
     })
     .await
 }
@@ -192,10 +203,21 @@ pub async fn open_loop_latencies(
     rate: f64,
 ) -> Vec<Duration> {
     let http = client();
-    let (url, cookie) = (Arc::new(url.to_owned()), cookie.map(str::to_owned).map(Arc::new));
+    let (url, cookie) = (
+        Arc::new(url.to_owned()),
+        cookie.map(str::to_owned).map(Arc::new),
+    );
     open_loop_latencies_of(rate, move || {
         let (http, url, cookie) = (http.clone(), url.clone(), cookie.clone());
-        async move { one(&http, &url, accept_encoding, cookie.as_deref().map(String::as_str)).await }
+        async move {
+            one(
+                &http,
+                &url,
+                accept_encoding,
+                cookie.as_deref().map(String::as_str),
+            )
+            .await
+        }
     })
     .await
 }

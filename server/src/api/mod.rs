@@ -64,9 +64,7 @@ impl Modify for BearerToken {
 
 /// The id in a path; not one: 404, as an id of another account's record.
 fn record(raw: &str) -> Result<Uuid, ApiError> {
-    raw.trim()
-        .parse()
-        .map_err(|_| ApiError(muster_app::error::AppError::NotFound))
+    muster_app::request::record_id(raw).map_err(ApiError)
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
