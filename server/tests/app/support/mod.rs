@@ -189,6 +189,45 @@ impl TestDatabase {
     }
 }
 
+/// A finished test's database goes, with its media: a suite run leaves no clutter that
+/// fills the disk over days of runs. `MUSTER_TEST_KEEP_DATABASES=1` keeps them for a
+/// post-mortem.
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if std::env::var_os("MUSTER_TEST_KEEP_DATABASES").is_some() {
+            return;
+        }
+        let _ = std::fs::remove_dir_all(self.media_store());
+        let (admin, name) = (
+            with_database(&self.owner_url, "postgres"),
+            self.name.clone(),
+        );
+        // Drop cannot await, and the test's runtime may be the one running this: a
+        // thread of its own with a runtime of its own. FORCE ends the connections the
+        // test's Muster still holds.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime
+                .block_on(async {
+                    let mut conn = PgConnection::connect(admin.as_str()).await?;
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut conn)
+                    .await?;
+                    conn.close().await
+                })
+                .map_err(std::io::Error::other)
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test database {}: {dropped:?}", self.name);
+        }
+    }
+}
+
 /// Rewrites the host:port of a URL, e.g. to send it through a [`proxy::TcpProxy`].
 pub fn via(url: &Url, addr: SocketAddr) -> Url {
     let mut url = url.clone();
