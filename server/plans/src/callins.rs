@@ -19,6 +19,7 @@ use muster_domain::plans::{
 };
 use muster_platform::{
     jobs::{Job, JobContext, JobError, JobOptions, Schedule},
+    notices::{notify, Notice},
     tenancy::Scope,
     Work,
 };
@@ -26,13 +27,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::{
-    access::access,
-    error::invalid,
-    events,
-    notify::{notify, Notice},
-    PlansError,
-};
+use crate::{access::access, error::invalid, events, PlansError};
 
 /// What the call-in code needs to know about an activity.
 #[derive(Debug, Clone)]
@@ -308,7 +303,7 @@ impl Outcome {
             events::changed_by_system(work, project, position).await;
         }
         for user in self.told {
-            events::poke_inbox(work, user, position).await;
+            muster_platform::notices::poke(work, user, position).await;
         }
     }
 }

@@ -36,6 +36,15 @@ impl From<sqlx::Error> for PlansError {
     }
 }
 
+impl From<muster_platform::notices::NoticeError> for PlansError {
+    fn from(error: muster_platform::notices::NoticeError) -> Self {
+        match error {
+            muster_platform::notices::NoticeError::Database(error) => error.into(),
+            muster_platform::notices::NoticeError::Queue(error) => error.into(),
+        }
+    }
+}
+
 impl From<muster_platform::jobs::EnqueueError> for PlansError {
     fn from(error: muster_platform::jobs::EnqueueError) -> Self {
         PlansError::Queue(error.to_string())

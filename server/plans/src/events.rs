@@ -21,11 +21,6 @@ pub(crate) fn plan_key(project: Uuid) -> CacheKey {
     CacheKey::tagged(cache_tag(project), "view")
 }
 
-/// A user's own topic: their call-ins and notices.
-pub fn inbox_topic(user: Uuid) -> String {
-    format!("inbox:{user}")
-}
-
 /// Drops the cached plan and tells its members what changed.
 pub(crate) async fn changed(
     work: &Work,
@@ -73,18 +68,6 @@ pub(crate) async fn publish(work: &Work, project: Uuid, position: Option<Lsn>, e
         .await
     {
         tracing::warn!(%error, %project, "plan event not delivered to members");
-    }
-}
-
-/// Tells `user`'s open pages that their call-ins or notices changed.
-pub(crate) async fn poke_inbox(work: &Work, user: Uuid, position: Lsn) {
-    let payload = serde_json::json!({ "event": "changed" });
-    if let Err(error) = work
-        .hub
-        .publish(&inbox_topic(user), payload, Some(position))
-        .await
-    {
-        tracing::warn!(%error, %user, "inbox event not delivered");
     }
 }
 

@@ -6,7 +6,7 @@
 //!   part, as what, in which order), `activities` (activities, tasks, the summoning
 //!   plan, linked apps; versioned saves).
 //! - `callins`: scheduling, sending exactly once at the summon time, answers, offering
-//!   declined and unanswered slots on; `notify`: notices in the app and by mail.
+//!   declined and unanswered slots on; `inbox`: the notices a person was left.
 //! - `plan`: reading a whole plan from one replica snapshot, through the cache, never
 //!   older than the reader's own last write; `mine`: a member's own call-ins.
 //! - `events`: after a write, the cache tag dropped and members told (`plan:{id}`), with
@@ -22,13 +22,13 @@ pub mod callins;
 pub mod catalog;
 mod error;
 pub mod events;
+mod inbox;
 pub mod members;
 pub mod mine;
-mod notify;
 pub mod plan;
 pub mod projects;
 pub mod zone;
 
 pub use callins::{ExpireCallIn, SendCallIn};
 pub use error::PlansError;
-pub use notify::notices;
+pub use inbox::notices;

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod jobs;
 pub mod mail;
+pub mod notices;
 pub mod passwords;
 pub mod rate_limit;
 pub mod readiness;

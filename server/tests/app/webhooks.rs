@@ -18,7 +18,7 @@ use crate::{
     accounts::{self, roles::join},
     apps::{field, new_app, save},
     support::{
-        browser::{verified_user, Browser},
+        browser::{mailed_text, verified_user, Browser},
         wait_for, TestDatabase,
     },
 };
@@ -279,6 +279,30 @@ async fn an_endpoint_that_keeps_failing_is_switched_off_with_a_notice() {
     .await;
     let sent = receiver.requests().len();
     assert!(sent <= 4, "at most two attempts per delivery: {sent}");
+    // Whoever added it is told once, by mail and in the app, with the way to fix it.
+    let mail = mailed_text(&app, "olga@example.org", "Webhook switched off").await;
+    assert!(
+        mail.contains(&format!("/apps/{id}/webhooks")) && mail.contains("answered 500"),
+        "{mail}"
+    );
+    let mails: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM dev_outbox WHERE subject LIKE 'Webhook switched off%'",
+    )
+    .fetch_one(app.platform.db.primary())
+    .await
+    .expect("read outbox");
+    assert_eq!(mails, 1, "one notice, to the one who added it");
+    let (status, notices) = owner.call("load_notices", &[]).await;
+    assert_eq!(status, 200);
+    assert!(
+        notices
+            .as_array()
+            .expect("notices")
+            .iter()
+            .any(|n| n["kind"] == "webhook_disabled"
+                && n["link"] == format!("/apps/{id}/webhooks").as_str()),
+        "{notices}"
+    );
     // Switched off, it hears nothing new.
     submit(&owner, &id, "Three").await;
     let list = endpoints(&owner, &id).await;

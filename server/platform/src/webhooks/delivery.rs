@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::{address, signature};
 use crate::{
     jobs::{Job, JobContext, JobError, JobOptions, Schedule},
+    notices::{self, Notice, NoticeError},
     tenancy::Scope,
     Work,
 };
@@ -160,6 +161,8 @@ impl Job for DeliverWebhook {
         // Receivers de-duplicate by this id: the same for every attempt.
         let message_id = format!("msg_{}", self.delivery_id.simple());
         let outcome = send(&work, &url, &secret, &message_id, &body).await;
+        // The inboxes of people told that the endpoint was switched off.
+        let mut told = Vec::new();
         let attempt = attempts + 1;
         let config = work.config.webhooks.clone();
         let mut tx = work
@@ -219,13 +222,27 @@ impl Job for DeliverWebhook {
                 tracing::warn!(%endpoint, failures, "webhook endpoint switched off");
                 // Only the delivery that crosses the line switches it off and says why
                 // (others failing at the same time find it off already).
-                sqlx::query(
-                    "UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2 WHERE id = $1 AND enabled",
+                let switched_off: Option<(String, Uuid, String)> = sqlx::query_as(
+                    "UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2 WHERE id = $1 AND enabled
+                     RETURNING owner_kind, owner_id, url",
                 )
-                    .bind(endpoint)
-                    .bind(reason)
-                    .execute(&mut *tx)
-                    .await?;
+                .bind(endpoint)
+                .bind(&reason)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some((owner_kind, owner_id, url)) = switched_off {
+                    let notice = SwitchedOff {
+                        endpoint,
+                        owner_kind,
+                        owner_id,
+                        url,
+                        reason,
+                    };
+                    told = notice
+                        .tell(&work, &mut tx, self.account_id)
+                        .await
+                        .map_err(|e| JobError::Retry(e.to_string()))?;
+                }
             }
             if retry {
                 work.jobs
@@ -242,9 +259,65 @@ impl Job for DeliverWebhook {
                     .map_err(|e| JobError::Retry(e.to_string()))?;
             }
         }
-        tx.commit()
+        let position = tx
+            .commit()
             .await
             .map_err(|e| JobError::Retry(e.to_string()))?;
+        for user in told {
+            notices::poke(&work, user, position).await;
+        }
         Ok(())
+    }
+}
+
+/// An endpoint Muster has just switched off: the people to tell, and what.
+struct SwitchedOff {
+    endpoint: Uuid,
+    owner_kind: String,
+    owner_id: Uuid,
+    url: String,
+    reason: String,
+}
+
+impl SwitchedOff {
+    /// Leaves the notice (in the app and by mail) for whoever added the endpoint, or the
+    /// account's owners when that person has left: someone must learn that events no
+    /// longer go out. Returns the inboxes to poke after commit.
+    async fn tell(
+        self,
+        work: &Work,
+        tx: &mut sqlx::PgConnection,
+        account: Uuid,
+    ) -> Result<Vec<Uuid>, NoticeError> {
+        let mut people: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT m.user_id FROM webhook_endpoints e
+               JOIN memberships m ON m.user_id = e.created_by AND m.account_id = e.account_id
+              WHERE e.id = $1",
+        )
+        .bind(self.endpoint)
+        .fetch_all(&mut *tx)
+        .await?;
+        if people.is_empty() {
+            people = sqlx::query_scalar("SELECT user_id FROM memberships WHERE role = 'owner'")
+                .fetch_all(&mut *tx)
+                .await?;
+        }
+        // Where builders manage the endpoint (an app's today).
+        let link = match self.owner_kind.as_str() {
+            "app" => format!("/apps/{}/webhooks", self.owner_id),
+            _ => "/".to_owned(),
+        };
+        let mut told = Vec::with_capacity(people.len());
+        for user in people {
+            let notice = Notice {
+                user,
+                kind: "webhook_disabled",
+                title: format!("Webhook switched off: {}", self.url),
+                body: self.reason.clone(),
+                link: link.clone(),
+            };
+            told.push(notices::notify(work, tx, account, notice).await?);
+        }
+        Ok(told)
     }
 }

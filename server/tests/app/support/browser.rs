@@ -149,7 +149,15 @@ pub fn field_error<'a>(body: &'a Value, field: &str) -> &'a str {
 /// The secret in the newest mail to `to` whose subject contains `subject`, once the job
 /// queue delivered it to the outbox.
 pub async fn mailed_token(app: &TestApp, to: &str, subject: &str) -> String {
-    let body: String = wait_for(&format!("a mail to {to} about {subject:?}"), std::time::Duration::from_secs(20), || async {
+    let body = mailed_text(app, to, subject).await;
+    let start = body.find("token=").expect("mail has a link with a token") + "token=".len();
+    body[start..start + 64].to_owned()
+}
+
+/// The text of the newest mail to `to` whose subject contains `subject`, once the job
+/// queue delivered it to the outbox.
+pub async fn mailed_text(app: &TestApp, to: &str, subject: &str) -> String {
+    wait_for(&format!("a mail to {to} about {subject:?}"), std::time::Duration::from_secs(20), || async {
         sqlx::query_scalar(
             "SELECT body_text FROM dev_outbox WHERE to_address = $1 AND subject LIKE '%' || $2 || '%'
               ORDER BY stored_at DESC LIMIT 1",
@@ -160,9 +168,7 @@ pub async fn mailed_token(app: &TestApp, to: &str, subject: &str) -> String {
         .await
         .expect("read outbox")
     })
-    .await;
-    let start = body.find("token=").expect("mail has a link with a token") + "token=".len();
-    body[start..start + 64].to_owned()
+    .await
 }
 
 /// Signs a new user up (with their own account) and confirms their address.

@@ -1,16 +1,18 @@
 //! Telling a person something: a notice in the app (the `notifications` table, and a
 //! poke on their inbox topic once committed) and the same by e-mail with a link. Both
 //! are written in the caller's transaction: a notice exists, and its mail is sent,
-//! exactly when the change it reports is stored.
+//! exactly when the change it reports is stored. Call-ins and webhook endpoints that
+//! Muster switched off both tell people through here.
 
-use muster_platform::{mail::OutgoingMail, Work};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::PlansError;
+use crate::{db::Lsn, jobs::EnqueueError, mail::OutgoingMail, Work};
 
-pub(crate) struct Notice {
+/// One notice for one person.
+pub struct Notice {
     pub user: Uuid,
+    /// What it is about (`call_in`, `webhook_disabled`…): the inbox may show them apart.
     pub kind: &'static str,
     pub title: String,
     pub body: String,
@@ -18,14 +20,27 @@ pub(crate) struct Notice {
     pub link: String,
 }
 
-/// Stores `notice` and enqueues its mail, in `tx`. Returns the user to poke once the
-/// transaction commits.
-pub(crate) async fn notify(
+#[derive(Debug, thiserror::Error)]
+pub enum NoticeError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("could not enqueue the notice's mail: {0}")]
+    Queue(#[from] EnqueueError),
+}
+
+/// The realtime topic on which a person's inbox hears that it changed.
+pub fn inbox_topic(user: Uuid) -> String {
+    format!("inbox:{user}")
+}
+
+/// Stores `notice` and enqueues its mail, in `tx`. Returns the user whose inbox to
+/// [`poke`] once the transaction commits.
+pub async fn notify(
     work: &Work,
     tx: &mut PgConnection,
     account: Uuid,
     notice: Notice,
-) -> Result<Uuid, PlansError> {
+) -> Result<Uuid, NoticeError> {
     sqlx::query(
         "INSERT INTO notifications (id, account_id, user_id, kind, title, body, link) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -59,57 +74,25 @@ pub(crate) async fn notify(
         );
         match OutgoingMail::new(&email, Some(&name), notice.title.clone(), text) {
             Ok(mail) => {
-                muster_platform::mail::send(&work.jobs, tx, mail).await?;
+                crate::mail::send(&work.jobs, tx, mail).await?;
             }
             // The in-app notice stands; a broken address is the account's to fix.
             Err(error) => {
-                tracing::warn!(%error, user = %notice.user, "call-in mail not sent: bad address")
+                tracing::warn!(%error, user = %notice.user, kind = notice.kind, "notice mail not sent: bad address")
             }
         }
     }
     Ok(notice.user)
 }
 
-/// The in-app notices of the signed-in user, newest first.
-pub async fn notices(
-    work: &Work,
-    actor: &muster_accounts::Actor,
-) -> Result<Vec<muster_domain::plans::views::Notice>, PlansError> {
-    let user = actor.user_id;
-    type Row = (
-        Uuid,
-        String,
-        String,
-        String,
-        Option<String>,
-        chrono::DateTime<chrono::Utc>,
-        bool,
-    );
-    let rows: Vec<Row> = work
-        .read(&actor.scope(), |conn, _| {
-            Box::pin(async move {
-                sqlx::query_as(
-                    "SELECT id, kind, title, body, link, created_at, read_at IS NOT NULL
-                       FROM notifications WHERE user_id = $1 ORDER BY created_at DESC, id LIMIT 50",
-                )
-                .bind(user)
-                .fetch_all(conn)
-                .await
-            })
-        })
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, kind, title, body, link, created_at, read)| {
-            muster_domain::plans::views::Notice {
-                id: id.to_string(),
-                kind,
-                title,
-                body,
-                link,
-                created_at,
-                read,
-            }
-        })
-        .collect())
+/// Tells `user`'s open inboxes to reload, once the notice committed at `position`.
+pub async fn poke(work: &Work, user: Uuid, position: Lsn) {
+    let payload = serde_json::json!({ "event": "changed" });
+    if let Err(error) = work
+        .hub
+        .publish(&inbox_topic(user), payload, Some(position))
+        .await
+    {
+        tracing::warn!(%error, %user, "inbox event not delivered");
+    }
 }
