@@ -72,6 +72,8 @@ fn rows() -> i64 {
 const POOL: u32 = 10;
 /// Rows per table page, and what a page query asks for (one more: is there a next?).
 const PAGE: i64 = 50;
+/// Rows per REST API page (its largest, `limit=100`).
+const API_PAGE: i64 = 100;
 
 const FILTERED: &str =
     "status=approved&from=2026-03-01&to=2026-05-31&field=site&value=Sluice+Haven";
@@ -308,35 +310,47 @@ const EXPORT_COLUMNS: &str =
             ST_Y(s.location::geometry), ST_X(s.location::geometry)
        FROM submissions s LEFT JOIN users u ON u.id = s.submitted_by";
 
-/// What muster asks Postgres for one request: a table page or the pins.
+/// Which of muster's readers a request goes to.
+#[derive(Clone, Copy, PartialEq)]
+enum Reader {
+    /// The table page's server function (`load_submissions`), 50 rows.
+    Table,
+    /// The map's server function (`load_submission_pins`).
+    Pins,
+    /// The REST API's list (`GET /api/v1/apps/{app}/submissions?limit=100`).
+    Api,
+}
+
+/// What muster asks Postgres for one request: a page of `rows` (its size and one more)
+/// or the pins.
 #[derive(Clone)]
 enum Asked {
-    Page(Selection, TableQuery),
+    Page(Selection, TableQuery, i64),
     Pins(Selection),
 }
 
 impl Asked {
-    fn new(app: uuid::Uuid, form: &Form, query: &str, pins: bool) -> Self {
+    fn new(app: uuid::Uuid, form: &Form, query: &str, reader: Reader) -> Self {
         let query = TableQuery::parse(query).expect("a valid query");
         let columns = columns::columns(&[(1, form)]);
         let selection = Selection::new(app, &query.filter, &columns).expect("a valid filter");
-        if pins {
-            Asked::Pins(selection)
-        } else {
-            Asked::Page(selection, query)
+        match reader {
+            Reader::Pins => Asked::Pins(selection),
+            Reader::Table => Asked::Page(selection, query, PAGE + 1),
+            Reader::Api => Asked::Page(selection, query, API_PAGE + 1),
         }
     }
 
     fn sql(&self) -> QueryBuilder<Postgres> {
         match self {
-            Asked::Page(selection, query) => {
+            Asked::Page(selection, query, rows) => {
                 let mut sql = QueryBuilder::new(ROW_COLUMNS);
                 selection.push_where(&mut sql);
                 let after = query
                     .after
                     .as_ref()
                     .map(|cursor| Keyset::from_cursor(cursor).expect("cursor"));
-                push_page(&mut sql, query.order, after, PAGE + 1);
+                push_page(&mut sql, query.order, after, *rows);
                 sql
             }
             Asked::Pins(selection) => {
@@ -428,28 +442,53 @@ struct Measured {
     failed: u64,
 }
 
-/// A server function call of muster's as an operation for the load generator.
+/// One of muster's requests as an operation for the load generator.
+type Operation = Arc<dyn Fn() -> futures::future::BoxFuture<'static, ()> + Send + Sync>;
+
+/// The request of `reader` for `query`: a server function call with the session's
+/// cookie (`http`), or an API call with `token`.
 fn muster_call(
     http: &reqwest::Client,
     addr: &str,
-    function: &str,
+    reader: Reader,
     app: &str,
     query: &str,
-) -> impl Fn() -> futures::future::BoxFuture<'static, ()> + Clone + Send + 'static {
-    let url = Arc::new(format!("http://{addr}/api/{function}"));
-    let form = Arc::new([
-        ("app_id".to_owned(), app.to_owned()),
-        ("query".to_owned(), query.to_owned()),
-    ]);
-    let http = http.clone();
-    move || {
-        let (http, url, form) = (http.clone(), url.clone(), form.clone());
+    token: &str,
+) -> Operation {
+    let request: Arc<dyn Fn() -> reqwest::RequestBuilder + Send + Sync> = match reader {
+        Reader::Table | Reader::Pins => {
+            let function = if reader == Reader::Pins {
+                "load_submission_pins"
+            } else {
+                "load_submissions"
+            };
+            let (http, url) = (http.clone(), format!("http://{addr}/api/{function}"));
+            let form = [
+                ("app_id".to_owned(), app.to_owned()),
+                ("query".to_owned(), query.to_owned()),
+            ];
+            Arc::new(move || http.post(&url).form(&form))
+        }
+        Reader::Api => {
+            let separator = if query.is_empty() { "" } else { "&" };
+            let url = format!(
+                "http://{addr}/api/v1/apps/{app}/submissions?limit={API_PAGE}{separator}{query}"
+            );
+            let (api, bearer) = (api_client(), format!("Bearer {token}"));
+            Arc::new(move || {
+                api.get(&url)
+                    .header(reqwest::header::AUTHORIZATION, &bearer)
+            })
+        }
+    };
+    Arc::new(move || {
+        let request = request();
         Box::pin(async move {
-            let response = http.post(url.as_str()).form(&*form).send().await;
+            let response = request.send().await;
             let failed = match response {
                 Ok(response) if response.status().is_success() => response.bytes().await.is_err(),
                 Ok(response) => {
-                    let status = response.status();
+                    let (status, url) = (response.status(), response.url().clone());
                     let body = response.text().await.unwrap_or_default();
                     if FAILED.load(Ordering::Relaxed) == 0 {
                         eprintln!("{url}: {status} {body}");
@@ -458,7 +497,7 @@ fn muster_call(
                 }
                 Err(error) => {
                     if FAILED.load(Ordering::Relaxed) == 0 {
-                        eprintln!("{url}: {error}");
+                        eprintln!("{error}");
                     }
                     true
                 }
@@ -467,7 +506,15 @@ fn muster_call(
                 FAILED.fetch_add(1, Ordering::Relaxed);
             }
         })
-    }
+    })
+}
+
+/// A client as an integration is: no cookie, no origin.
+fn api_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(support::load::CONNECTIONS)
+        .build()
+        .expect("client")
 }
 
 /// Muster's requests that failed under load (counted, not fatal: they are a result).
@@ -488,14 +535,10 @@ fn bare(
     }
 }
 
-/// `asked` from muster (the server function `function`) and bare on `pool`: rates from
-/// a closed loop each, then latencies of both at half muster's rate.
+/// `asked` from muster (`muster`) and bare on `pool`: rates from a closed loop each,
+/// then latencies of both at half muster's rate.
 async fn measure(
-    http: &reqwest::Client,
-    addr: &str,
-    function: &str,
-    app: &str,
-    query: &str,
+    muster: Operation,
     asked: &Asked,
     pool: &PgPool,
     // Its own connections: sqlx reuses a statement a connection has kept for the same
@@ -503,7 +546,7 @@ async fn measure(
     values_pool: Option<&PgPool>,
 ) -> Measured {
     FAILED.store(0, Ordering::Relaxed);
-    let muster = muster_call(http, addr, function, app, query);
+    let muster = move || muster();
     let bare_rate = closed_loop_rate_of(bare(asked, pool, false)).await;
     let rate = closed_loop_rate_of(muster.clone()).await;
     let half = (rate / 2.0).max(1.0);
@@ -750,6 +793,8 @@ async fn main() {
         ("REDIS_KEY_PREFIX", prefix.as_str()),
         ("LEPTOS_ENV", "PROD"),
         ("MUSTER_DEV_OUTBOX", "1"),
+        // The load generator is one integration asking as fast as it can.
+        ("MUSTER_RATE_API_PER_TOKEN", "100000000/60"),
     ];
     let (server, addr) = start_muster(&muster_env).await;
     let pid = server.0.id();
@@ -875,20 +920,31 @@ async fn main() {
     assert_eq!(pins["more"], false, "the box holds at most 5 000 pins");
     let pins_bytes = body.len();
 
+    // An integration's read token, as an admin makes it.
+    let token = call(
+        &owner.http,
+        &addr,
+        "create_api_token",
+        &[("name", "Bench"), ("scope", "read")],
+    )
+    .await;
+    let token = token["secret"]
+        .as_str()
+        .expect("the token, shown once")
+        .to_owned();
+
     struct Target {
         label: String,
-        function: &'static str,
+        reader: Reader,
         query: String,
-        pins: bool,
         target_ms: f64,
         /// Also the bare `SELECT` planned for its values.
         with_values: bool,
     }
     let table = |label: String, query: &str, target_ms: f64, with_values: bool| Target {
         label,
-        function: "load_submissions",
+        reader: Reader::Table,
         query: query.to_owned(),
-        pins: false,
         target_ms,
         with_values,
     };
@@ -923,46 +979,70 @@ async fn main() {
                 "map box (`{BOX}`: {pin_count} pins, {} KB)",
                 pins_bytes / 1024
             ),
-            function: "load_submission_pins",
+            reader: Reader::Pins,
             query: BOX.to_owned(),
-            pins: true,
             target_ms: 200.0,
             with_values: false,
         },
+        Target {
+            label: format!("REST API list, first page of {API_PAGE}"),
+            reader: Reader::Api,
+            query: String::new(),
+            target_ms: 50.0,
+            with_values: false,
+        },
+        Target {
+            label: format!("REST API list, page of {API_PAGE} filtered as above (1 in 200)"),
+            reader: Reader::Api,
+            query: FILTERED.to_owned(),
+            target_ms: 50.0,
+            with_values: true,
+        },
     ];
+    let api = api_client();
+    let api_page = |query: &str| {
+        let separator = if query.is_empty() { "" } else { "&" };
+        let request = api
+            .get(format!(
+                "http://{addr}/api/v1/apps/{app}/submissions?limit={API_PAGE}{separator}{query}"
+            ))
+            .bearer_auth(&token);
+        async move {
+            let response = request.send().await.expect("API request");
+            assert!(response.status().is_success(), "API: {}", response.status());
+            response.json::<Value>().await.expect("json")
+        }
+    };
     println!("| request | server | requests/s | vs baseline | p50 ms | p95 ms | p99 ms | target |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
-    let mut bare_rates = std::collections::HashMap::new();
     for target in &targets {
-        let asked = Asked::new(app_id, &form, &target.query, target.pins);
+        let asked = Asked::new(app_id, &form, &target.query, target.reader);
         let bare_rows = asked.run(&pool, false).await;
-        let shown = if target.pins {
-            pin_count
-        } else {
-            let answer = page(target.query.clone()).await;
-            answer["rows"].as_array().map_or(0, Vec::len)
+        let shown = match target.reader {
+            Reader::Pins => pin_count,
+            Reader::Table => {
+                let answer = page(target.query.clone()).await;
+                answer["rows"].as_array().map_or(0, Vec::len)
+            }
+            Reader::Api => {
+                let answer = api_page(&target.query).await;
+                answer["data"].as_array().map_or(0, Vec::len)
+            }
         };
         assert!(
-            bare_rows == shown || (!target.pins && bare_rows == shown + 1),
+            bare_rows == shown || (target.reader != Reader::Pins && bare_rows == shown + 1),
             "{}: the baseline reads {bare_rows} rows, muster shows {shown}",
             target.label
         );
         let m = measure(
-            &http,
-            &addr,
-            target.function,
-            &app,
-            &target.query,
+            muster_call(&http, &addr, target.reader, &app, &target.query, &token),
             &asked,
             &pool,
             target.with_values.then_some(&values_pool),
         )
         .await;
         print_rows(&target.label, Some(target.target_ms), &m);
-        bare_rates.insert(target.label.clone(), m.bare_rate);
     }
-    println!();
-    println!("REST API list (`GET /api/v1/apps/{{app}}/submissions`): not measured: the API is not built yet.");
     println!();
 
     // Exports: 100 000 rows first, then all, each with the high-water mark reset.
@@ -1038,58 +1118,6 @@ async fn main() {
     );
     println!();
 
-    // The proposed fix, tried on this database: every statement planned for its values
-    // (a second muster, whose new connections get the setting).
-    let status = services
-        .psql(DATABASE)
-        .args([
-            "-c",
-            &format!("ALTER DATABASE {DATABASE} SET plan_cache_mode = force_custom_plan"),
-        ])
-        .status()
-        .expect("psql runs");
-    assert!(status.success(), "set plan_cache_mode");
-    replicated(&services).await;
-    let (_planned, planned) = start_muster(&muster_env).await;
-    let planned_http = browser(&planned, &cookie);
-    println!("With `ALTER DATABASE … SET plan_cache_mode = force_custom_plan` (each statement planned for its values; a second muster on new connections):");
-    println!();
-    println!(
-        "| request | server | requests/s | vs baseline above | p50 ms | p95 ms | p99 ms | target |"
-    );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
-    for target in targets
-        .iter()
-        .filter(|t| t.with_values || t.query.is_empty())
-    {
-        FAILED.store(0, Ordering::Relaxed);
-        let call = muster_call(
-            &planned_http,
-            &planned,
-            target.function,
-            &app,
-            &target.query,
-        );
-        let rate = closed_loop_rate_of(call.clone()).await;
-        let latencies = open_loop_latencies_of((rate / 2.0).max(1.0), call).await;
-        let bare_rate = bare_rates[&target.label];
-        let p95 = pct(&latencies, 0.95);
-        println!(
-            "| {} | muster, planned for its values | {rate:.0} | {:.3} | {:.1} | {p95:.1} | {:.1} | p95 ≤ {:.0} ms: {} |",
-            target.label,
-            rate / bare_rate,
-            pct(&latencies, 0.5),
-            pct(&latencies, 0.99),
-            target.target_ms,
-            match (p95 <= target.target_ms, FAILED.load(Ordering::Relaxed)) {
-                (true, 0) => "met".to_owned(),
-                (false, 0) => "**missed**".to_owned(),
-                (met, failed) => format!("{}; **{failed} requests failed**", if met { "met" } else { "**missed**" }),
-            }
-        );
-    }
-    println!();
-
     // The plans behind the filtered pages and the map box.
     let page_literals = |from: &str, before: &str, site: &str| {
         vec![
@@ -1101,7 +1129,7 @@ async fn main() {
             (PAGE + 1).to_string(),
         ]
     };
-    let filtered_asked = Asked::new(app_id, &form, FILTERED, false);
+    let filtered_asked = Asked::new(app_id, &form, FILTERED, Reader::Table);
     let filtered = page_literals(
         "2026-03-01T00:00:00Z",
         "2026-06-01T00:00:00Z",
@@ -1112,7 +1140,7 @@ async fn main() {
         "2026-12-09T00:00:00Z",
         "Sluice Haven 2",
     );
-    let box_asked = Asked::new(app_id, &form, BOX, true);
+    let box_asked = Asked::new(app_id, &form, BOX, Reader::Pins);
     let box_literals = [
         quote(&app),
         "5.00".to_owned(),

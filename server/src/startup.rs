@@ -63,6 +63,7 @@ pub fn job_registry() -> JobRegistry {
         .register::<muster_submissions::ProcessSubmission>()
         .register::<muster_platform::webhooks::DeliverWebhook>()
         .register::<muster_submissions::export::prepared::PrepareExport>()
+        .register::<muster_submissions::export::prepared::ExpireExport>()
         .register::<muster_media::ExpireUpload>()
         .register::<muster_plans::SendCallIn>()
         .register::<muster_plans::ExpireCallIn>()

@@ -2,7 +2,7 @@
 //! review status and corrected answers with their history, and bad input refused with
 //! a message.
 
-use std::collections::HashSet;
+use std::{collections::HashSet, time::Duration};
 
 use serde_json::{json, Value};
 use sqlx::{Connection, PgConnection};
@@ -12,7 +12,7 @@ use crate::{
     apps::{field, new_app, save},
     support::{
         browser::{ids, verified_user, Browser},
-        TestDatabase,
+        wait_for, TestDatabase,
     },
 };
 
@@ -790,4 +790,137 @@ async fn a_large_export_is_prepared_by_a_job_with_progress_and_a_link_that_expir
     assert_eq!(response.status().as_u16(), 410);
     let body: Value = response.json().await.expect("json");
     assert!(body.to_string().contains("expired"), "{body}");
+    // The file goes when its link expires: the expiry scheduled with it comes due.
+    let file = db.media_store().join("exports").join(&export);
+    assert!(file.exists(), "the prepared file is kept until then");
+    let due = sqlx::query(
+        "UPDATE graphile_worker._private_jobs j SET run_at = now()
+           FROM graphile_worker._private_tasks t
+          WHERE t.id = j.task_id AND t.identifier = 'submissions.expire_export'",
+    )
+    .execute(app.platform.db.migration_pool())
+    .await
+    .expect("the expiry is due");
+    assert_eq!(due.rows_affected(), 1, "one expiry per export");
+    wait_for(
+        "the expired export's file is removed",
+        Duration::from_secs(15),
+        || async { (!file.exists()).then_some(()) },
+    )
+    .await;
+}
+
+/// A `muster --worker` process of its own on `db`, to kill mid-job.
+fn worker_process(db: &TestDatabase, extra: &[(&str, &str)]) -> std::process::Child {
+    let mut env = accounts::env(db);
+    env.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    std::process::Command::new(env!("CARGO_BIN_EXE_muster"))
+        .arg("--worker")
+        .envs(env)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start muster --worker")
+}
+
+#[tokio::test]
+async fn an_export_cut_off_by_a_crash_is_started_over_by_another_worker_and_finishes() {
+    let db = TestDatabase::create().await;
+    // Heart-beats and the dead-worker sweep shortened so the test takes seconds; the
+    // web instance runs no jobs, the worker processes do.
+    let fast_recovery = [
+        ("MUSTER_JOB_HEARTBEAT_MS", "300"),
+        ("MUSTER_JOB_SWEEP_THRESHOLD_MS", "2000"),
+        ("MUSTER_SHUTDOWN_GRACE_SECS", "1"),
+        ("MUSTER_EXPORT_DIRECT_ROWS", "300"),
+    ];
+    let mut web = fast_recovery.to_vec();
+    web.push(("MUSTER_IN_PROCESS_WORKER", "0"));
+    let app = accounts::app_with(&db, &web).await;
+    let mut first = worker_process(&db, &fast_recovery);
+    let owner = verified_user(&app, "Olga", "olga@example.org", "Acme").await;
+    let id = new_app(&owner, "Counts").await;
+    assert_eq!(save(&owner, &id, &version_1(), 1).await.0, 200);
+    publish(&owner, &id).await;
+    // Enough rows that the file takes a few seconds to write.
+    const ROWS: i64 = 200_000;
+    seed(
+        &db,
+        &owner,
+        &id,
+        ROWS,
+        Seed {
+            document: "jsonb_build_object('count', (n % 50)::text, 'notes', 'row ' || n)",
+            received_at: "timestamptz '2026-12-01 08:00:00+00' + n * interval '1 millisecond'",
+            ..SEED
+        },
+    )
+    .await;
+    let (status, started) = owner
+        .call(
+            "start_export",
+            &[("app_id", &id), ("format", "csv"), ("query", "")],
+        )
+        .await;
+    assert_eq!(status, 200, "{started}");
+    let export = started["id"].as_str().expect("id").to_owned();
+    let progress = || async {
+        sqlx::query_as::<_, (String, i64)>("SELECT status, rows_done FROM exports WHERE id = $1")
+            .bind(export.parse::<uuid::Uuid>().expect("id"))
+            .fetch_one(app.platform.db.migration_pool())
+            .await
+            .expect("export row")
+    };
+    let cut_at = wait_for(
+        "the first worker is part way through the file",
+        Duration::from_secs(60),
+        || async {
+            let (status, done) = progress().await;
+            assert_ne!(status, "done", "the export finished before the crash");
+            (status == "running" && done > 0).then_some(done)
+        },
+    )
+    .await;
+    first.kill().expect("kill -9 the worker");
+    first.wait().expect("reap");
+    assert!(cut_at < ROWS, "cut off at {cut_at} of {ROWS}");
+
+    let mut second = worker_process(&db, &fast_recovery);
+    let done = wait_for(
+        "another worker finished the export",
+        Duration::from_secs(120),
+        || async {
+            let (status, e) = owner.call("load_export", &[("export_id", &export)]).await;
+            (status == 200 && (e["status"] == "done" || e["status"] == "failed")).then_some(e)
+        },
+    )
+    .await;
+    second.kill().ok();
+    second.wait().ok();
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(
+        (done["rows_done"].as_i64(), done["rows_total"].as_i64()),
+        (Some(ROWS), Some(ROWS))
+    );
+    // The file was started over: every row once, none twice.
+    let href = done["download"].as_str().expect("link").to_owned();
+    let response = owner
+        .http
+        .get(format!("{}{href}", owner.base()))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status().as_u16(), 200);
+    let body = response.bytes().await.expect("body");
+    let ids: HashSet<String> = csv::Reader::from_reader(&body[..])
+        .records()
+        .map(|r| r.expect("row")[0].to_owned())
+        .collect();
+    assert_eq!(ids.len() as i64, ROWS, "every row once");
+    let lines = body.iter().filter(|b| **b == b'\n').count() as i64;
+    assert_eq!(lines, ROWS + 1, "a header and one line per row, none twice");
 }

@@ -1,7 +1,8 @@
 //! Exports too large to stream while the person waits: a job writes the file to the
 //! file store, reporting its progress (in the `exports` row, and live on the topic
 //! `export:{id}`), and the file can be downloaded until it expires. A job cut off by a
-//! restart is run again by the queue and starts the file over.
+//! restart is run again by the queue and starts the file over. When the link expires,
+//! a job scheduled with the file ([`ExpireExport`]) removes it.
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,7 @@ use muster_domain::{
     submissions::{query::TableQuery, views::ExportView},
 };
 use muster_platform::{
-    jobs::{Job, JobContext, JobError, JobOptions},
+    jobs::{Job, JobContext, JobError, JobOptions, Schedule},
     tenancy::Scope,
     Work,
 };
@@ -370,9 +371,63 @@ impl Job for PrepareExport {
             .bind(expires)
             .execute(&mut *tx)
             .await?;
+        let expiry = ExpireExport {
+            account_id: self.account_id,
+            export_id: self.export_id,
+        };
+        work.jobs
+            .enqueue(
+                &mut tx,
+                &expiry,
+                JobOptions {
+                    schedule: Schedule::At(expires),
+                    // A run started over after a crash moves the one expiry.
+                    key: Some(format!("expire_export:{}", self.export_id)),
+                    ..JobOptions::default()
+                },
+            )
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
         tx.commit()
             .await
             .map_err(|e| JobError::Retry(e.to_string()))?;
         report(&work, &scope, self.export_id, "status = 'done', rows_done = $2, rows_total = coalesce($3, rows_total), error = $4, finished_at = now()", (done, Some(done), None)).await
+    }
+}
+
+/// Removes a prepared export's file once its link has expired: exports are large, and
+/// nobody can download them any more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpireExport {
+    pub account_id: Uuid,
+    pub export_id: Uuid,
+}
+
+impl Job for ExpireExport {
+    const KIND: &'static str = "submissions.expire_export";
+
+    async fn run(self, ctx: JobContext) -> Result<(), JobError> {
+        let retry = |error: &dyn std::fmt::Display| JobError::Retry(error.to_string());
+        let work = ctx.work;
+        let mut tx = work
+            .write(&Scope::account(self.account_id))
+            .await
+            .map_err(|e| retry(&e))?;
+        // The row stays (the link answers "expired"); the file goes.
+        let expired: Option<Uuid> = sqlx::query_scalar(
+            "UPDATE exports SET file_name = NULL WHERE id = $1 AND expires_at <= now() RETURNING id",
+        )
+        .bind(self.export_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if expired.is_some() {
+            // The file first: if this fails the job runs again.
+            work.storage
+                .delete(&storage_key(self.export_id))
+                .await
+                .map_err(|e| retry(&e))?;
+        }
+        tx.commit().await.map_err(|e| retry(&e))?;
+        Ok(())
     }
 }
