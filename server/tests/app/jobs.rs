@@ -2,11 +2,7 @@
 //! backoff, the dead state, scheduling, undecodable payloads, crash recovery of a killed
 //! `muster --worker` process, and the admin endpoint.
 
-use std::{
-    collections::HashMap,
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::{collections::HashMap, time::Duration};
 
 use chrono::{DateTime, Utc};
 use muster_platform::{
@@ -16,7 +12,9 @@ use muster_platform::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::support::{first_dead_job, queued_jobs, wait_for, TestApp, TestDatabase, TestWorker};
+use crate::support::{
+    first_dead_job, queued_jobs, wait_for, worker_process, TestApp, TestDatabase, TestWorker,
+};
 
 const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
 
@@ -500,13 +498,7 @@ async fn a_job_whose_worker_is_killed_mid_run_runs_again_on_another_worker() {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_muster"))
-        .arg("--worker")
-        .envs(env)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start muster --worker");
+    let mut child = worker_process(env);
 
     let token = Uuid::new_v4();
     platform

@@ -413,15 +413,8 @@ async fn an_upload_no_submission_claims_is_removed_after_the_window() {
     let store = db.media_store();
     assert!(!walk(&store).is_empty(), "the upload is on disk");
     // The window (24 h by default) passes.
-    let due = sqlx::query(
-        "UPDATE graphile_worker._private_jobs j SET run_at = now()
-           FROM graphile_worker._private_tasks t
-          WHERE t.id = j.task_id AND t.identifier = 'media.expire_upload'",
-    )
-    .execute(app.platform.db.migration_pool())
-    .await
-    .expect("the expiry is due");
-    assert_eq!(due.rows_affected(), 1, "one expiry per upload");
+    let due = crate::support::make_due(&app, "media.expire_upload").await;
+    assert_eq!(due, 1, "one expiry per upload");
     wait_for(
         "the unclaimed upload is removed",
         std::time::Duration::from_secs(15),

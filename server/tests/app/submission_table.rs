@@ -12,7 +12,7 @@ use crate::{
     apps::{field, new_app, save},
     support::{
         browser::{ids, verified_user, Browser},
-        wait_for, TestDatabase,
+        make_due, wait_for, worker_process, TestDatabase,
     },
 };
 
@@ -691,19 +691,17 @@ async fn the_map_finds_pins_in_a_box_or_near_a_point_from_the_spatial_indexes() 
     }
 }
 
-#[tokio::test]
-async fn a_large_export_is_prepared_by_a_job_with_progress_and_a_link_that_expires() {
-    let db = TestDatabase::create().await;
-    let app = accounts::app_with(&db, &[("MUSTER_EXPORT_DIRECT_ROWS", "300")]).await;
-    let owner = verified_user(&app, "Olga", "olga@example.org", "Acme").await;
-    let id = new_app(&owner, "Counts").await;
-    assert_eq!(save(&owner, &id, &version_1(), 1).await.0, 200);
-    publish(&owner, &id).await;
+/// A published app of version 1 with `rows` submissions answering `count` (0 to 49),
+/// a millisecond apart.
+async fn counted_app(db: &TestDatabase, owner: &Browser, rows: i64) -> String {
+    let id = new_app(owner, "Counts").await;
+    assert_eq!(save(owner, &id, &version_1(), 1).await.0, 200);
+    publish(owner, &id).await;
     seed(
-        &db,
-        &owner,
+        db,
+        owner,
         &id,
-        12000,
+        rows,
         Seed {
             document: "jsonb_build_object('count', (n % 50)::text)",
             received_at: "timestamptz '2026-12-01 08:00:00+00' + n * interval '1 millisecond'",
@@ -711,6 +709,27 @@ async fn a_large_export_is_prepared_by_a_job_with_progress_and_a_link_that_expir
         },
     )
     .await;
+    id
+}
+
+/// A prepared export's file, downloaded from its link.
+async fn prepared_file(owner: &Browser, href: &str) -> axum::body::Bytes {
+    let response = owner
+        .http
+        .get(format!("{}{href}", owner.base()))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status().as_u16(), 200);
+    response.bytes().await.expect("body")
+}
+
+#[tokio::test]
+async fn a_large_export_is_prepared_by_a_job_with_progress_and_a_link_that_expires() {
+    let db = TestDatabase::create().await;
+    let app = accounts::app_with(&db, &[("MUSTER_EXPORT_DIRECT_ROWS", "300")]).await;
+    let owner = verified_user(&app, "Olga", "olga@example.org", "Acme").await;
+    let id = counted_app(&db, &owner, 12000).await;
 
     // Few rows (240 of 12 000): download straight away.
     let (status, started) = owner
@@ -749,14 +768,7 @@ async fn a_large_export_is_prepared_by_a_job_with_progress_and_a_link_that_expir
         (Some(12000), Some(12000))
     );
     let href = done["download"].as_str().expect("link").to_owned();
-    let response = owner
-        .http
-        .get(format!("{}{href}", owner.base()))
-        .send()
-        .await
-        .expect("download");
-    assert_eq!(response.status().as_u16(), 200);
-    let body = response.bytes().await.expect("body");
+    let body = prepared_file(&owner, &href).await;
     let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(&body[..])
         .records()
         .map(|r| r.expect("row"))
@@ -793,38 +805,14 @@ async fn a_large_export_is_prepared_by_a_job_with_progress_and_a_link_that_expir
     // The file goes when its link expires: the expiry scheduled with it comes due.
     let file = db.media_store().join("exports").join(&export);
     assert!(file.exists(), "the prepared file is kept until then");
-    let due = sqlx::query(
-        "UPDATE graphile_worker._private_jobs j SET run_at = now()
-           FROM graphile_worker._private_tasks t
-          WHERE t.id = j.task_id AND t.identifier = 'submissions.expire_export'",
-    )
-    .execute(app.platform.db.migration_pool())
-    .await
-    .expect("the expiry is due");
-    assert_eq!(due.rows_affected(), 1, "one expiry per export");
+    let due = make_due(&app, "submissions.expire_export").await;
+    assert_eq!(due, 1, "one expiry per export");
     wait_for(
         "the expired export's file is removed",
         Duration::from_secs(15),
         || async { (!file.exists()).then_some(()) },
     )
     .await;
-}
-
-/// A `muster --worker` process of its own on `db`, to kill mid-job.
-fn worker_process(db: &TestDatabase, extra: &[(&str, &str)]) -> std::process::Child {
-    let mut env = accounts::env(db);
-    env.extend(
-        extra
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-    );
-    std::process::Command::new(env!("CARGO_BIN_EXE_muster"))
-        .arg("--worker")
-        .envs(env)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start muster --worker")
 }
 
 #[tokio::test]
@@ -841,25 +829,16 @@ async fn an_export_cut_off_by_a_crash_is_started_over_by_another_worker_and_fini
     let mut web = fast_recovery.to_vec();
     web.push(("MUSTER_IN_PROCESS_WORKER", "0"));
     let app = accounts::app_with(&db, &web).await;
-    let mut first = worker_process(&db, &fast_recovery);
+    let worker_env = || {
+        let mut env = accounts::env(&db);
+        env.extend(fast_recovery.map(|(k, v)| (k.to_owned(), v.to_owned())));
+        env
+    };
+    let mut first = worker_process(worker_env());
     let owner = verified_user(&app, "Olga", "olga@example.org", "Acme").await;
-    let id = new_app(&owner, "Counts").await;
-    assert_eq!(save(&owner, &id, &version_1(), 1).await.0, 200);
-    publish(&owner, &id).await;
     // Enough rows that the file takes a few seconds to write.
     const ROWS: i64 = 200_000;
-    seed(
-        &db,
-        &owner,
-        &id,
-        ROWS,
-        Seed {
-            document: "jsonb_build_object('count', (n % 50)::text, 'notes', 'row ' || n)",
-            received_at: "timestamptz '2026-12-01 08:00:00+00' + n * interval '1 millisecond'",
-            ..SEED
-        },
-    )
-    .await;
+    let id = counted_app(&db, &owner, ROWS).await;
     let (status, started) = owner
         .call(
             "start_export",
@@ -889,7 +868,7 @@ async fn an_export_cut_off_by_a_crash_is_started_over_by_another_worker_and_fini
     first.wait().expect("reap");
     assert!(cut_at < ROWS, "cut off at {cut_at} of {ROWS}");
 
-    let mut second = worker_process(&db, &fast_recovery);
+    let mut second = worker_process(worker_env());
     let done = wait_for(
         "another worker finished the export",
         Duration::from_secs(120),
@@ -908,14 +887,7 @@ async fn an_export_cut_off_by_a_crash_is_started_over_by_another_worker_and_fini
     );
     // The file was started over: every row once, none twice.
     let href = done["download"].as_str().expect("link").to_owned();
-    let response = owner
-        .http
-        .get(format!("{}{href}", owner.base()))
-        .send()
-        .await
-        .expect("download");
-    assert_eq!(response.status().as_u16(), 200);
-    let body = response.bytes().await.expect("body");
+    let body = prepared_file(&owner, &href).await;
     let ids: HashSet<String> = csv::Reader::from_reader(&body[..])
         .records()
         .map(|r| r.expect("row")[0].to_owned())

@@ -308,6 +308,32 @@ pub async fn first_dead_job(platform: &Platform) -> muster_platform::jobs::DeadJ
     .await
 }
 
+/// A `muster --worker` process with `env`: a worker that a test can kill mid-job.
+pub fn worker_process(env: HashMap<String, String>) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_muster"))
+        .arg("--worker")
+        .envs(env)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start muster --worker")
+}
+
+/// Makes every pending job of `task` (its `KIND`) due now, as if its time had come:
+/// how many there were.
+pub async fn make_due(app: &TestApp, task: &str) -> u64 {
+    sqlx::query(
+        "UPDATE graphile_worker._private_jobs j SET run_at = now()
+           FROM graphile_worker._private_tasks t
+          WHERE t.id = j.task_id AND t.identifier = $1",
+    )
+    .bind(task)
+    .execute(app.platform.db.migration_pool())
+    .await
+    .expect("make the jobs due")
+    .rows_affected()
+}
+
 /// Polls `check` until it yields a value, for at most `limit`.
 pub async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
 where
