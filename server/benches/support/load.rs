@@ -134,14 +134,23 @@ pub async fn closed_loop_rate(
     accept_encoding: &'static str,
     cookie: Option<&str>,
 ) -> f64 {
+    closed_loop_rate_of(get(url, accept_encoding, cookie)).await
+}
+
+/// A GET of `url` (checked, body read) as an operation for the load generators.
+fn get(
+    url: &str,
+    accept_encoding: &'static str,
+    cookie: Option<&str>,
+) -> impl Fn() -> futures::future::BoxFuture<'static, ()> + Clone + Send + 'static {
     let http = client();
     let (url, cookie) = (
         Arc::new(url.to_owned()),
         cookie.map(str::to_owned).map(Arc::new),
     );
-    closed_loop_rate_of(move || {
+    move || {
         let (http, url, cookie) = (http.clone(), url.clone(), cookie.clone());
-        async move {
+        Box::pin(async move {
             one(
                 &http,
                 &url,
@@ -149,9 +158,8 @@ pub async fn closed_loop_rate(
                 cookie.as_deref().map(String::as_str),
             )
             .await
-        }
-    })
-    .await
+        })
+    }
 }
 
 /// Operations per second from CONNECTIONS tasks, each starting the next `operation` as
@@ -202,24 +210,7 @@ pub async fn open_loop_latencies(
     cookie: Option<&str>,
     rate: f64,
 ) -> Vec<Duration> {
-    let http = client();
-    let (url, cookie) = (
-        Arc::new(url.to_owned()),
-        cookie.map(str::to_owned).map(Arc::new),
-    );
-    open_loop_latencies_of(rate, move || {
-        let (http, url, cookie) = (http.clone(), url.clone(), cookie.clone());
-        async move {
-            one(
-                &http,
-                &url,
-                accept_encoding,
-                cookie.as_deref().map(String::as_str),
-            )
-            .await
-        }
-    })
-    .await
+    open_loop_latencies_of(rate, get(url, accept_encoding, cookie)).await
 }
 
 /// Latencies of `operation` started at a fixed rate for OPEN_LOOP (each from its

@@ -712,14 +712,19 @@ async fn counted_app(db: &TestDatabase, owner: &Browser, rows: i64) -> String {
     id
 }
 
-/// A prepared export's file, downloaded from its link.
-async fn prepared_file(owner: &Browser, href: &str) -> axum::body::Bytes {
-    let response = owner
+/// What `browser` gets from a prepared export's link.
+async fn follow(browser: &Browser, href: &str) -> reqwest::Response {
+    browser
         .http
-        .get(format!("{}{href}", owner.base()))
+        .get(format!("{}{href}", browser.base()))
         .send()
         .await
-        .expect("download");
+        .expect("download")
+}
+
+/// A prepared export's file, downloaded from its link.
+async fn prepared_file(owner: &Browser, href: &str) -> axum::body::Bytes {
+    let response = follow(owner, href).await;
     assert_eq!(response.status().as_u16(), 200);
     response.bytes().await.expect("body")
 }
@@ -777,12 +782,7 @@ async fn a_large_export_is_prepared_by_a_job_with_progress_and_a_link_that_expir
     assert_eq!(&rows[0][9], "1", "the table's order: oldest first");
     // Another account cannot have it; once expired, nobody can.
     let stranger = verified_user(&app, "Eve", "eve@example.org", "Other Org").await;
-    let response = stranger
-        .http
-        .get(format!("{}{href}", stranger.base()))
-        .send()
-        .await
-        .expect("download");
+    let response = follow(&stranger, &href).await;
     assert_eq!(response.status().as_u16(), 404);
     let mut admin = PgConnection::connect(db.owner_url.as_str())
         .await
@@ -793,12 +793,7 @@ async fn a_large_export_is_prepared_by_a_job_with_progress_and_a_link_that_expir
         .expect("expire");
     admin.close().await.ok();
     db.replicated().await;
-    let response = owner
-        .http
-        .get(format!("{}{href}", owner.base()))
-        .send()
-        .await
-        .expect("download");
+    let response = follow(&owner, &href).await;
     assert_eq!(response.status().as_u16(), 410);
     let body: Value = response.json().await.expect("json");
     assert!(body.to_string().contains("expired"), "{body}");
