@@ -12,11 +12,12 @@ export async function followMailLink(page: Page, to: string, about: string) {
   await page.goto('/dev/mail');
   await hydrated(page);
   const mail = page.locator('[data-testid="mail"]', { hasText: to }).filter({ hasText: about }).first();
-  // Mail is delivered by the job queue: refresh until it is there.
+  // Mail is delivered by the job queue: refresh until it is there. The queue shares two
+  // cores with the photo test's image processing alongside; 20 s was once not enough.
   await expect(async () => {
     await page.getByRole('button', { name: 'Refresh' }).click();
     await expect(mail).toBeVisible({ timeout: 1_000 });
-  }).toPass({ timeout: 20_000 });
+  }).toPass({ timeout: 45_000 });
   // Go to the link rather than click it: mails of tests running alongside arrive at the
   // top of the list at any moment, and a click aimed at one mail's link could land on
   // the next one's (another person's link, seen as "already used" flakes).
