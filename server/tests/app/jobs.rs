@@ -483,12 +483,7 @@ async fn scheduled_jobs_wait_until_they_are_due() {
 #[tokio::test]
 async fn a_job_whose_worker_is_killed_mid_run_runs_again_on_another_worker() {
     let db = TestDatabase::create().await;
-    // Heart-beats and the dead-worker sweep are shortened so the test takes seconds.
-    let fast_recovery = [
-        ("MUSTER_JOB_HEARTBEAT_MS", "300"),
-        ("MUSTER_JOB_SWEEP_THRESHOLD_MS", "2000"),
-        ("MUSTER_SHUTDOWN_GRACE_SECS", "1"),
-    ];
+    let fast_recovery = crate::support::FAST_JOB_RECOVERY;
     let app = app_without_worker(&db, &fast_recovery).await;
     let platform = &app.platform;
 

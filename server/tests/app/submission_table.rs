@@ -815,18 +815,18 @@ async fn an_export_cut_off_by_a_crash_is_started_over_by_another_worker_and_fini
     let db = TestDatabase::create().await;
     // Heart-beats and the dead-worker sweep shortened so the test takes seconds; the
     // web instance runs no jobs, the worker processes do.
-    let fast_recovery = [
-        ("MUSTER_JOB_HEARTBEAT_MS", "300"),
-        ("MUSTER_JOB_SWEEP_THRESHOLD_MS", "2000"),
-        ("MUSTER_SHUTDOWN_GRACE_SECS", "1"),
-        ("MUSTER_EXPORT_DIRECT_ROWS", "300"),
-    ];
+    let mut fast_recovery = crate::support::FAST_JOB_RECOVERY.to_vec();
+    fast_recovery.push(("MUSTER_EXPORT_DIRECT_ROWS", "300"));
     let mut web = fast_recovery.to_vec();
     web.push(("MUSTER_IN_PROCESS_WORKER", "0"));
     let app = accounts::app_with(&db, &web).await;
     let worker_env = || {
         let mut env = accounts::env(&db);
-        env.extend(fast_recovery.map(|(k, v)| (k.to_owned(), v.to_owned())));
+        env.extend(
+            fast_recovery
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         env
     };
     let mut first = worker_process(worker_env());

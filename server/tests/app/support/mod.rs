@@ -308,6 +308,14 @@ pub async fn first_dead_job(platform: &Platform) -> muster_platform::jobs::DeadJ
     .await
 }
 
+/// Heart-beats and the dead-worker sweep shortened, so a test that kills a worker sees
+/// its job run again within seconds.
+pub const FAST_JOB_RECOVERY: [(&str, &str); 3] = [
+    ("MUSTER_JOB_HEARTBEAT_MS", "300"),
+    ("MUSTER_JOB_SWEEP_THRESHOLD_MS", "2000"),
+    ("MUSTER_SHUTDOWN_GRACE_SECS", "1"),
+];
+
 /// A `muster --worker` process with `env`: a worker that a test can kill mid-job.
 pub fn worker_process(env: HashMap<String, String>) -> std::process::Child {
     std::process::Command::new(env!("CARGO_BIN_EXE_muster"))
