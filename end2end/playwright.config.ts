@@ -1,5 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
-import { binary, serverEnvironment } from './tests/server';
+import { binary, serverEnvironment, suiteOrigin, suitePort } from './tests/server';
 
 // The runner's offline test cuts the service worker's own requests, which Playwright
 // only sees with service-worker network events on (set before browsers start).
@@ -7,8 +7,7 @@ process.env.PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS = '1';
 
 // Muster is started by Playwright as tests/server.ts says, on its own port; Playwright
 // waits for /readyz before any test runs.
-const port = Number(process.env.MUSTER_E2E_PORT ?? 3100);
-const baseURL = `http://127.0.0.1:${port}`;
+const baseURL = suiteOrigin;
 
 export default defineConfig({
   testDir: './tests',
@@ -48,6 +47,6 @@ export default defineConfig({
     timeout: 120_000,
     stdout: 'pipe',
     stderr: 'pipe',
-    env: serverEnvironment(port),
+    env: serverEnvironment(suitePort),
   },
 });

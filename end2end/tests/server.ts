@@ -12,9 +12,16 @@ import path from 'node:path';
 export const binary = process.env.MUSTER_E2E_BINARY ?? './target/debug/muster';
 export const workTree = path.resolve(__dirname, '../..');
 
-/** The environment of a Muster serving on 127.0.0.1:`port`. */
+/** Where the suite's shared server listens: the address every instance's mail links point at. */
+export const suitePort = Number(process.env.MUSTER_E2E_PORT ?? 3100);
+export const suiteOrigin = `http://127.0.0.1:${suitePort}`;
+
+/**
+ * The environment of a Muster serving on 127.0.0.1:`port`. Every instance names the suite's
+ * shared server as its public address, as instances behind one load balancer do: any of them
+ * may run the job that mails a link, and the link must outlive an instance a test kills.
+ */
 export function serverEnvironment(port: number): Record<string, string> {
-  const baseURL = `http://127.0.0.1:${port}`;
   return {
     LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
     LEPTOS_SITE_ROOT: 'target/site',
@@ -23,7 +30,7 @@ export function serverEnvironment(port: number): Record<string, string> {
     LEPTOS_ENV: 'PROD',
     // Mail goes to /dev/mail, where the tests read sign-up and invitation links.
     MUSTER_DEV_OUTBOX: '1',
-    MUSTER_PUBLIC_URL: baseURL,
+    MUSTER_PUBLIC_URL: suiteOrigin,
     // Every browser test signs in from 127.0.0.1: per-IP limits sized for the suite.
     MUSTER_RATE_SIGN_IN_PER_IP: '500/60',
     MUSTER_RATE_SIGN_UP_PER_IP: '500/60',
@@ -52,7 +59,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A Muster process of one test's own, on its own port, that the test may kill and start again. */
+/**
+ * A Muster process of one test's own, on its own port, that the test may kill and start again.
+ * It runs no background jobs: a job of another test's (a mail, say) caught in the kill would
+ * wait for the dead-worker sweep, a minute, and that test would time out for nothing it did.
+ */
 export class MusterServer {
   private process: ChildProcess | null = null;
   private log = '';
@@ -67,7 +78,7 @@ export class MusterServer {
   async start(): Promise<void> {
     const child = spawn(binary, [], {
       cwd: workTree,
-      env: { ...process.env, ...serverEnvironment(this.port) },
+      env: { ...process.env, ...serverEnvironment(this.port), MUSTER_IN_PROCESS_WORKER: 'false' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr?.on('data', (chunk: Buffer) => { this.log = (this.log + chunk.toString()).slice(-4000); });
