@@ -280,7 +280,15 @@ mod browser {
 
     fn receive(message: ServerMessage) {
         match message {
-            ServerMessage::Subscribed { topic, seq } => {
+            ServerMessage::Subscribed {
+                topic,
+                seq,
+                position,
+            } => {
+                // Before the followers refetch because of the subscription.
+                if let Some(position) = position {
+                    remember(position);
+                }
                 CLIENT.with_borrow_mut(|c| c.tracker.subscribed(&topic, seq));
                 let confirmed: Vec<WriteSignal<u32>> = CLIENT.with_borrow(|c| {
                     c.followers

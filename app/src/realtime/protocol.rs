@@ -44,6 +44,11 @@ pub enum ServerMessage {
     Subscribed {
         topic: String,
         seq: u64,
+        /// The newest database position the topic's events announced (Postgres
+        /// notation): the refetch that follows subscribing must read at least this far,
+        /// since events sent before the subscription never reached this client.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        position: Option<String>,
     },
     Event {
         topic: String,

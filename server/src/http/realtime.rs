@@ -208,8 +208,8 @@ async fn handle(
             // Subscribe before reading the sequence number: an event in between is then
             // delivered with a number the client already knows (a duplicate), never lost.
             let subscription = hub.subscribe(&topic);
-            let seq = match hub.current_seq(&topic).await {
-                Ok(seq) => seq,
+            let current = match hub.current(&topic).await {
+                Ok(current) => current,
                 Err(error) => {
                     tracing::warn!(%error, topic, "realtime unavailable; client told to resynchronise");
                     let _ = out
@@ -221,7 +221,8 @@ async fn handle(
             let _ = out
                 .send(Outgoing::Message(ServerMessage::Subscribed {
                     topic: topic.clone(),
-                    seq,
+                    seq: current.seq,
+                    position: current.position.map(|position| position.to_string()),
                 }))
                 .await;
             forwarders.insert(topic, tokio::spawn(forward(subscription, out.clone())));

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use muster_platform::{
+    db::Lsn,
     realtime::{Delivery, Hub, HubSettings},
     RedisStore,
 };
@@ -58,7 +59,7 @@ async fn events_published_on_one_instance_reach_subscribers_on_another_in_order(
             }
         }
     }
-    assert_eq!(b.current_seq("plan:1").await.expect("seq"), 3);
+    assert_eq!(b.current("plan:1").await.expect("current").seq, 3);
     b.publish("plan:2", json!("only for plan 2"), None)
         .await
         .expect("publish");
@@ -68,6 +69,37 @@ async fn events_published_on_one_instance_reach_subscribers_on_another_in_order(
         }
         other => panic!("expected the plan:2 event first, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_topic_keeps_the_newest_position_its_events_announced() {
+    let redis = Services::from_env().redis;
+    let prefix = unique_prefix();
+    let (a, b) = (hub_at(&redis, &prefix, 64), hub_at(&redis, &prefix, 64));
+    let nothing_yet = a.current("export:1").await.expect("current");
+    assert_eq!((nothing_yet.seq, nothing_yet.position), (0, None));
+    // Two instances publishing at once may arrive out of log order: the older position
+    // and an event with none leave the newest in place.
+    for (instance, position) in [
+        (&a, Some(Lsn(0x1_0000_0040))),
+        (&b, Some(Lsn(0x40))),
+        (&a, None),
+    ] {
+        instance
+            .publish("export:1", json!({ "rows_done": 1 }), position)
+            .await
+            .expect("publish");
+    }
+    let current = b.current("export:1").await.expect("current");
+    assert_eq!(
+        (current.seq, current.position),
+        (3, Some(Lsn(0x1_0000_0040)))
+    );
+    assert_eq!(
+        a.current("export:2").await.expect("current").position,
+        None,
+        "per topic"
+    );
 }
 
 #[tokio::test]
@@ -165,7 +197,7 @@ mod websocket {
     use serde_json::json;
     use tokio_tungstenite::tungstenite::{protocol::frame::coding::CloseCode, Message};
 
-    use super::WAIT;
+    use super::{Lsn, WAIT};
     use crate::support::{
         browser::{verified_user, Browser},
         socket::{connect, receive, receive_json, send, subscribe, Socket},
@@ -218,17 +250,25 @@ mod websocket {
 
         b.platform
             .hub
-            .publish(&topic, json!({ "moved": "field-3" }), None)
+            .publish(
+                &topic,
+                json!({ "moved": "field-3" }),
+                Some(Lsn(0x16_B374_D848)),
+            )
             .await
             .expect("publish");
         assert_eq!(
             receive_json(&mut socket).await,
-            json!({ "type": "event", "topic": topic, "seq": 1, "payload": { "moved": "field-3" } })
+            json!({ "type": "event", "topic": topic, "seq": 1, "payload": { "moved": "field-3" }, "position": "16/B374D848" })
         );
 
-        // A second subscriber learns the current number, so it can detect gaps from there.
+        // A second subscriber learns the current number, so it can detect gaps from there,
+        // and the position of the event it missed, so its first read reaches that write.
         let mut late = connect(&b, Some(&builder)).await;
-        assert_eq!(subscribe(&mut late, &topic).await["seq"], 1);
+        assert_eq!(
+            subscribe(&mut late, &topic).await,
+            json!({ "type": "subscribed", "topic": topic, "seq": 1, "position": "16/B374D848" })
+        );
 
         send(&mut socket, json!({ "type": "ping" })).await;
         assert_eq!(receive_json(&mut socket).await, json!({ "type": "pong" }));

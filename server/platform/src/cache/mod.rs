@@ -252,10 +252,15 @@ impl Cache {
         );
         let token = lock_token();
         let holds_lock = self.try_lock(&lock_key, &token).await;
-        if !holds_lock {
-            if let Some(value) = self.wait_for_other_instance(key, &lock_key, &fresh).await {
+        if holds_lock {
+            // Another instance may have stored the value and unlocked between the lookup
+            // above and taking the lock: look again before computing it twice.
+            if let Some(value) = self.cached(key, &fresh).await {
+                self.unlock(&lock_key, &token).await;
                 return Ok(value);
             }
+        } else if let Some(value) = self.wait_for_other_instance(key, &lock_key, &fresh).await {
+            return Ok(value);
         }
         let value = self.compute_directly(|| compute(floor)).await?;
         self.store(key, &generation, &value, ttl).await;
@@ -368,7 +373,10 @@ impl Cache {
                         )
                         .await;
                     if locked != Some(true) {
-                        return None; // the other instance gave up without storing
+                        // Released since the lookup above. The other instance stores the
+                        // value before it unlocks, so look once more before computing
+                        // again; still missing means it gave up without storing.
+                        return self.cached(key, &fresh).await;
                     }
                 }
             }

@@ -17,7 +17,6 @@ use std::{
 };
 
 use futures::StreamExt;
-use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
@@ -160,6 +159,60 @@ impl Inner {
     fn channel(&self) -> String {
         format!("{}events", self.settings.prefix)
     }
+
+    /// The Redis keys of a topic's sequence number and newest position.
+    fn topic_keys(&self, topic: &str) -> (String, String) {
+        let prefix = &self.settings.prefix;
+        (
+            format!("{prefix}seq:{topic}"),
+            format!("{prefix}pos:{topic}"),
+        )
+    }
+}
+
+/// Where a topic stands: see [`Hub::current`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TopicState {
+    pub seq: u64,
+    pub position: Option<Lsn>,
+}
+
+/// KEYS: the topic's number, its newest position. ARGV: the event before and after its
+/// number, the position (sortable, or empty), the channel. Positions are compared as
+/// equal-length decimal strings, exactly (Lua numbers are doubles).
+const PUBLISH_SCRIPT: &str = r"
+local seq = redis.call('INCR', KEYS[1])
+if ARGV[3] ~= '' then
+  local newest = redis.call('GET', KEYS[2])
+  if not newest or ARGV[3] > newest then
+    redis.call('SET', KEYS[2], ARGV[3])
+  end
+end
+redis.call('PUBLISH', ARGV[4], ARGV[1] .. seq .. ARGV[2])
+return seq
+";
+
+fn sortable_position(position: Lsn) -> String {
+    format!("{:020}", position.0)
+}
+
+/// An [`Event`] as JSON in two pieces, before and after its sequence number, which only
+/// Redis knows when it goes out.
+fn event_frame(
+    topic: &str,
+    payload: &serde_json::Value,
+    position: Option<Lsn>,
+) -> Result<(String, String), serde_json::Error> {
+    let before = format!(r#"{{"topic":{},"seq":"#, serde_json::to_string(topic)?);
+    let mut after = format!(r#","payload":{}"#, serde_json::to_string(payload)?);
+    if let Some(position) = position {
+        after.push_str(&format!(
+            r#","position":{}"#,
+            serde_json::to_string(&position)?
+        ));
+    }
+    after.push('}');
+    Ok((before, after))
 }
 
 impl Hub {
@@ -197,40 +250,54 @@ impl Hub {
 
     /// Publishes to every subscriber of `topic` on every instance; returns its sequence
     /// number. `position` is that of the write the event announces, if any.
+    ///
+    /// One script, so one round trip and all or nothing: a number is never taken without
+    /// its event going out (which subscribers would see as a gap), and the topic's newest
+    /// position is kept for those who subscribe after the event ([`Hub::current`]).
     pub async fn publish(
         &self,
         topic: &str,
         payload: serde_json::Value,
         position: Option<Lsn>,
     ) -> Result<u64, HubError> {
-        let seq_key = format!("{}seq:{topic}", self.inner.settings.prefix);
+        let (before_seq, after_seq) = event_frame(topic, &payload, position)?;
+        let (seq_key, position_key) = self.inner.topic_keys(topic);
         let channel = self.inner.channel();
         let mut conn = self.inner.redis.connection();
-        let call = async {
-            let seq: u64 = conn.incr(&seq_key, 1).await?;
-            let message = serde_json::to_string(&Event {
-                topic: topic.to_owned(),
-                seq,
-                payload,
-                position,
-            })?;
-            conn.publish::<_, _, ()>(&channel, message).await?;
-            Ok::<_, HubError>(seq)
-        };
-        tokio::time::timeout(self.inner.redis.timeout(), call)
+        let script = redis::Script::new(PUBLISH_SCRIPT);
+        let mut invocation = script.key(seq_key);
+        invocation
+            .key(position_key)
+            .arg(before_seq)
+            .arg(after_seq)
+            .arg(position.map(sortable_position).unwrap_or_default())
+            .arg(channel);
+        let call = invocation.invoke_async::<u64>(&mut conn);
+        Ok(tokio::time::timeout(self.inner.redis.timeout(), call)
             .await
-            .map_err(|_| HubError::Timeout)?
+            .map_err(|_| HubError::Timeout)??)
     }
 
-    /// The topic's latest sequence number (0 before its first event): what a client
-    /// compares with the next event it receives.
-    pub async fn current_seq(&self, topic: &str) -> Result<u64, HubError> {
-        let seq_key = format!("{}seq:{topic}", self.inner.settings.prefix);
+    /// The topic's latest sequence number (0 before its first event), which a client
+    /// compares with the next event it receives, and the newest position its events
+    /// announced, which a client's first read after subscribing must reach: it may have
+    /// missed those events, and a replica may not have replayed their writes yet.
+    pub async fn current(&self, topic: &str) -> Result<TopicState, HubError> {
+        let (seq_key, position_key) = self.inner.topic_keys(topic);
         let mut conn = self.inner.redis.connection();
-        let seq: Option<u64> = tokio::time::timeout(self.inner.redis.timeout(), conn.get(seq_key))
-            .await
-            .map_err(|_| HubError::Timeout)??;
-        Ok(seq.unwrap_or(0))
+        let (seq, position): (Option<u64>, Option<String>) = tokio::time::timeout(
+            self.inner.redis.timeout(),
+            redis::cmd("MGET")
+                .arg(seq_key)
+                .arg(position_key)
+                .query_async(&mut conn),
+        )
+        .await
+        .map_err(|_| HubError::Timeout)??;
+        Ok(TopicState {
+            seq: seq.unwrap_or(0),
+            position: position.and_then(|p| p.parse().ok()).map(Lsn),
+        })
     }
 
     /// Waits until this instance receives events from other instances (its relay is
@@ -310,5 +377,39 @@ async fn relay(hub: Weak<Inner>) {
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn an_event_frame_with_its_number_is_the_event() {
+        let payload = json!({ "moved": "field-3", "to": [1, "a\"b"] });
+        for position in [None, Some(Lsn(0x16_B374_D848))] {
+            let (before, after) = event_frame("plan:\"odd\"", &payload, position).expect("encodes");
+            let event: Event =
+                serde_json::from_str(&format!("{before}42{after}")).expect("decodes");
+            assert_eq!(
+                event,
+                Event {
+                    topic: "plan:\"odd\"".into(),
+                    seq: 42,
+                    payload: payload.clone(),
+                    position,
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn sortable_positions_order_like_the_log() {
+        let positions = [Lsn(9), Lsn(10), Lsn(0x1_0000_0000), Lsn(u64::MAX)];
+        for pair in positions.windows(2) {
+            assert!(sortable_position(pair[0]) < sortable_position(pair[1]));
+        }
     }
 }
