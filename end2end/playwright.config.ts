@@ -7,8 +7,6 @@ process.env.PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS = '1';
 
 // Muster is started by Playwright as tests/server.ts says, on its own port; Playwright
 // waits for /readyz before any test runs.
-const baseURL = suiteOrigin;
-
 export default defineConfig({
   testDir: './tests',
   timeout: 30_000,
@@ -20,7 +18,7 @@ export default defineConfig({
   reporter: [['list'], ['json', { outputFile: 'test-results/results.json' }]],
   use: {
     serviceWorkers: 'allow',
-    baseURL,
+    baseURL: suiteOrigin,
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -42,7 +40,7 @@ export default defineConfig({
   webServer: {
     command: binary,
     cwd: '..',
-    url: `${baseURL}/readyz`,
+    url: `${suiteOrigin}/readyz`,
     reuseExistingServer: false,
     timeout: 120_000,
     stdout: 'pipe',

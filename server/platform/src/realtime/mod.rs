@@ -11,7 +11,7 @@ use std::{
     collections::HashMap,
     sync::{
         atomic::{AtomicU64, Ordering},
-        Arc, Mutex, Weak,
+        Arc, LazyLock, Mutex, Weak,
     },
     time::Duration,
 };
@@ -179,8 +179,11 @@ pub struct TopicState {
 
 /// KEYS: the topic's number, its newest position. ARGV: the event before and after its
 /// number, the position (sortable, or empty), the channel. Positions are compared as
-/// equal-length decimal strings, exactly (Lua numbers are doubles).
-const PUBLISH_SCRIPT: &str = r"
+/// equal-length decimal strings, exactly (Lua numbers are doubles). Built once: its
+/// digest is what each publish sends.
+static PUBLISH_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
 local seq = redis.call('INCR', KEYS[1])
 if ARGV[3] ~= '' then
   local newest = redis.call('GET', KEYS[2])
@@ -190,7 +193,9 @@ if ARGV[3] ~= '' then
 end
 redis.call('PUBLISH', ARGV[4], ARGV[1] .. seq .. ARGV[2])
 return seq
-";
+",
+    )
+});
 
 fn sortable_position(position: Lsn) -> String {
     format!("{:020}", position.0)
@@ -264,8 +269,7 @@ impl Hub {
         let (seq_key, position_key) = self.inner.topic_keys(topic);
         let channel = self.inner.channel();
         let mut conn = self.inner.redis.connection();
-        let script = redis::Script::new(PUBLISH_SCRIPT);
-        let mut invocation = script.key(seq_key);
+        let mut invocation = PUBLISH_SCRIPT.key(seq_key);
         invocation
             .key(position_key)
             .arg(before_seq)
